@@ -1,0 +1,32 @@
+//! hinomi's pure domain core: labels, matchers, alerts, silences, routing,
+//! inhibition and notification decisions, with Alertmanager's exact
+//! semantics. No IO, no async, no clock: every function that needs the time
+//! takes `now` as UTC epoch milliseconds.
+#![forbid(unsafe_code)]
+
+pub mod alert;
+pub mod config;
+pub mod duration;
+mod goregex;
+pub mod gostr;
+pub mod inhibit;
+pub mod labels;
+pub mod matcher;
+pub mod notify;
+pub mod route;
+pub mod silence;
+pub mod time;
+
+pub use alert::{Alert, AlertError, AlertStatus, merge_on_put, normalize_posted};
+pub use config::{Config, ConfigError, HttpConfig, Receiver, WebhookConfig};
+pub use duration::{DurationError, format_duration, parse_duration};
+pub use inhibit::{InhibitRule, inhibited_by};
+pub use labels::{Fingerprint, LabelError, LabelSet, validate_label_name};
+pub use matcher::{
+    MatchOp, Matcher, MatcherError, Matchers, matches_filter, parse_matcher, parse_matchers,
+};
+pub use notify::{NotifyLogEntry, NotifyReason, needs_update, notify_reason};
+pub use route::{GroupBy, Route, RouteOpts, RouteSpec, group_key};
+pub use silence::{
+    Silence, SilenceError, SilenceState, SilenceUpsert, can_update, expire, plan_upsert,
+};

@@ -1,0 +1,250 @@
+//! Group flushes: the durable form of Alertmanager's aggregation groups.
+//!
+//! Each group is a row with a due time. A flush claims due groups, decides per receiver
+//! integration whether anything changed since the last notification (silenced and
+//! inhibited alerts left out), and writes the notification into the outbox together with
+//! the notification log and the group's next due time, in one transaction.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use hinomi_core::{Alert, Config, NotifyLogEntry, Receiver, Route, needs_update};
+use hinomi_notify::webhook::{Notification, render};
+use hinomi_store::{GroupRow, NewOutbox, StoredAlert, StoredNotifyLog, WriteTx};
+
+use crate::index::InhibitSources;
+use crate::{EngineError, Shared};
+
+/// Groups flushed per transaction.
+const FLUSH_BATCH: i64 = 64;
+
+/// Integration numbers of receiver kinds that are not delivered yet start here, so their
+/// notification-log entries never collide with webhook indexes.
+const UNDELIVERED_KIND_BASE: i64 = 1_000;
+
+/// What one flush pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FlushReport {
+    pub groups: usize,
+    /// Outbox rows written and leased to this instance, ready to deliver.
+    pub leased: Vec<i64>,
+}
+
+/// Flushes up to one batch of groups due at `now`.
+pub(crate) async fn flush_due(shared: &Shared, now: i64) -> Result<FlushReport, EngineError> {
+    let config = shared.config();
+    let mut tx = shared.store.begin().await?;
+    let groups = tx.claim_due_groups(now, FLUSH_BATCH).await?;
+    if groups.is_empty() {
+        return Ok(FlushReport::default());
+    }
+    let (silences, inhibit) = {
+        let mut index = shared.index.write().expect("index lock");
+        (
+            index.active_silences(now),
+            index.inhibit_sources(&config.inhibit_rules),
+        )
+    };
+    let mut report = FlushReport {
+        groups: groups.len(),
+        leased: Vec::new(),
+    };
+    for group in &groups {
+        let ctx = FlushContext {
+            shared,
+            config: &config,
+            silences: &silences,
+            inhibit: &inhibit,
+            now,
+        };
+        ctx.flush_group(&mut tx, group, &mut report.leased).await?;
+    }
+    tx.commit().await?;
+    metrics::counter!("hinomi_group_flushes_total").increment(groups.len() as u64);
+    Ok(report)
+}
+
+struct FlushContext<'a> {
+    shared: &'a Shared,
+    config: &'a Config,
+    silences: &'a [Arc<hinomi_core::Silence>],
+    inhibit: &'a InhibitSources,
+    now: i64,
+}
+
+impl FlushContext<'_> {
+    async fn flush_group(
+        &self,
+        tx: &mut WriteTx,
+        group: &GroupRow,
+        leased: &mut Vec<i64>,
+    ) -> Result<(), EngineError> {
+        let now = self.now;
+        let members = tx.group_members(&group.group_key).await?;
+        let route = self.config.route.walk().find(|r| r.id == group.route_id);
+        let receiver = self
+            .config
+            .receivers
+            .iter()
+            .find(|r| r.name == group.receiver);
+        let (Some(route), Some(receiver)) = (route, receiver) else {
+            // The configuration no longer has this route: its alerts were re-routed on
+            // reload, so the group only waits to be emptied.
+            tx.reschedule_or_drop_group(&group.group_key, now + 60_000)
+                .await?;
+            return Ok(());
+        };
+
+        let visible: Vec<&StoredAlert> = members.iter().filter(|a| !self.muted(&a.alert)).collect();
+        let firing: BTreeSet<u64> = visible
+            .iter()
+            .filter(|a| !a.alert.resolved_at(now))
+            .map(|a| a.fingerprint().0)
+            .collect();
+        let resolved: BTreeSet<u64> = visible
+            .iter()
+            .filter(|a| a.alert.resolved_at(now))
+            .map(|a| a.fingerprint().0)
+            .collect();
+
+        if !visible.is_empty() {
+            let logs = tx.notify_logs(&group.group_key).await?;
+            self.notify_receiver(
+                tx, group, route, receiver, &visible, &logs, &firing, &resolved, leased,
+            )
+            .await?;
+        }
+
+        // Resolved alerts leave the group once notified, unless they changed meanwhile.
+        let done: Vec<_> = members
+            .iter()
+            .filter(|a| a.alert.resolved_at(now))
+            .map(|a| (a.fingerprint(), a.alert.updated_at))
+            .collect();
+        tx.remove_unmodified_members(&group.group_key, &done)
+            .await?;
+        tx.reschedule_or_drop_group(&group.group_key, now + route.opts.group_interval)
+            .await?;
+        Ok(())
+    }
+
+    fn muted(&self, alert: &Alert) -> bool {
+        self.silences.iter().any(|s| s.matches(&alert.labels))
+            || self.inhibit.inhibited_by(&alert.labels, self.now).is_some()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn notify_receiver(
+        &self,
+        tx: &mut WriteTx,
+        group: &GroupRow,
+        route: &Route,
+        receiver: &Receiver,
+        visible: &[&StoredAlert],
+        logs: &[StoredNotifyLog],
+        firing: &BTreeSet<u64>,
+        resolved: &BTreeSet<u64>,
+        leased: &mut Vec<i64>,
+    ) -> Result<(), EngineError> {
+        let now = self.now;
+        let previous = |integration: i64| {
+            logs.iter()
+                .find(|l| l.receiver == receiver.name && l.integration == integration)
+                .map(|l| NotifyLogEntry {
+                    firing: l.firing.clone(),
+                    resolved: l.resolved.clone(),
+                    sent_at: l.sent_at,
+                })
+        };
+        let log_entry = |integration: i64| StoredNotifyLog {
+            receiver: receiver.name.clone(),
+            integration,
+            firing: firing.clone(),
+            resolved: resolved.clone(),
+            sent_at: now,
+        };
+        let alerts: Vec<&Alert> = visible.iter().map(|a| &a.alert).collect();
+        let notification = Notification {
+            receiver: &receiver.name,
+            group_key: &group.group_key,
+            group_labels: &group.group_labels,
+            external_url: &self.shared.settings.external_url,
+            alerts: alerts.clone(),
+            now,
+        };
+        let lease_until = now + self.shared.settings.delivery_lease_ms;
+        for (idx, webhook) in receiver.webhooks.iter().enumerate() {
+            let integration = idx as i64;
+            let prev = previous(integration);
+            if !needs_update(
+                prev.as_ref(),
+                firing,
+                resolved,
+                webhook.send_resolved,
+                route.opts.repeat_interval,
+                now,
+            ) {
+                continue;
+            }
+            if let Some(payload) = render(&notification, webhook) {
+                let row = NewOutbox {
+                    idempotency_key: format!(
+                        "{}|{}|{integration}|{now}",
+                        group.group_key, receiver.name
+                    ),
+                    group_key: group.group_key.clone(),
+                    receiver: receiver.name.clone(),
+                    integration,
+                    kind: "webhook".into(),
+                    payload,
+                    created_at: now,
+                    lease_owner: self.shared.instance.clone(),
+                    lease_until,
+                    undeliverable: None,
+                };
+                if let Some(id) = tx.insert_outbox(&row).await? {
+                    leased.push(id);
+                }
+            }
+            tx.put_notify_log(&group.group_key, &log_entry(integration))
+                .await?;
+        }
+        // Receiver kinds hinomi does not deliver yet are logged as undeliverable, so the
+        // page they should have carried is visible in the delivery log, never lost silently.
+        for (i, kind) in receiver.other_kinds.iter().enumerate() {
+            let integration = UNDELIVERED_KIND_BASE + i as i64;
+            let prev = previous(integration);
+            if !needs_update(
+                prev.as_ref(),
+                firing,
+                resolved,
+                true,
+                route.opts.repeat_interval,
+                now,
+            ) {
+                continue;
+            }
+            let row = NewOutbox {
+                idempotency_key: format!(
+                    "{}|{}|{integration}|{now}",
+                    group.group_key, receiver.name
+                ),
+                group_key: group.group_key.clone(),
+                receiver: receiver.name.clone(),
+                integration,
+                kind: kind.clone(),
+                payload: String::new(),
+                created_at: now,
+                lease_owner: self.shared.instance.clone(),
+                lease_until,
+                undeliverable: Some(format!("{kind} is not delivered by this version of hinomi")),
+            };
+            tx.insert_outbox(&row).await?;
+            metrics::counter!("hinomi_notifications_total", "integration" => kind.clone(), "outcome" => "undeliverable")
+                .increment(1);
+            tx.put_notify_log(&group.group_key, &log_entry(integration))
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,266 @@
+//! The in-memory view of alerts and silences that reads are answered from.
+//!
+//! The database is the source of truth; this index is loaded from it at start and kept
+//! current by every commit this instance makes (and, on PostgreSQL, by the change feed of
+//! the other instances). Alerts are indexed by fingerprint and by (label name, value), so a
+//! filtered query touches only the alerts that can match.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use hinomi_core::{Fingerprint, InhibitRule, LabelSet, MatchOp, Matcher, Silence, SilenceState};
+use hinomi_store::StoredAlert;
+
+/// Alerts and silences as this instance knows them.
+#[derive(Debug, Default)]
+pub struct Index {
+    alerts: HashMap<Fingerprint, Arc<StoredAlert>>,
+    by_label: HashMap<Arc<str>, HashMap<Arc<str>, HashSet<Fingerprint>>>,
+    silences: HashMap<String, Arc<Silence>>,
+    /// Bumped on every alert change; caches derived from alerts compare against it.
+    version: u64,
+    inhibit_cache: Option<Arc<InhibitSources>>,
+}
+
+impl Index {
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn len(&self) -> usize {
+        self.alerts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.alerts.is_empty()
+    }
+
+    pub fn get(&self, fp: Fingerprint) -> Option<&Arc<StoredAlert>> {
+        self.alerts.get(&fp)
+    }
+
+    /// Inserts or replaces alerts.
+    pub fn apply(&mut self, alerts: impl IntoIterator<Item = StoredAlert>) {
+        for alert in alerts {
+            let fp = alert.fingerprint();
+            if !self.alerts.contains_key(&fp) {
+                for (name, value) in alert.alert.labels.iter() {
+                    let values = match self.by_label.get_mut(name) {
+                        Some(v) => v,
+                        None => self.by_label.entry(Arc::from(name)).or_default(),
+                    };
+                    match values.get_mut(value) {
+                        Some(set) => {
+                            set.insert(fp);
+                        }
+                        None => {
+                            values.insert(Arc::from(value), HashSet::from([fp]));
+                        }
+                    }
+                }
+            }
+            self.alerts.insert(fp, Arc::new(alert));
+        }
+        self.version += 1;
+        self.inhibit_cache = None;
+    }
+
+    /// Forgets alerts that resolved before `before`.
+    pub fn sweep(&mut self, before: i64) -> usize {
+        let gone: Vec<Fingerprint> = self
+            .alerts
+            .iter()
+            .filter(|(_, a)| a.alert.ends_at != 0 && a.alert.ends_at < before)
+            .map(|(fp, _)| *fp)
+            .collect();
+        for fp in &gone {
+            if let Some(a) = self.alerts.remove(fp) {
+                for (name, value) in a.alert.labels.iter() {
+                    if let Some(values) = self.by_label.get_mut(name) {
+                        if let Some(set) = values.get_mut(value) {
+                            set.remove(fp);
+                            if set.is_empty() {
+                                values.remove(value);
+                            }
+                        }
+                        if values.is_empty() {
+                            self.by_label.remove(name);
+                        }
+                    }
+                }
+            }
+        }
+        if !gone.is_empty() {
+            self.version += 1;
+            self.inhibit_cache = None;
+        }
+        gone.len()
+    }
+
+    /// Alerts that match every matcher (no matchers: all alerts), in no particular order.
+    /// Equality matchers pick the candidates from the label index; regex matchers on a
+    /// label the index knows expand to the values they match.
+    pub fn select(&self, matchers: &[Matcher]) -> Vec<Arc<StoredAlert>> {
+        let mut best: Option<HashSet<Fingerprint>> = None;
+        for m in matchers {
+            let candidates: Option<HashSet<Fingerprint>> = match m.op {
+                MatchOp::Equal if !m.value.is_empty() => Some(
+                    self.by_label
+                        .get(m.name.as_str())
+                        .and_then(|v| v.get(m.value.as_str()))
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
+                MatchOp::Regex if !m.matches("") => Some(
+                    self.by_label
+                        .get(m.name.as_str())
+                        .map(|values| {
+                            values
+                                .iter()
+                                .filter(|(v, _)| m.matches(v))
+                                .flat_map(|(_, set)| set.iter().copied())
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                ),
+                _ => None,
+            };
+            if let Some(c) = candidates {
+                if best.as_ref().is_none_or(|b| c.len() < b.len()) {
+                    best = Some(c);
+                }
+            }
+        }
+        let check = |a: &Arc<StoredAlert>| {
+            matchers
+                .iter()
+                .all(|m| m.matches(a.alert.labels.get(&m.name).unwrap_or("")))
+        };
+        match best {
+            Some(set) => set
+                .iter()
+                .filter_map(|fp| self.alerts.get(fp))
+                .filter(|a| check(a))
+                .cloned()
+                .collect(),
+            None => self.alerts.values().filter(|a| check(a)).cloned().collect(),
+        }
+    }
+
+    pub fn put_silence(&mut self, silence: Silence) {
+        self.silences.insert(silence.id.clone(), Arc::new(silence));
+    }
+
+    pub fn replace_silences(&mut self, silences: Vec<Silence>) {
+        self.silences = silences
+            .into_iter()
+            .map(|s| (s.id.clone(), Arc::new(s)))
+            .collect();
+    }
+
+    pub fn silence(&self, id: &str) -> Option<Arc<Silence>> {
+        self.silences.get(id).cloned()
+    }
+
+    pub fn silences(&self) -> Vec<Arc<Silence>> {
+        self.silences.values().cloned().collect()
+    }
+
+    pub fn forget_silences(&mut self, ids: &[String]) {
+        for id in ids {
+            self.silences.remove(id);
+        }
+    }
+
+    /// The silences in force at `now`.
+    pub fn active_silences(&self, now: i64) -> Vec<Arc<Silence>> {
+        self.silences
+            .values()
+            .filter(|s| s.state(now) == SilenceState::Active)
+            .cloned()
+            .collect()
+    }
+
+    /// The firing alerts that can inhibit others under `rules`, grouped for lookup. Cached
+    /// until the alerts change.
+    pub fn inhibit_sources(&mut self, rules: &[InhibitRule]) -> Arc<InhibitSources> {
+        if let Some(cache) = &self.inhibit_cache {
+            return cache.clone();
+        }
+        let built = Arc::new(InhibitSources::build(rules, self.alerts.values()));
+        self.inhibit_cache = Some(built.clone());
+        built
+    }
+
+    /// Drops the inhibition cache (the rules changed).
+    pub fn invalidate_inhibitions(&mut self) {
+        self.inhibit_cache = None;
+    }
+}
+
+/// One source alert as an inhibition rule sees it.
+#[derive(Debug, Clone, Copy)]
+struct Source {
+    fp: Fingerprint,
+    ends_at: i64,
+    /// The source also matches the rule's target side: it cannot inhibit an alert that
+    /// matches both sides (Alertmanager's two-sided match exclusion).
+    matches_target: bool,
+}
+
+/// For each inhibition rule, its possible source alerts keyed by their `equal` label values.
+#[derive(Debug, Default)]
+pub struct InhibitSources {
+    rules: Vec<(InhibitRule, HashMap<Vec<String>, Vec<Source>>)>,
+}
+
+impl InhibitSources {
+    fn build<'a>(
+        rules: &[InhibitRule],
+        alerts: impl Iterator<Item = &'a Arc<StoredAlert>>,
+    ) -> Self {
+        let mut out: Vec<(InhibitRule, HashMap<Vec<String>, Vec<Source>>)> =
+            rules.iter().map(|r| (r.clone(), HashMap::new())).collect();
+        for a in alerts {
+            let labels = &a.alert.labels;
+            for (rule, map) in out.iter_mut() {
+                if rule.source_matchers.matches(labels) {
+                    map.entry(equal_values(rule, labels))
+                        .or_default()
+                        .push(Source {
+                            fp: a.fingerprint(),
+                            ends_at: a.alert.ends_at,
+                            matches_target: rule.target_matchers.matches(labels),
+                        });
+                }
+            }
+        }
+        InhibitSources { rules: out }
+    }
+
+    /// The source alert that inhibits `labels` at `now`, if any.
+    pub fn inhibited_by(&self, labels: &LabelSet, now: i64) -> Option<Fingerprint> {
+        for (rule, map) in &self.rules {
+            if !rule.target_matchers.matches(labels) {
+                continue;
+            }
+            let two_sided = rule.source_matchers.matches(labels);
+            if let Some(sources) = map.get(&equal_values(rule, labels)) {
+                for s in sources {
+                    let firing = s.ends_at == 0 || s.ends_at > now;
+                    if firing && !(two_sided && s.matches_target) {
+                        return Some(s.fp);
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+fn equal_values(rule: &InhibitRule, labels: &LabelSet) -> Vec<String> {
+    rule.equal
+        .iter()
+        .map(|n| labels.get(n).unwrap_or("").to_owned())
+        .collect()
+}

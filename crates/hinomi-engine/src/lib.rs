@@ -1,0 +1,609 @@
+//! hinomi's engine: the alert pipeline between the HTTP edge and the database.
+//!
+//! [`Engine`] owns the background work (the intake writer, group flushes, delivery and
+//! housekeeping) and answers the questions the API asks (which alerts, which groups, which
+//! silences). Reads come from an in-memory [`index::Index`]; every change goes through the
+//! database first and reaches the index only after it committed.
+#![forbid(unsafe_code)]
+
+pub mod clock;
+mod deliver;
+mod dispatch;
+pub mod index;
+mod query;
+mod writer;
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use hinomi_core::{Alert, Config, Fingerprint, Silence, SilenceUpsert, plan_upsert};
+use hinomi_notify::webhook::WebhookSender;
+use hinomi_store::{Backend, Store, StoreError, WriteTx};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::task::JoinSet;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use dispatch::FlushReport;
+pub use query::{AlertQuery, AlertState, AlertView, GroupView};
+pub use writer::{Incoming, WriteOp, WriteOutcome};
+
+/// How long a resolved alert stays in memory and in the database before it is collected.
+const RESOLVED_RETENTION_MS: i64 = 30 * 60 * 1000;
+/// How long an expired silence is kept (Alertmanager's default `--data.retention`).
+const SILENCE_RETENTION_MS: i64 = 120 * 60 * 60 * 1000;
+
+/// Errors the engine reports to its callers.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The intake queue is full: try again shortly.
+    #[error("intake queue is full")]
+    Overloaded,
+    /// The engine is stopping or its database failed.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("silence {0} not found")]
+    SilenceNotFound(String),
+    #[error("{0}")]
+    Silence(#[from] hinomi_core::SilenceError),
+}
+
+/// Settings the engine runs with.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// This instance's name in leases and the delivery log.
+    pub instance: String,
+    /// The URL hinomi is reached at, for `externalURL` in notifications.
+    pub external_url: String,
+    /// Requests queued for the intake writer before intake answers 503.
+    pub intake_queue: usize,
+    /// How often idle workers look for due work another instance may have written.
+    pub poll_interval: Duration,
+    /// Webhook timeout when the receiver sets none.
+    pub webhook_timeout: Duration,
+    /// How long a notification stays leased to the instance sending it.
+    pub delivery_lease_ms: i64,
+    /// Attempts before a notification is given up as failed.
+    pub max_attempts: i64,
+    /// Run flushes and delivery in the background. Tests of timers turn this off and
+    /// drive [`Engine::flush_now`] and [`Engine::deliver_now`] on a [`ManualClock`].
+    pub background: bool,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            instance: format!("hinomi-{}", uuid::Uuid::new_v4().simple()),
+            external_url: "http://127.0.0.1:9093".into(),
+            intake_queue: 4096,
+            poll_interval: Duration::from_secs(1),
+            webhook_timeout: Duration::from_secs(10),
+            delivery_lease_ms: 15_000,
+            max_attempts: 12,
+            background: true,
+        }
+    }
+}
+
+/// State every part of the engine shares. Cheap to clone.
+#[derive(Clone, Debug)]
+pub(crate) struct Shared {
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: Arc<EngineSettings>,
+    pub(crate) instance: String,
+    pub(crate) index: Arc<RwLock<index::Index>>,
+    config: Arc<RwLock<Arc<Config>>>,
+    dispatcher_wake: Arc<Notify>,
+    pub(crate) sender: WebhookSender,
+}
+
+impl Shared {
+    pub(crate) fn config(&self) -> Arc<Config> {
+        self.config.read().expect("config lock").clone()
+    }
+
+    pub(crate) fn wake_dispatcher(&self) {
+        self.dispatcher_wake.notify_one();
+    }
+
+    /// Tells the other instances on PostgreSQL which alerts this transaction changed.
+    pub(crate) async fn publish_alert_changes(
+        &self,
+        tx: &mut WriteTx,
+        fps: impl Iterator<Item = Fingerprint>,
+    ) -> Result<(), EngineError> {
+        if self.store.backend() != Backend::Postgres {
+            return Ok(());
+        }
+        let fps: Vec<String> = fps.map(|fp| fp.to_string()).collect();
+        for chunk in fps.chunks(400) {
+            tx.notify(
+                feed::ALERTS,
+                &format!("{} {}", self.instance, chunk.join(",")),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+mod feed {
+    //! Channel names of the PostgreSQL change feed between instances.
+    pub(crate) const ALERTS: &str = "hinomi_alerts";
+    pub(crate) const SILENCES: &str = "hinomi_silences";
+}
+
+/// The running alert pipeline. Cheap to clone; [`Engine::shutdown`] stops it.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    shared: Shared,
+    intake: mpsc::Sender<writer::WriteRequest>,
+    stop: Arc<watch::Sender<bool>>,
+    tasks: Arc<tokio::sync::Mutex<JoinSet<()>>>,
+    started_at: i64,
+}
+
+impl Engine {
+    /// Loads the index from the database, re-routes stored alerts under `config`, and
+    /// starts the workers.
+    pub async fn start(
+        store: Store,
+        config: Config,
+        settings: EngineSettings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Engine, EngineError> {
+        let now = clock.now_ms();
+        let sender = WebhookSender::new(
+            settings.webhook_timeout,
+            concat!("hinomi/", env!("CARGO_PKG_VERSION")),
+        );
+        let shared = Shared {
+            store: store.clone(),
+            clock,
+            instance: settings.instance.clone(),
+            settings: Arc::new(settings),
+            index: Arc::default(),
+            config: Arc::new(RwLock::new(Arc::new(config))),
+            dispatcher_wake: Arc::new(Notify::new()),
+            sender,
+        };
+        reload_index(&shared, now).await?;
+        if store.backend() == Backend::Sqlite {
+            // One instance runs on SQLite: leases left by a killed process are this
+            // instance's own, so its notifications go out now instead of after the lease.
+            store.release_all_leases().await?;
+        }
+        regroup(&shared).await?;
+
+        let (intake_tx, intake_rx) = mpsc::channel(shared.settings.intake_queue);
+        let (leased_tx, leased_rx) = mpsc::unbounded_channel();
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        tasks.spawn(writer::run(shared.clone(), intake_rx, stop_rx.clone()));
+        if shared.settings.background {
+            tasks.spawn(run_dispatcher(
+                shared.clone(),
+                leased_tx.clone(),
+                stop_rx.clone(),
+            ));
+            tasks.spawn(deliver::run(shared.clone(), leased_rx, stop_rx.clone()));
+            tasks.spawn(housekeeping(shared.clone(), stop_rx.clone()));
+            if store.backend() == Backend::Postgres {
+                tasks.spawn(follow_other_instances(shared.clone(), stop_rx.clone()));
+            }
+        }
+        Ok(Engine {
+            shared,
+            intake: intake_tx,
+            stop: Arc::new(stop_tx),
+            tasks: Arc::new(tokio::sync::Mutex::new(tasks)),
+            started_at: now,
+        })
+    }
+
+    /// Stops the workers after they finish what they hold: queued intake is committed and
+    /// answered, a running flush commits, sends in flight complete.
+    pub async fn shutdown(&self) {
+        let _ = self.stop.send(true);
+        let mut tasks = self.tasks.lock().await;
+        let drained = async { while tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(Duration::from_secs(30), drained)
+            .await
+            .is_err()
+        {
+            tracing::warn!("workers did not stop within 30s");
+            tasks.abort_all();
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.shared.clock.now_ms()
+    }
+
+    pub fn started_at(&self) -> i64 {
+        self.started_at
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    pub fn instance(&self) -> &str {
+        &self.shared.instance
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> Arc<Config> {
+        self.shared.config()
+    }
+
+    /// Puts a new configuration in force and re-routes the stored alerts under it.
+    pub async fn reload(&self, config: Config) -> Result<(), EngineError> {
+        *self.shared.config.write().expect("config lock") = Arc::new(config);
+        self.shared
+            .index
+            .write()
+            .expect("index lock")
+            .invalidate_inhibitions();
+        regroup(&self.shared).await?;
+        self.shared.wake_dispatcher();
+        Ok(())
+    }
+
+    /// Fills in what a posted alert left out, as Alertmanager's API does: a missing start
+    /// is now, a missing end is now plus `resolve_timeout`.
+    pub fn normalize_posted(&self, alert: Alert) -> Alert {
+        let resolve_timeout = self.shared.config().resolve_timeout;
+        hinomi_core::normalize_posted(alert, self.now(), resolve_timeout)
+    }
+
+    /// Commits a change to alerts; returns once it is durable.
+    pub async fn write(&self, op: WriteOp) -> Result<WriteOutcome, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        let count = match &op {
+            WriteOp::Alerts(list) => list.len() as u64,
+            _ => 1,
+        };
+        self.intake
+            .try_send(writer::WriteRequest { op, reply })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => EngineError::Overloaded,
+                mpsc::error::TrySendError::Closed(_) => {
+                    EngineError::Unavailable("shutting down".into())
+                }
+            })?;
+        let outcome = answer
+            .await
+            .map_err(|_| EngineError::Unavailable("intake writer stopped".into()))??;
+        metrics::counter!("hinomi_alerts_committed_total").increment(count);
+        Ok(outcome)
+    }
+
+    /// Requests waiting for the intake writer.
+    pub fn intake_queue_depth(&self) -> usize {
+        self.intake.max_capacity() - self.intake.capacity()
+    }
+
+    /// Runs one flush pass at the clock's `now` and delivers what it wrote (for tests on a
+    /// [`ManualClock`] and for operators' manual runs).
+    pub async fn flush_now(&self) -> Result<FlushReport, EngineError> {
+        let report = dispatch::flush_due(&self.shared, self.now()).await?;
+        let rows = self
+            .shared
+            .store
+            .leased_deliveries(&self.shared.instance, &report.leased)
+            .await?;
+        for row in rows {
+            deliver::deliver(&self.shared, row).await;
+        }
+        Ok(report)
+    }
+
+    /// Delivers whatever is due in the outbox now; answers how many rows it tried.
+    pub async fn deliver_now(&self) -> Result<usize, EngineError> {
+        let rows = deliver::claim_due(&self.shared).await?;
+        let n = rows.len();
+        for row in rows {
+            deliver::deliver(&self.shared, row).await;
+        }
+        Ok(n)
+    }
+
+    /// Creates or updates a silence under Alertmanager's rules; answers its id.
+    pub async fn upsert_silence(&self, incoming: Silence) -> Result<String, EngineError> {
+        let now = self.now();
+        let mut tx = self.shared.store.begin().await?;
+        let existing = if incoming.id.is_empty() {
+            None
+        } else {
+            match tx.lock_silence(&incoming.id).await? {
+                Some(s) => Some(s),
+                None => return Err(EngineError::SilenceNotFound(incoming.id.clone())),
+            }
+        };
+        let plan = plan_upsert(existing.as_ref(), incoming, now, || {
+            uuid::Uuid::new_v4().to_string()
+        })?;
+        let (written, id) = match plan {
+            SilenceUpsert::Create(s) | SilenceUpsert::UpdateInPlace(s) => {
+                tx.upsert_silence(&s).await?;
+                let id = s.id.clone();
+                (vec![s], id)
+            }
+            SilenceUpsert::ReplaceWithNew { expire_old, new } => {
+                tx.upsert_silence(&expire_old).await?;
+                tx.upsert_silence(&new).await?;
+                let id = new.id.clone();
+                (vec![expire_old, new], id)
+            }
+        };
+        for s in &written {
+            tx.append_event(now, "silence.saved", &s.id, &s.created_by, "{}")
+                .await?;
+        }
+        self.publish_silences(&mut tx).await?;
+        tx.commit().await?;
+        let mut index = self.shared.index.write().expect("index lock");
+        for s in written {
+            index.put_silence(s);
+        }
+        Ok(id)
+    }
+
+    /// Expires a silence now.
+    pub async fn expire_silence(&self, id: &str) -> Result<(), EngineError> {
+        let now = self.now();
+        let mut tx = self.shared.store.begin().await?;
+        let existing = tx
+            .lock_silence(id)
+            .await?
+            .ok_or_else(|| EngineError::SilenceNotFound(id.to_owned()))?;
+        let expired = match hinomi_core::expire(&existing, now) {
+            Ok(s) => s,
+            // Expiring an expired silence changes nothing; Alertmanager answers 200 too.
+            Err(hinomi_core::SilenceError::AlreadyExpired(_)) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        tx.upsert_silence(&expired).await?;
+        tx.append_event(now, "silence.expired", id, "api", "{}")
+            .await?;
+        self.publish_silences(&mut tx).await?;
+        tx.commit().await?;
+        self.shared
+            .index
+            .write()
+            .expect("index lock")
+            .put_silence(expired);
+        self.shared.wake_dispatcher();
+        Ok(())
+    }
+
+    async fn publish_silences(&self, tx: &mut WriteTx) -> Result<(), EngineError> {
+        if self.shared.store.backend() == Backend::Postgres {
+            tx.notify(feed::SILENCES, &self.shared.instance).await?;
+        }
+        Ok(())
+    }
+
+    pub fn silence(&self, id: &str) -> Option<Arc<Silence>> {
+        self.shared.index.read().expect("index lock").silence(id)
+    }
+
+    pub fn silences(&self) -> Vec<Arc<Silence>> {
+        self.shared.index.read().expect("index lock").silences()
+    }
+
+    /// Alerts in memory, resolved ones included (what the metrics page counts).
+    pub fn alert_count(&self) -> usize {
+        self.shared.index.read().expect("index lock").len()
+    }
+}
+
+/// Replaces the index with what the database holds.
+async fn reload_index(shared: &Shared, now: i64) -> Result<(), EngineError> {
+    let alerts = shared
+        .store
+        .alerts_since(now - RESOLVED_RETENTION_MS)
+        .await?;
+    let silences = shared.store.silences().await?;
+    let mut fresh = index::Index::default();
+    fresh.apply(alerts);
+    fresh.replace_silences(silences);
+    *shared.index.write().expect("index lock") = fresh;
+    Ok(())
+}
+
+/// Makes group memberships match the route tree in force: every firing alert in the groups
+/// its routes put it in, and in no others. Runs at start and on every reload.
+async fn regroup(shared: &Shared) -> Result<(), EngineError> {
+    let now = shared.clock.now_ms();
+    let config = shared.config();
+    let firing: Vec<Arc<hinomi_store::StoredAlert>> = {
+        let index = shared.index.read().expect("index lock");
+        index
+            .select(&[])
+            .into_iter()
+            .filter(|a| !a.alert.resolved_at(now))
+            .collect()
+    };
+    let (groups, wanted) =
+        writer::route_into_groups(&config, firing.iter().map(|a| a.as_ref()), now);
+    let wanted_set: std::collections::HashSet<(String, Fingerprint)> =
+        wanted.iter().cloned().collect();
+    let mut tx = shared.store.begin().await?;
+    let existing = tx.memberships().await?;
+    let existing_set: std::collections::HashSet<(String, Fingerprint)> =
+        existing.iter().cloned().collect();
+    let firing_fps: std::collections::HashSet<Fingerprint> =
+        firing.iter().map(|a| a.fingerprint()).collect();
+    let mut removed = 0;
+    for (key, fp) in &existing {
+        // Resolved members stay until their group has notified them.
+        if firing_fps.contains(fp) && !wanted_set.contains(&(key.clone(), *fp)) {
+            tx.remove_member(key, *fp).await?;
+            removed += 1;
+        }
+    }
+    let missing: Vec<(String, Fingerprint)> = wanted
+        .into_iter()
+        .filter(|m| !existing_set.contains(m))
+        .collect();
+    let needed: std::collections::HashSet<&String> = missing.iter().map(|(k, _)| k).collect();
+    let groups: Vec<_> = groups
+        .into_iter()
+        .filter(|g| needed.contains(&g.group_key))
+        .collect();
+    tx.ensure_groups(&groups, now).await?;
+    tx.add_members(&missing).await?;
+    tx.drop_empty_groups().await?;
+    tx.commit().await?;
+    if removed > 0 || !missing.is_empty() {
+        tracing::info!(
+            added = missing.len(),
+            removed,
+            "re-routed alerts under the configuration in force"
+        );
+    }
+    Ok(())
+}
+
+async fn run_dispatcher(
+    shared: Shared,
+    leased: mpsc::UnboundedSender<Vec<i64>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let poll_ms = shared.settings.poll_interval.as_millis() as i64;
+    loop {
+        let now = shared.clock.now_ms();
+        let mut flushed = 0;
+        match dispatch::flush_due(&shared, now).await {
+            Ok(report) => {
+                flushed = report.groups;
+                if !report.leased.is_empty() {
+                    let _ = leased.send(report.leased);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "group flush failed");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        if flushed as i64 >= 64 {
+            continue;
+        }
+        let next = shared.store.next_group_due().await.ok().flatten();
+        let now = shared.clock.now_ms();
+        let wait_ms = match next {
+            // Due but not flushed: another instance holds it; look again shortly.
+            Some(t) if t <= now && flushed == 0 => 100,
+            Some(t) => (t - now).clamp(0, poll_ms),
+            None => poll_ms,
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
+            _ = shared.dispatcher_wake.notified() => {}
+            _ = stop.changed() => break,
+        }
+    }
+}
+
+/// Collects resolved alerts and old silences, and publishes queue depths.
+async fn housekeeping(shared: Shared, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    let mut rounds: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => break,
+        }
+        let now = shared.clock.now_ms();
+        if let Ok((groups, outbox)) = shared.store.queue_depths(now).await {
+            metrics::gauge!("hinomi_groups_due").set(groups as f64);
+            metrics::gauge!("hinomi_outbox_pending").set(outbox as f64);
+        }
+        metrics::gauge!("hinomi_alerts_in_memory")
+            .set(shared.index.read().expect("index lock").len() as f64);
+        rounds += 1;
+        if rounds % 12 != 0 {
+            continue;
+        }
+        let before = now - RESOLVED_RETENTION_MS;
+        match shared.store.gc_resolved_alerts(before).await {
+            Ok(n) if n > 0 => tracing::debug!(alerts = n, "collected resolved alerts"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot collect resolved alerts"),
+        }
+        shared.index.write().expect("index lock").sweep(before);
+        if let Err(e) = shared.store.gc_silences(now - SILENCE_RETENTION_MS).await {
+            tracing::warn!(error = %e, "cannot collect expired silences");
+        } else if let Ok(silences) = shared.store.silences().await {
+            shared
+                .index
+                .write()
+                .expect("index lock")
+                .replace_silences(silences);
+        }
+    }
+}
+
+/// On PostgreSQL: applies the other instances' alert and silence changes to this
+/// instance's index as they commit, and reloads everything after a gap in the feed.
+async fn follow_other_instances(shared: Shared, mut stop: watch::Receiver<bool>) {
+    loop {
+        let mut feed = match shared.store.listen(&[feed::ALERTS, feed::SILENCES]).await {
+            Ok(feed) => feed,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot follow the other instances; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(2)) => continue,
+                    _ = stop.changed() => return,
+                }
+            }
+        };
+        // Whatever changed while not listening.
+        if let Err(e) = reload_index(&shared, shared.clock.now_ms()).await {
+            tracing::warn!(error = %e, "cannot reload the index");
+        }
+        loop {
+            let message = tokio::select! {
+                m = feed.recv() => m,
+                _ = stop.changed() => return,
+            };
+            let (channel, payload) = match message {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(error = %e, "change feed interrupted; reconnecting");
+                    break;
+                }
+            };
+            let (origin, rest) = payload.split_once(' ').unwrap_or((payload.as_str(), ""));
+            if origin == shared.instance {
+                continue;
+            }
+            let result = if channel == feed::SILENCES {
+                shared.store.silences().await.map(|s| {
+                    shared
+                        .index
+                        .write()
+                        .expect("index lock")
+                        .replace_silences(s);
+                })
+            } else {
+                let fps: Vec<Fingerprint> =
+                    rest.split(',').filter_map(|s| s.parse().ok()).collect();
+                shared
+                    .store
+                    .alerts_by_fingerprint(&fps)
+                    .await
+                    .map(|alerts| {
+                        shared.index.write().expect("index lock").apply(alerts);
+                    })
+            };
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "cannot apply a change from another instance");
+            }
+        }
+    }
+}

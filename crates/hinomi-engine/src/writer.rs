@@ -1,0 +1,294 @@
+//! The intake writer: one task per database that commits everything queued since its last
+//! commit in one transaction, then answers every waiting request. One fsync serves many
+//! requests, and a request is answered only after its data is durable.
+
+use std::collections::HashMap;
+
+use hinomi_core::{Alert, Config, Fingerprint, group_key};
+use hinomi_store::{NewGroup, StoredAlert, WriteTx};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{EngineError, Shared};
+
+/// Most alerts committed in one transaction; more wait for the next commit.
+const MAX_BATCH_ALERTS: usize = 20_000;
+
+/// One alert as it enters: already normalised (times set) and validated.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub alert: Alert,
+    /// For alerts from an integration key: `integration/dedup_key`. A trigger under the
+    /// same key with other labels replaces (resolves) the alert the key named before.
+    pub dedup: Option<String>,
+}
+
+/// A change to alerts that must be durable before it is acknowledged.
+#[derive(Debug)]
+pub enum WriteOp {
+    /// Alerts posted or re-posted.
+    Alerts(Vec<Incoming>),
+    /// Resolve every firing alert under this dedup key (PagerDuty `resolve`).
+    Resolve { dedup: String },
+    /// Record an acknowledgement of the alerts under this dedup key (PagerDuty
+    /// `acknowledge`). Answers how many firing alerts the key names.
+    Acknowledge { dedup: String, actor: String },
+}
+
+impl WriteOp {
+    fn weight(&self) -> usize {
+        match self {
+            WriteOp::Alerts(list) => list.len().max(1),
+            _ => 1,
+        }
+    }
+}
+
+/// What a committed op changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteOutcome {
+    /// Alerts the op touched (stored, resolved or acknowledged).
+    pub alerts: usize,
+}
+
+pub(crate) struct WriteRequest {
+    pub(crate) op: WriteOp,
+    pub(crate) reply: oneshot::Sender<Result<WriteOutcome, EngineError>>,
+}
+
+/// Commits what queued up each time round. On `stop` it takes no more requests, commits
+/// and answers the ones already queued, and ends.
+pub(crate) async fn run(
+    shared: Shared,
+    mut rx: mpsc::Receiver<WriteRequest>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let first = tokio::select! {
+            next = rx.recv() => next,
+            _ = stop.changed() => {
+                rx.close();
+                rx.recv().await
+            }
+        };
+        let Some(first) = first else { break };
+        let mut weight = first.op.weight();
+        let mut batch = vec![first];
+        while weight < MAX_BATCH_ALERTS {
+            match rx.try_recv() {
+                Ok(next) => {
+                    weight += next.op.weight();
+                    batch.push(next);
+                }
+                Err(_) => break,
+            }
+        }
+        let started = std::time::Instant::now();
+        let result = commit(&shared, &batch).await;
+        metrics::histogram!("hinomi_intake_commit_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("hinomi_intake_commit_batch_alerts").record(weight as f64);
+        match result {
+            Ok(outcomes) => {
+                for (req, outcome) in batch.into_iter().zip(outcomes) {
+                    let _ = req.reply.send(Ok(outcome));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, requests = batch.len(), "intake commit failed");
+                let message = e.to_string();
+                for req in batch {
+                    let _ = req
+                        .reply
+                        .send(Err(EngineError::Unavailable(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+async fn commit(shared: &Shared, batch: &[WriteRequest]) -> Result<Vec<WriteOutcome>, EngineError> {
+    let now = shared.clock.now_ms();
+    let config = shared.config();
+    let mut tx = shared.store.begin().await?;
+
+    let fps: Vec<Fingerprint> = batch
+        .iter()
+        .filter_map(|r| match &r.op {
+            WriteOp::Alerts(list) => Some(list.iter().map(|i| i.alert.fingerprint())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let existing: HashMap<Fingerprint, StoredAlert> = tx
+        .lock_alerts(&fps)
+        .await?
+        .into_iter()
+        .map(|a| (a.fingerprint(), a))
+        .collect();
+
+    // The alerts as they will be after this commit, and which of them enter their groups.
+    let mut current: HashMap<Fingerprint, StoredAlert> = HashMap::new();
+    let mut entering: Vec<Fingerprint> = Vec::new();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for req in batch {
+        let outcome = match &req.op {
+            WriteOp::Alerts(list) => {
+                for incoming in list {
+                    apply_incoming(
+                        &mut tx,
+                        incoming,
+                        &existing,
+                        &mut current,
+                        &mut entering,
+                        now,
+                    )
+                    .await?;
+                }
+                WriteOutcome { alerts: list.len() }
+            }
+            WriteOp::Resolve { dedup } => {
+                let n = resolve_dedup(&mut tx, dedup, None, &mut current, now).await?;
+                tx.append_event(now, "alert.resolved", dedup, "integration", "{}")
+                    .await?;
+                WriteOutcome { alerts: n }
+            }
+            WriteOp::Acknowledge { dedup, actor } => {
+                let firing = tx.lock_alerts_by_dedup(dedup, now).await?;
+                for a in &firing {
+                    let data = format!("{{\"fingerprint\":\"{}\"}}", a.fingerprint());
+                    tx.append_event(now, "alert.acknowledged", dedup, actor, &data)
+                        .await?;
+                }
+                WriteOutcome {
+                    alerts: firing.len(),
+                }
+            }
+        };
+        outcomes.push(outcome);
+    }
+
+    let rows: Vec<&StoredAlert> = current.values().collect();
+    tx.upsert_alerts(&rows).await?;
+    let (groups, members) = route_into_groups(
+        &config,
+        entering.iter().filter_map(|fp| current.get(fp)),
+        now,
+    );
+    tx.ensure_groups(&groups, now).await?;
+    tx.add_members(&members).await?;
+    shared
+        .publish_alert_changes(&mut tx, current.keys().copied())
+        .await?;
+    tx.commit().await?;
+
+    shared
+        .index
+        .write()
+        .expect("index lock")
+        .apply(current.into_values());
+    if !groups.is_empty() {
+        shared.wake_dispatcher();
+    }
+    Ok(outcomes)
+}
+
+async fn apply_incoming(
+    tx: &mut WriteTx,
+    incoming: &Incoming,
+    existing: &HashMap<Fingerprint, StoredAlert>,
+    current: &mut HashMap<Fingerprint, StoredAlert>,
+    entering: &mut Vec<Fingerprint>,
+    now: i64,
+) -> Result<(), EngineError> {
+    let fp = incoming.alert.fingerprint();
+    let before = current.get(&fp).or_else(|| existing.get(&fp)).cloned();
+    let was_firing = before.as_ref().is_some_and(|b| !b.alert.resolved_at(now));
+    let mut alert = hinomi_core::merge_on_put(
+        before.as_ref().map(|b| &b.alert),
+        incoming.alert.clone(),
+        now,
+    );
+    if let Some(dedup) = &incoming.dedup {
+        // An integration alert stays one alert from trigger to resolve: a repeated trigger
+        // keeps the first start, and other labels under the same key are replaced.
+        if let (Some(old), true) = (&before, was_firing) {
+            alert.starts_at = old.alert.starts_at;
+        }
+        resolve_dedup(tx, dedup, Some(fp), current, now).await?;
+    }
+    if !was_firing && !alert.resolved_at(now) {
+        entering.push(fp);
+    }
+    current.insert(
+        fp,
+        StoredAlert {
+            alert,
+            dedup: incoming
+                .dedup
+                .clone()
+                .or_else(|| before.and_then(|b| b.dedup)),
+        },
+    );
+    Ok(())
+}
+
+/// Resolves the firing alerts under `dedup` (all but `keep`); answers how many.
+async fn resolve_dedup(
+    tx: &mut WriteTx,
+    dedup: &str,
+    keep: Option<Fingerprint>,
+    current: &mut HashMap<Fingerprint, StoredAlert>,
+    now: i64,
+) -> Result<usize, EngineError> {
+    let mut n = 0;
+    for mut stored in tx.lock_alerts_by_dedup(dedup, now).await? {
+        let fp = stored.fingerprint();
+        if Some(fp) == keep {
+            continue;
+        }
+        if let Some(pending) = current.get(&fp) {
+            stored = pending.clone();
+        }
+        stored.alert.ends_at = now;
+        stored.alert.updated_at = now;
+        stored.alert.timeout = false;
+        current.insert(fp, stored);
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The groups these alerts belong to under `config`'s route tree, and their memberships.
+pub(crate) fn route_into_groups<'a>(
+    config: &Config,
+    alerts: impl Iterator<Item = &'a StoredAlert>,
+    now: i64,
+) -> (Vec<NewGroup>, Vec<(String, Fingerprint)>) {
+    let mut groups: HashMap<String, NewGroup> = HashMap::new();
+    let mut members = Vec::new();
+    for stored in alerts {
+        let alert = &stored.alert;
+        for route in config.route.match_routes(&alert.labels) {
+            let group_labels = route.group_labels(&alert.labels);
+            let key = group_key(route, &group_labels);
+            let wait = route.opts.group_wait;
+            // Alertmanager flushes at once when the alert started longer than group_wait ago.
+            let flush_at = if alert.starts_at + wait < now {
+                now
+            } else {
+                now + wait
+            };
+            members.push((key.clone(), alert.fingerprint()));
+            groups
+                .entry(key.clone())
+                .and_modify(|g| g.flush_at = g.flush_at.min(flush_at))
+                .or_insert(NewGroup {
+                    group_key: key,
+                    route_id: route.id.clone(),
+                    receiver: route.opts.receiver.clone(),
+                    group_labels,
+                    flush_at,
+                });
+        }
+    }
+    (groups.into_values().collect(), members)
+}

@@ -1,0 +1,117 @@
+-- The alert pipeline: alerts, silences, groups and their timers, the notification log,
+-- the outbox with its delivery log, integration keys, change events and the event log.
+-- Instants are UTC epoch milliseconds; booleans are 0/1; JSON is stored as text.
+
+CREATE TABLE alerts (
+    fingerprint   BIGINT PRIMARY KEY,
+    labels        TEXT    NOT NULL,
+    annotations   TEXT    NOT NULL,
+    generator_url TEXT    NOT NULL,
+    starts_at     BIGINT NOT NULL,
+    ends_at       BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL,
+    timeout       BIGINT NOT NULL,
+    dedup         TEXT
+);
+CREATE INDEX alerts_dedup ON alerts (dedup) WHERE dedup IS NOT NULL;
+CREATE INDEX alerts_ends_at ON alerts (ends_at);
+
+CREATE TABLE silences (
+    id         TEXT    PRIMARY KEY,
+    matchers   TEXT    NOT NULL,
+    starts_at  BIGINT NOT NULL,
+    ends_at    BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    created_by TEXT    NOT NULL,
+    comment    TEXT    NOT NULL
+);
+
+CREATE TABLE alert_groups (
+    group_key     TEXT    PRIMARY KEY,
+    route_id      TEXT    NOT NULL,
+    receiver      TEXT    NOT NULL,
+    group_labels  TEXT    NOT NULL,
+    created_at    BIGINT NOT NULL,
+    next_flush_at BIGINT NOT NULL,
+    flushed       BIGINT NOT NULL
+);
+CREATE INDEX alert_groups_due ON alert_groups (next_flush_at);
+
+CREATE TABLE group_alerts (
+    group_key   TEXT    NOT NULL,
+    fingerprint BIGINT NOT NULL,
+    PRIMARY KEY (group_key, fingerprint)
+);
+CREATE INDEX group_alerts_fingerprint ON group_alerts (fingerprint);
+
+CREATE TABLE notify_log (
+    group_key   TEXT    NOT NULL,
+    receiver    TEXT    NOT NULL,
+    integration BIGINT NOT NULL,
+    firing      TEXT    NOT NULL,
+    resolved    TEXT    NOT NULL,
+    sent_at     BIGINT NOT NULL,
+    PRIMARY KEY (group_key, receiver, integration)
+);
+
+CREATE TABLE outbox (
+    id              BIGSERIAL PRIMARY KEY,
+    idempotency_key TEXT    NOT NULL UNIQUE,
+    group_key       TEXT    NOT NULL,
+    receiver        TEXT    NOT NULL,
+    integration     BIGINT NOT NULL,
+    kind            TEXT    NOT NULL,
+    payload         TEXT    NOT NULL,
+    state           TEXT    NOT NULL,
+    created_at      BIGINT NOT NULL,
+    due_at          BIGINT NOT NULL,
+    attempts        BIGINT NOT NULL,
+    lease_owner     TEXT,
+    lease_until     BIGINT,
+    last_error      TEXT,
+    delivered_at    BIGINT
+);
+CREATE INDEX outbox_pending ON outbox (due_at) WHERE state = 'pending';
+
+CREATE TABLE deliveries (
+    id          BIGSERIAL PRIMARY KEY,
+    outbox_id   BIGINT NOT NULL,
+    attempt     BIGINT NOT NULL,
+    at          BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    status_code BIGINT,
+    error       TEXT,
+    instance    TEXT    NOT NULL
+);
+CREATE INDEX deliveries_outbox ON deliveries (outbox_id);
+
+CREATE TABLE integrations (
+    id         TEXT    PRIMARY KEY,
+    name       TEXT    NOT NULL UNIQUE,
+    kind       TEXT    NOT NULL,
+    key_hash   TEXT    NOT NULL UNIQUE,
+    labels     TEXT    NOT NULL,
+    created_at BIGINT NOT NULL,
+    revoked_at BIGINT
+);
+
+CREATE TABLE changes (
+    id             BIGSERIAL PRIMARY KEY,
+    integration    TEXT    NOT NULL,
+    summary        TEXT    NOT NULL,
+    source         TEXT    NOT NULL,
+    at             BIGINT NOT NULL,
+    custom_details TEXT    NOT NULL,
+    links          TEXT    NOT NULL,
+    received_at    BIGINT NOT NULL
+);
+
+CREATE TABLE events (
+    id      BIGSERIAL PRIMARY KEY,
+    at      BIGINT NOT NULL,
+    kind    TEXT    NOT NULL,
+    subject TEXT    NOT NULL,
+    actor   TEXT    NOT NULL,
+    data    TEXT    NOT NULL
+);
+CREATE INDEX events_subject ON events (subject, at);

@@ -1,0 +1,194 @@
+//! The outbox's delivery side: claiming due notifications under a lease, and recording each
+//! attempt in the delivery log.
+
+use sqlx::Row;
+
+use crate::records::OutboxRow;
+use crate::{Result, Store};
+
+/// A notification this instance holds the lease on and should deliver now.
+#[derive(Clone, Debug)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub group_key: String,
+    pub receiver: String,
+    pub integration: i64,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+/// One attempt to deliver, as the delivery log keeps it.
+#[derive(Clone, Debug)]
+pub struct DeliveryAttempt {
+    pub at: i64,
+    pub duration_ms: i64,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// What became of an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Delivered,
+    /// Try again at this instant.
+    Retry {
+        due_at: i64,
+    },
+    /// Give up: the peer refused it for good, or it ran out of attempts.
+    Failed,
+}
+
+const CLAIMED_COLUMNS: &str =
+    "id, group_key, receiver, integration, kind, payload, attempts, created_at";
+
+fn claimed_from_row(r: &sqlx::any::AnyRow) -> Result<ClaimedDelivery> {
+    Ok(ClaimedDelivery {
+        id: r.try_get("id")?,
+        group_key: r.try_get("group_key")?,
+        receiver: r.try_get("receiver")?,
+        integration: r.try_get("integration")?,
+        kind: r.try_get("kind")?,
+        payload: r.try_get("payload")?,
+        attempts: r.try_get("attempts")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Leases up to `limit` due notifications to `owner` until `now + lease_ms`. A row whose
+    /// lease ran out (its instance died mid-delivery) is due again.
+    pub async fn claim_deliveries(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedDelivery>> {
+        let sql = format!(
+            "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN \
+             (SELECT id FROM outbox WHERE state = 'pending' AND due_at <= $3 \
+              AND (lease_until IS NULL OR lease_until < $3) ORDER BY due_at LIMIT $4{}) \
+             RETURNING {CLAIMED_COLUMNS}",
+            self.backend.skip_locked()
+        );
+        let rows = sqlx::query(&sql)
+            .bind(owner)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.write)
+            .await?;
+        rows.iter().map(claimed_from_row).collect()
+    }
+
+    /// Reads notifications this instance wrote pre-leased (by id), for immediate delivery.
+    pub async fn leased_deliveries(
+        &self,
+        owner: &str,
+        ids: &[i64],
+    ) -> Result<Vec<ClaimedDelivery>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {CLAIMED_COLUMNS} FROM outbox WHERE state = 'pending' AND lease_owner = $1 \
+             AND id IN ({})",
+            crate::codec::placeholders(2, ids.len())
+        );
+        let mut q = sqlx::query(&sql).bind(owner);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(&self.write).await?;
+        rows.iter().map(claimed_from_row).collect()
+    }
+
+    /// Records an attempt and its outcome, if `owner` still holds the lease. Answers whether
+    /// it did (a lease that ran out may have passed the row to another instance).
+    pub async fn finish_delivery(
+        &self,
+        id: i64,
+        owner: &str,
+        instance: &str,
+        attempt: &DeliveryAttempt,
+        outcome: DeliveryOutcome,
+    ) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let (state, due_at, delivered_at) = match outcome {
+            DeliveryOutcome::Delivered => ("delivered", None, Some(attempt.at)),
+            DeliveryOutcome::Retry { due_at } => ("pending", Some(due_at), None),
+            DeliveryOutcome::Failed => ("failed", None, None),
+        };
+        let done = sqlx::query(
+            "UPDATE outbox SET state = $3, attempts = attempts + 1, \
+             due_at = COALESCE($4, due_at), delivered_at = $5, last_error = $6, \
+             lease_owner = NULL, lease_until = NULL \
+             WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(state)
+        .bind(due_at)
+        .bind(delivered_at)
+        .bind(attempt.error.clone())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO deliveries (outbox_id, attempt, at, duration_ms, status_code, error, instance) \
+             VALUES ($1, (SELECT attempts FROM outbox WHERE id = $1), $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(attempt.at)
+        .bind(attempt.duration_ms)
+        .bind(attempt.status_code)
+        .bind(attempt.error.clone())
+        .bind(instance)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The earliest due time of a pending notification nobody holds, if any.
+    pub async fn next_delivery_due(&self, now: i64) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until >= $1 \
+             THEN lease_until + 1 ELSE due_at END) FROM outbox WHERE state = 'pending'",
+        )
+        .bind(now)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(row.try_get::<Option<i64>, _>(0)?)
+    }
+
+    /// The newest notifications, newest first: the delivery log operators read.
+    pub async fn outbox(&self, limit: i64) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query(
+            "SELECT id, group_key, receiver, integration, state, attempts, created_at, \
+             delivered_at, last_error FROM outbox ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxRow {
+                    id: r.try_get("id")?,
+                    group_key: r.try_get("group_key")?,
+                    receiver: r.try_get("receiver")?,
+                    integration: r.try_get("integration")?,
+                    state: r.try_get("state")?,
+                    attempts: r.try_get("attempts")?,
+                    created_at: r.try_get("created_at")?,
+                    delivered_at: r.try_get("delivered_at")?,
+                    last_error: r.try_get("last_error")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,354 @@
+//! hinomi's settings: one typed struct, filled from defaults < TOML file < `HINOMI_*`
+//! environment < command-line flags. Secrets (the database URL's password) never reach
+//! `Debug` output or logs.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The commented example `hinomi config default` prints. A test checks that it parses to
+/// exactly [`Settings::default`], so the two cannot drift apart.
+pub const DEFAULT_TOML: &str = r#"# hinomi settings. Every key is optional; these are the defaults.
+# Order of precedence: defaults < this file < HINOMI_* environment < command-line flags.
+# Nested keys in the environment use a double underscore: HINOMI_SQLITE__SYNCHRONOUS=normal.
+
+# Address the HTTP server listens on. Alertmanager's port, so clients need no change.
+listen = "127.0.0.1:9093"
+
+# Where the embedded SQLite database lives when no database_url is set.
+data_dir = "data"
+
+# A postgres://user:password@host/db URL to share one PostgreSQL between instances.
+# Empty means SQLite in data_dir.
+database_url = ""
+
+# An existing alertmanager.yml: route, receivers and inhibit_rules are read from it.
+# Empty means the built-in routing (store and group alerts, notify nobody).
+alertmanager_config = ""
+
+# The URL people reach hinomi at; notifications link to it (externalURL).
+external_url = "http://127.0.0.1:9093"
+
+# This instance's name in leases and the delivery log. Empty: a random name per start.
+instance = ""
+
+[log]
+# error, warn, info, debug or trace; or any tracing filter such as "hinomi=debug,info".
+level = "info"
+# "text" for people, "json" for log collectors.
+format = "text"
+
+[sqlite]
+# "full": every acknowledged write survives a power cut (fsync per commit).
+# "normal": survives a crash of hinomi, not of the machine; faster.
+synchronous = "full"
+
+[database]
+# Connections per pool (PostgreSQL), or reader connections (SQLite).
+max_connections = 8
+
+[intake]
+# Requests waiting for the database writer before intake answers 503.
+queue = 4096
+max_body_bytes = 8388608
+max_alerts_per_request = 10000
+max_labels = 128
+max_name_bytes = 1024
+max_label_value_bytes = 16384
+max_annotation_value_bytes = 262144
+
+[delivery]
+# Webhook timeout when the receiver sets none.
+timeout_seconds = 10
+# Attempts before a notification is given up as failed (backoff 1 s doubling to 5 min).
+max_attempts = 12
+# How long an instance holds a notification it is sending before another may take it.
+lease_seconds = 15
+# How often idle workers look for work another instance wrote.
+poll_interval_ms = 1000
+"#;
+
+/// Every setting hinomi reads.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub alertmanager_config: String,
+    pub external_url: String,
+    pub instance: String,
+    pub log: LogSettings,
+    pub sqlite: SqliteSettings,
+    pub database: DatabaseSettings,
+    pub intake: IntakeSettings,
+    pub delivery: DeliverySettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SqliteSettings {
+    pub synchronous: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntakeSettings {
+    pub queue: usize,
+    pub max_body_bytes: usize,
+    pub max_alerts_per_request: usize,
+    pub max_labels: usize,
+    pub max_name_bytes: usize,
+    pub max_label_value_bytes: usize,
+    pub max_annotation_value_bytes: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    pub timeout_seconds: u64,
+    pub max_attempts: i64,
+    pub lease_seconds: u64,
+    pub poll_interval_ms: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let limits = hinomi_web::Limits::default();
+        Settings {
+            listen: "127.0.0.1:9093".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            alertmanager_config: String::new(),
+            external_url: "http://127.0.0.1:9093".into(),
+            instance: String::new(),
+            log: LogSettings::default(),
+            sqlite: SqliteSettings::default(),
+            database: DatabaseSettings::default(),
+            intake: IntakeSettings {
+                queue: 4096,
+                max_body_bytes: limits.max_body_bytes,
+                max_alerts_per_request: limits.max_alerts_per_request,
+                max_labels: limits.max_labels,
+                max_name_bytes: limits.max_name_bytes,
+                max_label_value_bytes: limits.max_label_value_bytes,
+                max_annotation_value_bytes: limits.max_annotation_value_bytes,
+            },
+            delivery: DeliverySettings::default(),
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            level: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+impl Default for SqliteSettings {
+    fn default() -> Self {
+        SqliteSettings {
+            synchronous: "full".into(),
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings { max_connections: 8 }
+    }
+}
+
+impl Default for IntakeSettings {
+    fn default() -> Self {
+        Settings::default().intake
+    }
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            timeout_seconds: 10,
+            max_attempts: 12,
+            lease_seconds: 15,
+            poll_interval_ms: 1000,
+        }
+    }
+}
+
+/// A database URL with its password replaced, for logs and `Debug`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("alertmanager_config", &self.alertmanager_config)
+            .field("external_url", &self.external_url)
+            .field("instance", &self.instance)
+            .field("log", &self.log)
+            .field("sqlite", &self.sqlite)
+            .field("database", &self.database)
+            .field("intake", &self.intake)
+            .field("delivery", &self.delivery)
+            .finish()
+    }
+}
+
+/// Values given as command-line flags; unset ones leave the lower layers alone.
+#[derive(Debug, Default, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alertmanager_config: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_url: Option<String>,
+}
+
+impl Settings {
+    /// Layers the settings: defaults, then the TOML file (if any), then `HINOMI_*`
+    /// variables from `env`, then flags.
+    pub fn load(
+        file: Option<&PathBuf>,
+        env: impl IntoIterator<Item = (String, String)>,
+        flags: &FlagOverrides,
+    ) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            anyhow::ensure!(
+                path.exists(),
+                "settings file {} does not exist",
+                path.display()
+            );
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        // Read the given environment (not the process's) so tests stay independent.
+        for (key, value) in env {
+            let Some(rest) = key.strip_prefix("HINOMI_") else {
+                continue;
+            };
+            if rest == "CONFIG" {
+                continue;
+            }
+            let path = rest.to_ascii_lowercase().replace("__", ".");
+            let parsed: figment::value::Value = value
+                .parse()
+                .unwrap_or_else(|_| figment::value::Value::from(value.clone()));
+            figment = figment.merge(Serialized::default(&path, parsed));
+        }
+        let settings: Settings = figment
+            .merge(Serialized::defaults(flags))
+            .extract()
+            .context("invalid settings")?;
+        Ok(settings)
+    }
+
+    /// The database URL: the configured one, or the SQLite file in `data_dir`.
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        if !self.database_url.is_empty() {
+            return Ok(self.database_url.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data_dir {}", self.data_dir.display()))?;
+        let dir = self
+            .data_dir
+            .canonicalize()
+            .with_context(|| format!("cannot resolve data_dir {}", self.data_dir.display()))?;
+        Ok(format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("hinomi.db").display()
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_printed_example_is_the_defaults() {
+        let parsed: Settings = Figment::from(Toml::string(DEFAULT_TOML)).extract().unwrap();
+        assert_eq!(parsed, Settings::default());
+    }
+
+    #[test]
+    fn layers_override_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hinomi.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:1\"\nexternal_url = \"http://file\"\n[sqlite]\nsynchronous = \"normal\"\n").unwrap();
+        let env = vec![
+            ("HINOMI_EXTERNAL_URL".to_string(), "http://env".to_string()),
+            ("HINOMI_DELIVERY__MAX_ATTEMPTS".to_string(), "3".to_string()),
+            ("HINOMI_CONFIG".to_string(), "ignored".to_string()),
+            ("OTHER".to_string(), "x".to_string()),
+        ];
+        let flags = FlagOverrides {
+            listen: Some("127.0.0.1:2".into()),
+            ..FlagOverrides::default()
+        };
+        let s = Settings::load(Some(&file), env, &flags).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:2", "flag beats file");
+        assert_eq!(s.external_url, "http://env", "env beats file");
+        assert_eq!(s.sqlite.synchronous, "normal", "file beats default");
+        assert_eq!(s.delivery.max_attempts, 3, "nested env key");
+        assert_eq!(s.intake.queue, 4096, "default stays");
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_that_name_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hinomi.toml");
+        std::fs::write(&file, "lisen = \"x\"\n").unwrap();
+        let err = Settings::load(Some(&file), Vec::new(), &FlagOverrides::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+    }
+
+    #[test]
+    fn passwords_stay_out_of_debug_output() {
+        let s = Settings {
+            database_url: "postgres://app:s3cret@db/hinomi".into(),
+            ..Settings::default()
+        };
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("postgres://app:***@db/hinomi"));
+    }
+}
