@@ -39,11 +39,16 @@ impl Index {
         self.alerts.get(&fp)
     }
 
-    /// Inserts or replaces alerts.
+    /// Inserts alerts, or replaces the version held if the given one is not older (a
+    /// reload that read the database before a newer commit cannot roll an alert back).
     pub fn apply(&mut self, alerts: impl IntoIterator<Item = StoredAlert>) {
         for alert in alerts {
             let fp = alert.fingerprint();
-            if !self.alerts.contains_key(&fp) {
+            if let Some(held) = self.alerts.get(&fp) {
+                if held.alert.updated_at > alert.alert.updated_at {
+                    continue;
+                }
+            } else {
                 for (name, value) in alert.alert.labels.iter() {
                     let values = match self.by_label.get_mut(name) {
                         Some(v) => v,
@@ -147,15 +152,19 @@ impl Index {
         }
     }
 
+    /// Inserts a silence, or replaces the version held if the given one is not older.
     pub fn put_silence(&mut self, silence: Silence) {
+        if let Some(held) = self.silences.get(&silence.id) {
+            if held.updated_at > silence.updated_at {
+                return;
+            }
+        }
         self.silences.insert(silence.id.clone(), Arc::new(silence));
     }
 
-    pub fn replace_silences(&mut self, silences: Vec<Silence>) {
-        self.silences = silences
-            .into_iter()
-            .map(|s| (s.id.clone(), Arc::new(s)))
-            .collect();
+    /// Forgets silences that ended before `before` (collected from the database too).
+    pub fn sweep_silences(&mut self, before: i64) {
+        self.silences.retain(|_, s| s.ends_at >= before);
     }
 
     pub fn silence(&self, id: &str) -> Option<Arc<Silence>> {
@@ -164,12 +173,6 @@ impl Index {
 
     pub fn silences(&self) -> Vec<Arc<Silence>> {
         self.silences.values().cloned().collect()
-    }
-
-    pub fn forget_silences(&mut self, ids: &[String]) {
-        for id in ids {
-            self.silences.remove(id);
-        }
     }
 
     /// The silences in force at `now`.

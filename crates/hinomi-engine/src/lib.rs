@@ -401,17 +401,19 @@ impl Engine {
     }
 }
 
-/// Replaces the index with what the database holds.
+/// Brings the index up to what the database holds. Versions are compared, so a commit
+/// that lands while this reads is never rolled back.
 async fn reload_index(shared: &Shared, now: i64) -> Result<(), EngineError> {
     let alerts = shared
         .store
         .alerts_since(now - RESOLVED_RETENTION_MS)
         .await?;
     let silences = shared.store.silences().await?;
-    let mut fresh = index::Index::default();
-    fresh.apply(alerts);
-    fresh.replace_silences(silences);
-    *shared.index.write().expect("index lock") = fresh;
+    let mut index = shared.index.write().expect("index lock");
+    index.apply(alerts);
+    for s in silences {
+        index.put_silence(s);
+    }
     Ok(())
 }
 
@@ -536,15 +538,15 @@ async fn housekeeping(shared: Shared, mut stop: watch::Receiver<bool>) {
             Err(e) => tracing::warn!(error = %e, "cannot collect resolved alerts"),
         }
         shared.index.write().expect("index lock").sweep(before);
-        if let Err(e) = shared.store.gc_silences(now - SILENCE_RETENTION_MS).await {
+        let before = now - SILENCE_RETENTION_MS;
+        if let Err(e) = shared.store.gc_silences(before).await {
             tracing::warn!(error = %e, "cannot collect expired silences");
-        } else if let Ok(silences) = shared.store.silences().await {
-            shared
-                .index
-                .write()
-                .expect("index lock")
-                .replace_silences(silences);
         }
+        shared
+            .index
+            .write()
+            .expect("index lock")
+            .sweep_silences(before);
     }
 }
 
@@ -583,12 +585,11 @@ async fn follow_other_instances(shared: Shared, mut stop: watch::Receiver<bool>)
                 continue;
             }
             let result = if channel == feed::SILENCES {
-                shared.store.silences().await.map(|s| {
-                    shared
-                        .index
-                        .write()
-                        .expect("index lock")
-                        .replace_silences(s);
+                shared.store.silences().await.map(|silences| {
+                    let mut index = shared.index.write().expect("index lock");
+                    for s in silences {
+                        index.put_silence(s);
+                    }
                 })
             } else {
                 let fps: Vec<Fingerprint> =

@@ -1,0 +1,400 @@
+//! The test harness: a real `hinomi serve` process on a fresh database, a webhook sink that
+//! records what it is sent, and helpers to wait for a condition with a deadline.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server the tests use; override with HINOMI_TEST_POSTGRES.
+pub fn postgres_admin_url() -> String {
+    std::env::var("HINOMI_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A fresh database for one test: a URL, or `None` when PostgreSQL is not reachable and
+/// this is not CI (then the test says it was skipped). Under `CI=true` an unreachable
+/// PostgreSQL fails the test.
+pub async fn fresh_database(db: Db, dir: &std::path::Path) -> Option<String> {
+    match db {
+        Db::Sqlite => Some(format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("hinomi.db").display()
+        )),
+        Db::Postgres => {
+            use sqlx::Connection;
+            let admin = postgres_admin_url();
+            let mut conn = match sqlx::PgConnection::connect(&admin).await {
+                Ok(c) => c,
+                Err(e) => {
+                    if std::env::var("CI").is_ok_and(|v| v == "true") {
+                        panic!("PostgreSQL at {admin} is unreachable under CI=true: {e}");
+                    }
+                    eprintln!(
+                        "SKIPPED: PostgreSQL at {admin} is unreachable ({e}); set HINOMI_TEST_POSTGRES"
+                    );
+                    return None;
+                }
+            };
+            let name = format!("hinomi_test_{}", uuid_hex());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+            Some(format!("{base}/{name}"))
+        }
+    }
+}
+
+pub fn uuid_hex() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{:x}{:x}{:x}",
+        t,
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// Options for starting a server.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// alertmanager.yml text; `{sink}` is replaced by the sink's URL.
+    pub alertmanager_yml: Option<String>,
+    /// Extra `HINOMI_*` environment.
+    pub env: Vec<(String, String)>,
+}
+
+/// A running `hinomi serve`.
+pub struct Server {
+    pub url: String,
+    pub database_url: String,
+    pub dir: Arc<tempfile::TempDir>,
+    pub config_path: Option<PathBuf>,
+    child: Child,
+    pub http: reqwest::Client,
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts hinomi on a fresh database; `None` when that database cannot be had (see
+    /// [`fresh_database`]).
+    pub async fn start(db: Db, options: Options) -> Option<Server> {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let database_url = fresh_database(db, dir.path()).await?;
+        Some(Server::start_on(database_url, dir, options).await)
+    }
+
+    /// Starts hinomi on an existing database (a restart, or a second instance).
+    pub async fn start_on(
+        database_url: String,
+        dir: Arc<tempfile::TempDir>,
+        options: Options,
+    ) -> Server {
+        let config_path = options.alertmanager_yml.as_ref().map(|text| {
+            let path = dir.path().join(format!("alertmanager-{}.yml", uuid_hex()));
+            std::fs::write(&path, text).expect("write alertmanager.yml");
+            path
+        });
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hinomi"));
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--database-url")
+            .arg(&database_url)
+            .env_remove("HINOMI_CONFIG")
+            .env("HINOMI_LOG__LEVEL", "info,hinomi=debug")
+            .env("HINOMI_DELIVERY__POLL_INTERVAL_MS", "100")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        if let Some(path) = &config_path {
+            cmd.arg("--alertmanager-config").arg(path);
+        }
+        for (k, v) in &options.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn hinomi");
+        let stderr = child.stderr.take().expect("stderr piped");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let log_writer = log.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            let mut tx = Some(tx);
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(addr) = line
+                    .split("listen=")
+                    .nth(1)
+                    .and_then(|rest| rest.split_whitespace().next())
+                {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(addr.to_owned());
+                    }
+                }
+                log_writer.lock().unwrap().push(line);
+            }
+        });
+        let addr = tokio::time::timeout(Duration::from_secs(30), rx)
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "hinomi did not start in 30s; log:\n{}",
+                    log.lock().unwrap().join("\n")
+                )
+            })
+            .unwrap_or_else(|_| {
+                panic!(
+                    "hinomi exited before serving; log:\n{}",
+                    log.lock().unwrap().join("\n")
+                )
+            });
+        Server {
+            url: format!("http://{addr}"),
+            database_url,
+            dir,
+            config_path,
+            child,
+            http: reqwest::Client::new(),
+            log,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub async fn kill9(mut self) {
+        self.child.start_kill().expect("kill");
+        let _ = self.child.wait().await;
+    }
+
+    /// SIGTERM and wait for a clean exit; answers the exit status.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.pid();
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status();
+        tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("hinomi did not stop within 30s of SIGTERM")
+            .expect("wait")
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let r = self.get(path).await;
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.json().await.expect("json")
+    }
+
+    /// Runs `hinomi integration create` against this server's database; answers the key.
+    pub fn create_integration(&self, name: &str, labels: &[(&str, &str)]) -> String {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hinomi"));
+        cmd.args([
+            "--database-url",
+            &self.database_url,
+            "integration",
+            "create",
+            name,
+        ]);
+        for (k, v) in labels {
+            cmd.arg("--label").arg(format!("{k}={v}"));
+        }
+        let out = cmd.output().expect("run hinomi integration create");
+        assert!(
+            out.status.success(),
+            "integration create failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+/// One notification the sink received.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub at: Instant,
+    pub body: Value,
+    pub headers: Vec<(String, String)>,
+}
+
+/// A webhook receiver on 127.0.0.1:0 that records every POST to `/hook`. It can be told to
+/// fail the next N requests with 500.
+#[derive(Clone)]
+pub struct Sink {
+    pub url: String,
+    received: Arc<Mutex<Vec<Received>>>,
+    fail_next: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Sink {
+    pub async fn start() -> Sink {
+        use axum::routing::post;
+        let received: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let fail_next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (r, f) = (received.clone(), fail_next.clone());
+        let app = axum::Router::new().route(
+            "/hook",
+            post(
+                move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                    let (r, f) = (r.clone(), f.clone());
+                    async move {
+                        use std::sync::atomic::Ordering;
+                        if f.load(Ordering::SeqCst) > 0 {
+                            f.fetch_sub(1, Ordering::SeqCst);
+                            return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                        }
+                        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        let headers = headers
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+                            .collect();
+                        r.lock().unwrap().push(Received {
+                            at: Instant::now(),
+                            body,
+                            headers,
+                        });
+                        axum::http::StatusCode::OK
+                    }
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Sink {
+            url: format!("http://{addr}/hook"),
+            received,
+            fail_next,
+        }
+    }
+
+    pub fn fail_next(&self, n: usize) {
+        self.fail_next.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits until `pred` holds over what was received, or panics after `timeout`.
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        what: &str,
+        pred: impl Fn(&[Received]) -> bool,
+    ) -> Vec<Received> {
+        eventually(timeout, what, || {
+            let got = self.received();
+            pred(&got).then_some(got)
+        })
+        .await
+    }
+}
+
+/// Polls `f` every 20 ms until it answers `Some`, or panics after `timeout` naming `what`.
+pub async fn eventually<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A routing configuration sending everything to the sink, grouped by alertname.
+pub fn sink_config(
+    sink: &Sink,
+    group_wait: &str,
+    group_interval: &str,
+    repeat_interval: &str,
+) -> String {
+    format!(
+        "route:\n  receiver: sink\n  group_by: [alertname]\n  group_wait: {group_wait}\n  group_interval: {group_interval}\n  repeat_interval: {repeat_interval}\nreceivers:\n  - name: sink\n    webhook_configs:\n      - url: {}\n",
+        sink.url
+    )
+}
+
+/// An Alertmanager v2 alert body.
+pub fn am_alert(labels: &[(&str, &str)]) -> Value {
+    let labels: serde_json::Map<String, Value> = labels
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
+        .collect();
+    serde_json::json!({ "labels": labels, "annotations": { "summary": "test" } })
+}
+
+/// Runs `body` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! both_databases {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::harness::Db::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)($crate::harness::Db::Postgres).await
+            }
+        }
+    };
+}

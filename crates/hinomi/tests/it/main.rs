@@ -1,0 +1,13 @@
+//! Black-box tests of the `hinomi` binary: each starts the real server on 127.0.0.1:0 with a
+//! fresh database (SQLite in a temp dir, or a fresh PostgreSQL database) and talks HTTP.
+//! One test binary for the crate keeps link times low.
+
+mod harness;
+
+mod alertmanager_api;
+mod bad_input;
+mod durability;
+mod grouping;
+mod intake;
+mod real_clients;
+mod smoke;
