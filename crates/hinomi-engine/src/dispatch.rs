@@ -108,7 +108,9 @@ impl FlushContext<'_> {
             .collect();
 
         if !visible.is_empty() {
-            let logs = tx.notify_logs(&group.group_key).await?;
+            let logs = tx
+                .notify_logs(&hinomi_core::group_key(route, &group.group_labels))
+                .await?;
             self.notify_receiver(
                 tx, group, route, receiver, &visible, &logs, &firing, &resolved, leased,
             )
@@ -147,6 +149,9 @@ impl FlushContext<'_> {
         leased: &mut Vec<i64>,
     ) -> Result<(), EngineError> {
         let now = self.now;
+        // Alertmanager's `groupKey`: what receivers see, and what the notification log and
+        // idempotency keys are kept under (the stored group's key also names its route).
+        let group_key = hinomi_core::group_key(route, &group.group_labels);
         let previous = |integration: i64| {
             logs.iter()
                 .find(|l| l.receiver == receiver.name && l.integration == integration)
@@ -166,7 +171,7 @@ impl FlushContext<'_> {
         let alerts: Vec<&Alert> = visible.iter().map(|a| &a.alert).collect();
         let notification = Notification {
             receiver: &receiver.name,
-            group_key: &group.group_key,
+            group_key: &group_key,
             group_labels: &group.group_labels,
             external_url: &self.shared.settings.external_url,
             alerts: alerts.clone(),
@@ -188,11 +193,8 @@ impl FlushContext<'_> {
             }
             if let Some(payload) = render(&notification, webhook) {
                 let row = NewOutbox {
-                    idempotency_key: format!(
-                        "{}|{}|{integration}|{now}",
-                        group.group_key, receiver.name
-                    ),
-                    group_key: group.group_key.clone(),
+                    idempotency_key: format!("{}|{}|{integration}|{now}", group_key, receiver.name),
+                    group_key: group_key.clone(),
                     receiver: receiver.name.clone(),
                     integration,
                     kind: "webhook".into(),
@@ -206,7 +208,7 @@ impl FlushContext<'_> {
                     leased.push(id);
                 }
             }
-            tx.put_notify_log(&group.group_key, &log_entry(integration))
+            tx.put_notify_log(&group_key, &log_entry(integration))
                 .await?;
         }
         // Receiver kinds hinomi does not deliver yet are logged as undeliverable, so the
@@ -225,11 +227,8 @@ impl FlushContext<'_> {
                 continue;
             }
             let row = NewOutbox {
-                idempotency_key: format!(
-                    "{}|{}|{integration}|{now}",
-                    group.group_key, receiver.name
-                ),
-                group_key: group.group_key.clone(),
+                idempotency_key: format!("{}|{}|{integration}|{now}", group_key, receiver.name),
+                group_key: group_key.clone(),
                 receiver: receiver.name.clone(),
                 integration,
                 kind: kind.clone(),
@@ -242,7 +241,7 @@ impl FlushContext<'_> {
             tx.insert_outbox(&row).await?;
             metrics::counter!("hinomi_notifications_total", "integration" => kind.clone(), "outcome" => "undeliverable")
                 .increment(1);
-            tx.put_notify_log(&group.group_key, &log_entry(integration))
+            tx.put_notify_log(&group_key, &log_entry(integration))
                 .await?;
         }
         Ok(())

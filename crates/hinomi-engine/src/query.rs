@@ -83,7 +83,7 @@ impl Engine {
                     .is_none_or(|re| v.receivers.iter().any(|r| re.is_match(r)))
             })
             .collect();
-        out.sort_by_key(|v| v.alert.fingerprint());
+        out.sort_unstable_by_key(|v| v.alert.fingerprint());
         out
     }
 

@@ -3,9 +3,10 @@
 //! requests, and a request is answered only after its data is durable.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use hinomi_core::{Alert, Config, Fingerprint, group_key};
-use hinomi_store::{NewGroup, StoredAlert, WriteTx};
+use hinomi_core::{Alert, Config, Fingerprint};
+use hinomi_store::{Backend, NewGroup, StoredAlert, WriteTx};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{EngineError, Shared};
@@ -16,10 +17,22 @@ const MAX_BATCH_ALERTS: usize = 20_000;
 /// One alert as it enters: already normalised (times set) and validated.
 #[derive(Debug, Clone)]
 pub struct Incoming {
-    pub alert: Alert,
-    /// For alerts from an integration key: `integration/dedup_key`. A trigger under the
-    /// same key with other labels replaces (resolves) the alert the key named before.
-    pub dedup: Option<String>,
+    alert: Alert,
+    fingerprint: Fingerprint,
+    dedup: Option<String>,
+}
+
+impl Incoming {
+    /// An alert to store. `dedup` is set for alerts from an integration key
+    /// (`integration/dedup_key`): a trigger under the same key with other labels replaces
+    /// (resolves) the alert the key named before.
+    pub fn new(alert: Alert, dedup: Option<String>) -> Incoming {
+        Incoming {
+            fingerprint: alert.fingerprint(),
+            alert,
+            dedup,
+        }
+    }
 }
 
 /// A change to alerts that must be durable before it is acknowledged.
@@ -83,55 +96,75 @@ pub(crate) async fn run(
             }
         }
         let started = std::time::Instant::now();
-        let result = commit(&shared, &batch).await;
+        let (ops, replies): (Vec<WriteOp>, Vec<_>) =
+            batch.into_iter().map(|r| (r.op, r.reply)).unzip();
+        let result = commit(&shared, ops).await;
         metrics::histogram!("hinomi_intake_commit_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("hinomi_intake_commit_batch_alerts").record(weight as f64);
         match result {
             Ok(outcomes) => {
-                for (req, outcome) in batch.into_iter().zip(outcomes) {
-                    let _ = req.reply.send(Ok(outcome));
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, requests = batch.len(), "intake commit failed");
+                tracing::error!(error = %e, requests = replies.len(), "intake commit failed");
                 let message = e.to_string();
-                for req in batch {
-                    let _ = req
-                        .reply
-                        .send(Err(EngineError::Unavailable(message.clone())));
+                for reply in replies {
+                    let _ = reply.send(Err(EngineError::Unavailable(message.clone())));
                 }
             }
         }
     }
 }
 
-async fn commit(shared: &Shared, batch: &[WriteRequest]) -> Result<Vec<WriteOutcome>, EngineError> {
+/// The stored versions of the alerts about to be written. On SQLite this instance is the
+/// only writer and its index is updated after every commit, so the index is exact and the
+/// database is not read; on PostgreSQL the rows are read and locked, since another
+/// instance may have written them.
+async fn existing_alerts(
+    shared: &Shared,
+    tx: &mut WriteTx,
+    fps: &[Fingerprint],
+) -> Result<HashMap<Fingerprint, Arc<StoredAlert>>, EngineError> {
+    if shared.store.backend() == Backend::Sqlite {
+        let index = shared.index.read().expect("index lock");
+        return Ok(fps
+            .iter()
+            .filter_map(|fp| index.get(*fp).map(|a| (*fp, a.clone())))
+            .collect());
+    }
+    Ok(tx
+        .lock_alerts(fps)
+        .await?
+        .into_iter()
+        .map(|a| (a.fingerprint(), Arc::new(a)))
+        .collect())
+}
+
+async fn commit(shared: &Shared, ops: Vec<WriteOp>) -> Result<Vec<WriteOutcome>, EngineError> {
     let now = shared.clock.now_ms();
     let config = shared.config();
     let mut tx = shared.store.begin().await?;
 
-    let fps: Vec<Fingerprint> = batch
+    let fps: Vec<Fingerprint> = ops
         .iter()
-        .filter_map(|r| match &r.op {
-            WriteOp::Alerts(list) => Some(list.iter().map(|i| i.alert.fingerprint())),
+        .filter_map(|op| match op {
+            WriteOp::Alerts(list) => Some(list.iter().map(|i| i.fingerprint)),
             _ => None,
         })
         .flatten()
         .collect();
-    let existing: HashMap<Fingerprint, StoredAlert> = tx
-        .lock_alerts(&fps)
-        .await?
-        .into_iter()
-        .map(|a| (a.fingerprint(), a))
-        .collect();
+    let existing = existing_alerts(shared, &mut tx, &fps).await?;
 
     // The alerts as they will be after this commit, and which of them enter their groups.
-    let mut current: HashMap<Fingerprint, StoredAlert> = HashMap::new();
+    let mut current: HashMap<Fingerprint, StoredAlert> = HashMap::with_capacity(fps.len());
     let mut entering: Vec<Fingerprint> = Vec::new();
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for req in batch {
-        let outcome = match &req.op {
+    let mut outcomes = Vec::with_capacity(ops.len());
+    for op in ops {
+        let outcome = match op {
             WriteOp::Alerts(list) => {
+                let n = list.len();
                 for incoming in list {
                     apply_incoming(
                         &mut tx,
@@ -143,19 +176,19 @@ async fn commit(shared: &Shared, batch: &[WriteRequest]) -> Result<Vec<WriteOutc
                     )
                     .await?;
                 }
-                WriteOutcome { alerts: list.len() }
+                WriteOutcome { alerts: n }
             }
             WriteOp::Resolve { dedup } => {
-                let n = resolve_dedup(&mut tx, dedup, None, &mut current, now).await?;
-                tx.append_event(now, "alert.resolved", dedup, "integration", "{}")
+                let n = resolve_dedup(&mut tx, &dedup, None, &mut current, now).await?;
+                tx.append_event(now, "alert.resolved", &dedup, "integration", "{}")
                     .await?;
                 WriteOutcome { alerts: n }
             }
             WriteOp::Acknowledge { dedup, actor } => {
-                let firing = tx.lock_alerts_by_dedup(dedup, now).await?;
+                let firing = tx.lock_alerts_by_dedup(&dedup, now).await?;
                 for a in &firing {
                     let data = format!("{{\"fingerprint\":\"{}\"}}", a.fingerprint());
-                    tx.append_event(now, "alert.acknowledged", dedup, actor, &data)
+                    tx.append_event(now, "alert.acknowledged", &dedup, &actor, &data)
                         .await?;
                 }
                 WriteOutcome {
@@ -193,41 +226,34 @@ async fn commit(shared: &Shared, batch: &[WriteRequest]) -> Result<Vec<WriteOutc
 
 async fn apply_incoming(
     tx: &mut WriteTx,
-    incoming: &Incoming,
-    existing: &HashMap<Fingerprint, StoredAlert>,
+    incoming: Incoming,
+    existing: &HashMap<Fingerprint, Arc<StoredAlert>>,
     current: &mut HashMap<Fingerprint, StoredAlert>,
     entering: &mut Vec<Fingerprint>,
     now: i64,
 ) -> Result<(), EngineError> {
-    let fp = incoming.alert.fingerprint();
-    let before = current.get(&fp).or_else(|| existing.get(&fp)).cloned();
-    let was_firing = before.as_ref().is_some_and(|b| !b.alert.resolved_at(now));
-    let mut alert = hinomi_core::merge_on_put(
-        before.as_ref().map(|b| &b.alert),
-        incoming.alert.clone(),
-        now,
-    );
-    if let Some(dedup) = &incoming.dedup {
+    let fp = incoming.fingerprint;
+    let before: Option<&StoredAlert> = current
+        .get(&fp)
+        .or_else(|| existing.get(&fp).map(|a| a.as_ref()));
+    let was_firing = before.is_some_and(|b| !b.alert.resolved_at(now));
+    let first_start = before.map(|b| b.alert.starts_at);
+    let dedup = incoming
+        .dedup
+        .or_else(|| before.and_then(|b| b.dedup.clone()));
+    let mut alert = hinomi_core::merge_on_put(before.map(|b| &b.alert), incoming.alert, now);
+    if let Some(dedup) = &dedup {
         // An integration alert stays one alert from trigger to resolve: a repeated trigger
         // keeps the first start, and other labels under the same key are replaced.
-        if let (Some(old), true) = (&before, was_firing) {
-            alert.starts_at = old.alert.starts_at;
+        if let (Some(start), true) = (first_start, was_firing) {
+            alert.starts_at = start;
         }
         resolve_dedup(tx, dedup, Some(fp), current, now).await?;
     }
     if !was_firing && !alert.resolved_at(now) {
         entering.push(fp);
     }
-    current.insert(
-        fp,
-        StoredAlert {
-            alert,
-            dedup: incoming
-                .dedup
-                .clone()
-                .or_else(|| before.and_then(|b| b.dedup)),
-        },
-    );
+    current.insert(fp, StoredAlert::new(alert, dedup));
     Ok(())
 }
 
@@ -269,7 +295,10 @@ pub(crate) fn route_into_groups<'a>(
         let alert = &stored.alert;
         for route in config.route.match_routes(&alert.labels) {
             let group_labels = route.group_labels(&alert.labels);
-            let key = group_key(route, &group_labels);
+            // One group per route, as Alertmanager keeps one aggregation group per route:
+            // sibling routes with equal matchers share a `groupKey` (and its notification
+            // log) but not a group. The payload's `groupKey` is made at flush time.
+            let key = format!("{}:{}", route.id, group_labels);
             let wait = route.opts.group_wait;
             // Alertmanager flushes at once when the alert started longer than group_wait ago.
             let flush_at = if alert.starts_at + wait < now {
@@ -277,7 +306,7 @@ pub(crate) fn route_into_groups<'a>(
             } else {
                 now + wait
             };
-            members.push((key.clone(), alert.fingerprint()));
+            members.push((key.clone(), stored.fingerprint()));
             groups
                 .entry(key.clone())
                 .and_modify(|g| g.flush_at = g.flush_at.min(flush_at))

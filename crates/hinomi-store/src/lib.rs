@@ -149,10 +149,13 @@ impl Store {
             let connect: AnyConnectOptions = url.parse()?;
             let pragmas = format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; \
-                 PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32000; \
-                 PRAGMA temp_store = MEMORY;"
+                 PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;"
             );
-            let write_pragmas = pragmas.clone();
+            // The writer keeps a 16 MB page cache; readers are few and rare (reads are
+            // answered from the engine's index), so they keep 2 MB each.
+            let write_pragmas = format!("{pragmas} PRAGMA cache_size = -16000;");
+            let read_pragmas =
+                format!("{pragmas} PRAGMA cache_size = -2000; PRAGMA query_only = ON;");
             let write = AnyPoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
@@ -169,11 +172,11 @@ impl Store {
                 .connect_with(connect.clone())
                 .await?;
             let read = AnyPoolOptions::new()
-                .max_connections(options.max_connections.max(1))
+                .max_connections(options.max_connections.clamp(1, 4))
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .after_connect(move |conn, _| {
-                    let sql = format!("{pragmas} PRAGMA query_only = ON;");
+                    let sql = read_pragmas.clone();
                     Box::pin(async move {
                         conn.execute(sql.as_str()).await?;
                         Ok(())
@@ -280,7 +283,7 @@ impl Store {
         let sql = format!(
             "SELECT {} FROM alerts WHERE fingerprint IN ({})",
             records::ALERT_COLUMNS,
-            codec::placeholders(1, fps.len())
+            codec::placeholders(self.backend, 1, fps.len())
         );
         let mut q = sqlx::query(&sql);
         for fp in fps {

@@ -92,10 +92,13 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        // The owner's placeholder comes from the same generator as the list's, so the
+        // statement is all `?` on SQLite (see `codec::placeholders`).
         let sql = format!(
-            "SELECT {CLAIMED_COLUMNS} FROM outbox WHERE state = 'pending' AND lease_owner = $1 \
+            "SELECT {CLAIMED_COLUMNS} FROM outbox WHERE state = 'pending' AND lease_owner = {} \
              AND id IN ({})",
-            crate::codec::placeholders(2, ids.len())
+            crate::codec::placeholders(self.backend, 1, 1),
+            crate::codec::placeholders(self.backend, 2, ids.len())
         );
         let mut q = sqlx::query(&sql).bind(owner);
         for id in ids {

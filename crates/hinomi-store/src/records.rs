@@ -12,17 +12,27 @@ use crate::{Result, StoreError};
 pub(crate) const ALERT_COLUMNS: &str = "fingerprint, labels, annotations, generator_url, starts_at, ends_at, updated_at, timeout, dedup";
 
 /// An alert as stored: the domain alert plus the PagerDuty-style deduplication key that
-/// events from integrations address it by.
+/// events from integrations address it by. The fingerprint is computed once, here; the
+/// labels are the alert's identity and must not change afterwards.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredAlert {
     pub alert: Alert,
     /// `integration/dedup_key` for alerts that came in through an integration key.
     pub dedup: Option<String>,
+    fingerprint: Fingerprint,
 }
 
 impl StoredAlert {
+    pub fn new(alert: Alert, dedup: Option<String>) -> StoredAlert {
+        StoredAlert {
+            fingerprint: alert.fingerprint(),
+            alert,
+            dedup,
+        }
+    }
+
     pub fn fingerprint(&self) -> Fingerprint {
-        self.alert.fingerprint()
+        self.fingerprint
     }
 
     pub(crate) fn from_row(row: &AnyRow) -> Result<StoredAlert> {
@@ -45,6 +55,7 @@ impl StoredAlert {
         Ok(StoredAlert {
             alert,
             dedup: row.try_get("dedup")?,
+            fingerprint: fp,
         })
     }
 }
@@ -67,6 +78,8 @@ pub(crate) fn silence_from_row(row: &AnyRow) -> Result<Silence> {
 /// A group that a newly routed alert belongs to; created if it does not exist yet.
 #[derive(Clone, Debug)]
 pub struct NewGroup {
+    /// The group's identity: its route's id and its group labels. Not the payload's
+    /// `groupKey`, which sibling routes with equal matchers share.
     pub group_key: String,
     pub route_id: String,
     pub receiver: String,

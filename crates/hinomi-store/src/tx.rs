@@ -40,7 +40,7 @@ impl WriteTx {
         for chunk in sorted.chunks(CHUNK) {
             let sql = format!(
                 "SELECT {ALERT_COLUMNS} FROM alerts WHERE fingerprint IN ({}) ORDER BY fingerprint{}",
-                codec::placeholders(1, chunk.len()),
+                codec::placeholders(self.backend, 1, chunk.len()),
                 self.backend.for_update()
             );
             let mut q = sqlx::query(&sql);
@@ -63,21 +63,21 @@ impl WriteTx {
                  annotations = excluded.annotations, generator_url = excluded.generator_url, \
                  starts_at = excluded.starts_at, ends_at = excluded.ends_at, \
                  updated_at = excluded.updated_at, timeout = excluded.timeout, dedup = excluded.dedup",
-                codec::value_tuples(chunk.len(), 9)
+                codec::value_tuples(self.backend, chunk.len(), 9)
             );
             let mut q = sqlx::query(&sql);
             for s in chunk {
                 let a = &s.alert;
                 q = q
-                    .bind(codec::fp_to_db(a.fingerprint()))
+                    .bind(codec::fp_to_db(s.fingerprint()))
                     .bind(codec::labels_to_json(&a.labels))
                     .bind(codec::labels_to_json(&a.annotations))
-                    .bind(a.generator_url.clone())
+                    .bind(a.generator_url.as_str())
                     .bind(a.starts_at)
                     .bind(a.ends_at)
                     .bind(a.updated_at)
                     .bind(i64::from(a.timeout))
-                    .bind(s.dedup.clone());
+                    .bind(s.dedup.as_deref());
             }
             q.execute(&mut *self.tx).await?;
         }
@@ -114,7 +114,7 @@ impl WriteTx {
                  ON CONFLICT (group_key) DO UPDATE SET next_flush_at = CASE \
                  WHEN alert_groups.flushed = 0 AND excluded.next_flush_at < alert_groups.next_flush_at \
                  THEN excluded.next_flush_at ELSE alert_groups.next_flush_at END",
-                codec::value_tuples(chunk.len(), 7)
+                codec::value_tuples(self.backend, chunk.len(), 7)
             );
             let mut q = sqlx::query(&sql);
             for g in chunk {
@@ -138,7 +138,7 @@ impl WriteTx {
             let sql = format!(
                 "INSERT INTO group_alerts (group_key, fingerprint) VALUES {} \
                  ON CONFLICT (group_key, fingerprint) DO NOTHING",
-                codec::value_tuples(chunk.len(), 2)
+                codec::value_tuples(self.backend, chunk.len(), 2)
             );
             let mut q = sqlx::query(&sql);
             for (key, fp) in chunk {

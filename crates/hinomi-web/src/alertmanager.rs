@@ -193,7 +193,7 @@ pub async fn post_alerts(
                 .map_err(|e| format!("alerts[{i}]: {e}"))
         });
         match alert {
-            Ok(alert) => valid.push(Incoming { alert, dedup: None }),
+            Ok(alert) => valid.push(Incoming::new(alert, None)),
             Err(e) => errors.push(e),
         }
     }
@@ -251,7 +251,7 @@ fn gettable(v: &AlertView) -> GettableAlert<'_> {
     GettableAlert {
         annotations: &a.annotations,
         ends_at: time::format_millis(a.ends_at),
-        fingerprint: a.fingerprint().to_string(),
+        fingerprint: v.alert.fingerprint().to_string(),
         receivers: v
             .receivers
             .iter()

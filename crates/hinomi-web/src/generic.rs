@@ -305,5 +305,5 @@ fn convert(
             at("ends_at")
         )));
     }
-    Ok(Converted::Alert(Incoming { alert, dedup }))
+    Ok(Converted::Alert(Incoming::new(alert, dedup)))
 }

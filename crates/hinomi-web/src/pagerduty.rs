@@ -168,10 +168,8 @@ pub async fn enqueue(
                 .filter(|k| !k.is_empty())
                 .unwrap_or_else(keys::generate);
             let alert = trigger_alert(&state, &integration, &event, &dedup_key)?;
-            let op = WriteOp::Alerts(vec![Incoming {
-                alert,
-                dedup: Some(format!("{}/{dedup_key}", integration.name)),
-            }]);
+            let dedup = format!("{}/{dedup_key}", integration.name);
+            let op = WriteOp::Alerts(vec![Incoming::new(alert, Some(dedup))]);
             (op, dedup_key)
         }
         "acknowledge" | "resolve" => {

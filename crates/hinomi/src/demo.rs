@@ -145,10 +145,7 @@ pub async fn run(listen: String) -> anyhow::Result<()> {
         ];
         let incoming = samples
             .into_iter()
-            .map(|a| Incoming {
-                alert: engine.normalize_posted(a),
-                dedup: None,
-            })
+            .map(|a| Incoming::new(engine.normalize_posted(a), None))
             .collect();
         match engine.write(WriteOp::Alerts(incoming)).await {
             Ok(_) => {

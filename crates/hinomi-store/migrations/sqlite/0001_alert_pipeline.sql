@@ -14,7 +14,6 @@ CREATE TABLE alerts (
     dedup         TEXT
 );
 CREATE INDEX alerts_dedup ON alerts (dedup) WHERE dedup IS NOT NULL;
-CREATE INDEX alerts_ends_at ON alerts (ends_at);
 
 CREATE TABLE silences (
     id         TEXT    PRIMARY KEY,
