@@ -730,3 +730,47 @@ mod tests {
         assert!(shown.contains("username: u"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Whatever bytes arrive, parsing answers a value or an error: it never panics, and a
+    //! valid alert survives any invalid neighbours.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn label_map() -> impl Strategy<Value = BTreeMap<String, String>> {
+        proptest::collection::btree_map("[a-zA-Z_0-9\\-. 日本]{0,12}", ".{0,24}", 0..6)
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let limits = Limits::default();
+            if let Ok(parsed) = parse_postable(&bytes) {
+                for (i, p) in parsed.into_iter().enumerate() {
+                    let _ = p.and_then(|p| convert(p, i, &limits));
+                }
+            }
+        }
+
+        #[test]
+        fn arbitrary_alert_objects_never_panic(
+            labels in label_map(),
+            annotations in label_map(),
+            starts in proptest::option::of(".{0,30}"),
+            ends in proptest::option::of("[0-9T:\\-.Z+]{0,30}"),
+        ) {
+            let body = serde_json::json!([
+                {"labels": {"alertname": "ok"}},
+                {"labels": labels, "annotations": annotations, "startsAt": starts, "endsAt": ends},
+            ]);
+            let parsed = parse_postable(body.to_string().as_bytes()).unwrap();
+            let limits = Limits::default();
+            let mut results = parsed.into_iter().enumerate().map(|(i, p)| p.and_then(|p| convert(p, i, &limits)));
+            prop_assert!(results.next().unwrap().is_ok(), "the valid neighbour must survive");
+            if let Some(Err(e)) = results.next() {
+                prop_assert!(e.starts_with("alerts[1]"), "{e}");
+            }
+        }
+    }
+}

@@ -307,3 +307,28 @@ fn convert(
     }
     Ok(Converted::Alert(Incoming::new(alert, dedup)))
 }
+
+#[cfg(test)]
+mod properties {
+    //! Bodies of any shape parse to events or an error, never a panic.
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = serde_json::from_slice::<OneOrMany>(&bytes);
+        }
+    }
+
+    #[test]
+    fn one_event_or_an_array() {
+        let one: OneOrMany = serde_json::from_str(r#"{"title":"t"}"#).unwrap();
+        assert!(matches!(one, OneOrMany::One(_)));
+        let many: OneOrMany = serde_json::from_str(r#"[{"title":"a"},{"title":"b"}]"#).unwrap();
+        assert!(matches!(many, OneOrMany::Many(ref v) if v.len() == 2));
+        let unknown =
+            serde_json::from_str::<GenericEvent>(r#"{"title":"t","colour":"red"}"#).unwrap_err();
+        assert!(unknown.to_string().contains("colour"), "{unknown}");
+    }
+}

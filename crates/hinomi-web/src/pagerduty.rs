@@ -406,3 +406,23 @@ mod tests {
         assert_eq!(parse_pd_time("日本語の時刻"), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Event bodies of any shape parse to an event or an error, never a panic.
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = serde_json::from_slice::<Event>(&bytes);
+            let _ = serde_json::from_slice::<ChangeEvent>(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_timestamps_never_panic(s in "\\PC{0,40}") {
+            let _ = parse_pd_time(&s);
+        }
+    }
+}
