@@ -199,7 +199,9 @@ async fn commit(shared: &Shared, ops: Vec<WriteOp>) -> Result<Vec<WriteOutcome>,
         outcomes.push(outcome);
     }
 
-    let rows: Vec<&StoredAlert> = current.values().collect();
+    // Sorted, like the groups below, so concurrent instances lock rows in one order.
+    let mut rows: Vec<&StoredAlert> = current.values().collect();
+    rows.sort_unstable_by_key(|a| a.fingerprint());
     tx.upsert_alerts(&rows).await?;
     let (groups, members) = route_into_groups(
         &config,
@@ -319,5 +321,11 @@ pub(crate) fn route_into_groups<'a>(
                 });
         }
     }
-    (groups.into_values().collect(), members)
+    // A fixed order, so two instances writing overlapping groups lock rows in the same
+    // order and cannot deadlock on PostgreSQL.
+    let mut groups: Vec<NewGroup> = groups.into_values().collect();
+    groups.sort_unstable_by(|a, b| a.group_key.cmp(&b.group_key));
+    members.sort_unstable();
+    members.dedup();
+    (groups, members)
 }
