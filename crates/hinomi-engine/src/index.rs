@@ -130,10 +130,10 @@ impl Index {
                 ),
                 _ => None,
             };
-            if let Some(c) = candidates {
-                if best.as_ref().is_none_or(|b| c.len() < b.len()) {
-                    best = Some(c);
-                }
+            if let Some(c) = candidates
+                && best.as_ref().is_none_or(|b| c.len() < b.len())
+            {
+                best = Some(c);
             }
         }
         let check = |a: &Arc<StoredAlert>| {
@@ -154,10 +154,10 @@ impl Index {
 
     /// Inserts a silence, or replaces the version held if the given one is not older.
     pub fn put_silence(&mut self, silence: Silence) {
-        if let Some(held) = self.silences.get(&silence.id) {
-            if held.updated_at > silence.updated_at {
-                return;
-            }
+        if let Some(held) = self.silences.get(&silence.id)
+            && held.updated_at > silence.updated_at
+        {
+            return;
         }
         self.silences.insert(silence.id.clone(), Arc::new(silence));
     }
@@ -211,10 +211,13 @@ struct Source {
     matches_target: bool,
 }
 
+/// One rule's possible source alerts, keyed by their values of the rule's `equal` labels.
+type SourcesByEqual = HashMap<Vec<String>, Vec<Source>>;
+
 /// For each inhibition rule, its possible source alerts keyed by their `equal` label values.
 #[derive(Debug, Default)]
 pub struct InhibitSources {
-    rules: Vec<(InhibitRule, HashMap<Vec<String>, Vec<Source>>)>,
+    rules: Vec<(InhibitRule, SourcesByEqual)>,
 }
 
 impl InhibitSources {
@@ -222,7 +225,7 @@ impl InhibitSources {
         rules: &[InhibitRule],
         alerts: impl Iterator<Item = &'a Arc<StoredAlert>>,
     ) -> Self {
-        let mut out: Vec<(InhibitRule, HashMap<Vec<String>, Vec<Source>>)> =
+        let mut out: Vec<(InhibitRule, SourcesByEqual)> =
             rules.iter().map(|r| (r.clone(), HashMap::new())).collect();
         for a in alerts {
             let labels = &a.alert.labels;

@@ -293,7 +293,11 @@ impl Engine {
         let rows = self
             .shared
             .store
-            .leased_deliveries(&self.shared.instance, &report.leased)
+            .leased_deliveries(
+                &self.shared.instance,
+                &report.leased,
+                self.shared.settings.delivery_lease_ms,
+            )
             .await?;
         for row in rows {
             deliver::deliver(&self.shared, row).await;
@@ -528,7 +532,7 @@ async fn housekeeping(shared: Shared, mut stop: watch::Receiver<bool>) {
         metrics::gauge!("hinomi_alerts_in_memory")
             .set(shared.index.read().expect("index lock").len() as f64);
         rounds += 1;
-        if rounds % 12 != 0 {
+        if !rounds.is_multiple_of(12) {
             continue;
         }
         let before = now - RESOLVED_RETENTION_MS;

@@ -355,14 +355,16 @@ pub async fn get_groups(
 
 // ---- silences --------------------------------------------------------------------------
 
+/// `matcher`; fields in go-swagger's (alphabetical) order, which is the order Alertmanager
+/// writes them in.
 #[derive(Debug, Deserialize, Serialize)]
 struct MatcherDto {
-    name: String,
-    value: String,
-    #[serde(rename = "isRegex")]
-    is_regex: bool,
     #[serde(rename = "isEqual", default = "default_true")]
     is_equal: bool,
+    #[serde(rename = "isRegex")]
+    is_regex: bool,
+    name: String,
+    value: String,
 }
 
 fn default_true() -> bool {
@@ -447,6 +449,9 @@ pub async fn get_silences(
         }
     }
     let now = state.engine.now();
+    // As Alertmanager filters: a silence is selected when, for every filter matcher, it has a
+    // matcher of the same name, operator and value. The filter is not applied to the
+    // silence's values: `alertname=~"Fo.*"` finds the silence with that very matcher.
     let mut silences: Vec<_> = state
         .engine
         .silences()
@@ -455,8 +460,7 @@ pub async fn get_silences(
             filter.iter().all(|f| {
                 s.matchers
                     .iter()
-                    .find(|m| m.name == f.name)
-                    .is_some_and(|m| f.matches(&m.value))
+                    .any(|m| m.name == f.name && m.op == f.op && m.value == f.value)
             })
         })
         .collect();
@@ -542,6 +546,10 @@ pub async fn post_silences(
     let posted: PostableSilence =
         serde_json::from_slice(&bytes).map_err(|e| bad_request(format!("body: {e}")))?;
     let silence = convert_silence(posted).map_err(bad_request)?;
+    // The API's own checks, before the store's: start strictly before end, end not passed.
+    silence
+        .validate(state.engine.now())
+        .map_err(|e| bad_request(e.to_string()))?;
     let id = state.engine.upsert_silence(silence).await?;
     Ok(json_response(&SilenceId { silence_id: id }))
 }
@@ -601,39 +609,76 @@ struct Status {
     version_info: VersionInfo,
 }
 
-/// Keys whose values are credentials in an Alertmanager configuration.
+/// Keys whose values are credentials wherever they appear in an Alertmanager configuration:
+/// the fields Alertmanager types as `Secret` or `SecretURL`, and so shows as `<secret>`.
 const SECRET_KEYS: &[&str] = &[
+    // `global`
+    "smtp_auth_password",
+    "smtp_auth_secret",
+    "slack_api_url",
+    "opsgenie_api_key",
+    "victorops_api_key",
+    "wechat_api_secret",
+    "rocketchat_token",
+    "rocketchat_token_id",
+    // HTTP client settings
     "password",
     "bearer_token",
     "credentials",
+    "client_secret",
+    "key",
+    "secret_key",
+    // receivers
     "api_key",
     "auth_password",
     "auth_secret",
     "routing_key",
     "service_key",
-    "client_secret",
+    "user_key",
     "token",
-    "webhook_url",
-    "api_url",
+    "token_id",
     "bot_token",
+    "api_secret",
+    "webhook_url",
     "app_token",
     "secret",
-    "key",
 ];
 
-fn redact(value: &mut serde_yaml_ng::Value) {
+/// Keys under which every value is a credential (header values).
+const SECRET_SUBTREES: &[&str] = &["secrets", "proxy_connect_header"];
+
+/// Whether `key`, found in a mapping under the key `parent`, holds a credential. `api_url` is
+/// a secret only for Slack; for OpsGenie, VictorOps, WeChat, Telegram and the rest it is a
+/// plain URL, which Alertmanager's loader (and so amtool) refuses to read as `<secret>`.
+fn is_secret(key: &str, parent: Option<&str>) -> bool {
+    SECRET_KEYS.contains(&key) || (key == "api_url" && parent == Some("slack_configs"))
+}
+
+fn redact(value: &mut serde_yaml_ng::Value, parent: Option<&str>) {
     match value {
         serde_yaml_ng::Value::Mapping(map) => {
             for (k, v) in map.iter_mut() {
-                let secret = k.as_str().is_some_and(|k| SECRET_KEYS.contains(&k));
-                if secret && (v.is_string() || v.is_number()) {
+                let key = k.as_str();
+                if key.is_some_and(|k| is_secret(k, parent)) && (v.is_string() || v.is_number()) {
                     *v = serde_yaml_ng::Value::String("<secret>".into());
+                } else if key.is_some_and(|k| SECRET_SUBTREES.contains(&k)) {
+                    redact_all(v);
                 } else {
-                    redact(v);
+                    redact(v, key);
                 }
             }
         }
-        serde_yaml_ng::Value::Sequence(list) => list.iter_mut().for_each(redact),
+        serde_yaml_ng::Value::Sequence(list) => list.iter_mut().for_each(|v| redact(v, parent)),
+        _ => {}
+    }
+}
+
+/// Replaces every scalar below `value` with `<secret>`.
+fn redact_all(value: &mut serde_yaml_ng::Value) {
+    match value {
+        serde_yaml_ng::Value::Mapping(map) => map.iter_mut().for_each(|(_, v)| redact_all(v)),
+        serde_yaml_ng::Value::Sequence(list) => list.iter_mut().for_each(redact_all),
+        v if v.is_string() || v.is_number() => *v = serde_yaml_ng::Value::String("<secret>".into()),
         _ => {}
     }
 }
@@ -642,7 +687,7 @@ fn redact(value: &mut serde_yaml_ng::Value) {
 pub(crate) fn redacted_original(original: &str) -> String {
     match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(original) {
         Ok(mut v) => {
-            redact(&mut v);
+            redact(&mut v, None);
             serde_yaml_ng::to_string(&v).unwrap_or_default()
         }
         Err(_) => String::new(),
@@ -728,6 +773,26 @@ mod tests {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("<secret>"));
         assert!(shown.contains("username: u"));
+    }
+
+    #[test]
+    fn global_secrets_are_redacted_and_plain_urls_are_not() {
+        let text = "global:\n  smtp_auth_password: s1\n  slack_api_url: https://hooks.slack.com/s2\n  opsgenie_api_key: s3\n  opsgenie_api_url: https://api.opsgenie.com/\nroute:\n  receiver: a\nreceivers:\n- name: a\n  opsgenie_configs:\n  - api_key: s4\n    api_url: https://api.eu.opsgenie.com/\n  slack_configs:\n  - api_url: https://hooks.slack.com/s5\n  webhook_configs:\n  - url: http://x\n    http_config:\n      proxy_connect_header:\n        X-Auth: [s6]\n      http_headers:\n        X-Key:\n          secrets: [s7]\n";
+        let shown = redacted_original(text);
+        for secret in ["s1", "s2", "s3", "s4", "s5", "s6", "s7"] {
+            assert!(
+                !shown.contains(&format!("/{secret}")) && !shown.contains(&format!(" {secret}")),
+                "{secret} in {shown}"
+            );
+        }
+        assert!(
+            shown.contains("api_url: https://api.eu.opsgenie.com/"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("opsgenie_api_url: https://api.opsgenie.com/"),
+            "{shown}"
+        );
     }
 }
 

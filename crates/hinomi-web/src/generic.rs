@@ -232,10 +232,8 @@ fn convert(
         .as_ref()
         .filter(|k| !k.is_empty())
         .map(|k| format!("{}/{k}", integration.name));
-    if resolved {
-        if let Some(dedup) = dedup {
-            return Ok(Converted::Resolve(dedup));
-        }
+    if resolved && let Some(dedup) = dedup {
+        return Ok(Converted::Resolve(dedup));
     }
     let limits = &state.limits;
     let mut labels = parse_label_map(

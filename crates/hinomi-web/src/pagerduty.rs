@@ -153,12 +153,12 @@ pub async fn enqueue(
     let event = read_event(body)?;
     let integration = integration(&state, event.routing_key.as_deref()).await?;
     let action = event.event_action.as_deref().unwrap_or("");
-    if let Some(key) = &event.dedup_key {
-        if key.len() > MAX_DEDUP_KEY {
-            return Err(PdError::invalid(vec![format!(
-                "'dedup_key' is longer than {MAX_DEDUP_KEY} characters"
-            )]));
-        }
+    if let Some(key) = &event.dedup_key
+        && key.len() > MAX_DEDUP_KEY
+    {
+        return Err(PdError::invalid(vec![format!(
+            "'dedup_key' is longer than {MAX_DEDUP_KEY} characters"
+        )]));
     }
     let (op, dedup_key) = match action {
         "trigger" => {

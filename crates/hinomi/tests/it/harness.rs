@@ -146,10 +146,9 @@ impl Server {
                     .split("listen=")
                     .nth(1)
                     .and_then(|rest| rest.split_whitespace().next())
+                    && let Some(tx) = tx.take()
                 {
-                    if let Some(tx) = tx.take() {
-                        let _ = tx.send(addr.to_owned());
-                    }
+                    let _ = tx.send(addr.to_owned());
                 }
                 log_writer.lock().unwrap().push(line);
             }
@@ -397,4 +396,145 @@ macro_rules! both_databases {
             }
         }
     };
+}
+
+/// One row of `hinomi deliveries`: a notification in the outbox and what became of it.
+#[derive(Clone, Debug)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub state: String,
+    pub attempts: i64,
+    pub receiver: String,
+    pub last_error: String,
+}
+
+/// Runs `hinomi deliveries` against a database (the operator's view of the outbox) and
+/// answers its rows, newest first.
+pub async fn deliveries(database_url: &str) -> Vec<DeliveryRow> {
+    let out = Command::new(env!("CARGO_BIN_EXE_hinomi"))
+        .args([
+            "--database-url",
+            database_url,
+            "deliveries",
+            "--limit",
+            "1000",
+        ])
+        .env_remove("HINOMI_CONFIG")
+        .output()
+        .await
+        .expect("run hinomi deliveries");
+    assert!(
+        out.status.success(),
+        "hinomi deliveries failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8 output")
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let mut cols = line.split_whitespace();
+            let mut next = |what: &str| {
+                cols.next()
+                    .unwrap_or_else(|| panic!("no {what} in deliveries line {line:?}"))
+                    .to_owned()
+            };
+            let id = next("id").parse().expect("numeric id");
+            let state = next("state");
+            let attempts = next("attempts").parse().expect("numeric attempts");
+            let _created = next("created");
+            let receiver = next("receiver");
+            DeliveryRow {
+                id,
+                state,
+                attempts,
+                receiver,
+                last_error: cols.collect::<Vec<_>>().join(" "),
+            }
+        })
+        .collect()
+}
+
+/// Polls `hinomi deliveries` until `pred` holds over its rows, or panics after `timeout`.
+pub async fn wait_for_deliveries(
+    database_url: &str,
+    timeout: Duration,
+    what: &str,
+    pred: impl Fn(&[DeliveryRow]) -> bool,
+) -> Vec<DeliveryRow> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let rows = deliveries(database_url).await;
+        if pred(&rows) {
+            return rows;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}; deliveries: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Now as UTC epoch milliseconds, for `startsAt`/`endsAt` in posted alerts and silences.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// An instant in Alertmanager's API format (`2006-01-02T15:04:05.000Z`).
+pub fn api_time(ms: i64) -> String {
+    hinomi_core::time::format_millis(ms)
+}
+
+/// The `groupKey` of a received notification.
+pub fn group_key_of(r: &Received) -> &str {
+    r.body["groupKey"].as_str().unwrap_or("")
+}
+
+/// The values of `label` over the alerts of a received notification, in payload order.
+pub fn alert_labels(r: &Received, label: &str) -> Vec<String> {
+    r.body["alerts"]
+        .as_array()
+        .map(|alerts| {
+            alerts
+                .iter()
+                .map(|a| a["labels"][label].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A header of a received notification (names are lower case).
+pub fn header<'a>(r: &'a Received, name: &str) -> Option<&'a str> {
+    r.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Like [`eventually`] for a condition that needs `.await` (an HTTP request, a command):
+/// polls `f` every 50 ms until it answers `Some`, or panics after `timeout` naming `what`.
+pub async fn eventually_async<T, Fut>(
+    timeout: Duration,
+    what: &str,
+    mut f: impl FnMut() -> Fut,
+) -> T
+where
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
