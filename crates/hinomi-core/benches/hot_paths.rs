@@ -15,7 +15,14 @@ fn labels(j: usize) -> LabelSet {
     l.insert("service", format!("svc-{}", j % 200));
     l.insert("instance", format!("host-{}:9100", j / 2000));
     l.insert("job", "node");
-    l.insert("severity", if j.is_multiple_of(3) { "critical" } else { "warning" });
+    l.insert(
+        "severity",
+        if j.is_multiple_of(3) {
+            "critical"
+        } else {
+            "warning"
+        },
+    );
     l.insert("team", format!("team-{}", j % 7));
     l.insert("cluster", "tokyo-1");
     l.insert("env", "production");
