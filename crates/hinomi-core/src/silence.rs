@@ -97,12 +97,14 @@ pub struct Silence {
 }
 
 impl Silence {
-    /// Pending before `starts_at`, expired after `ends_at`, active between
-    /// (both ends included).
+    /// Pending before `starts_at`, expired from `ends_at` on, active between.
     pub fn state(&self, now: i64) -> SilenceState {
         if now < self.starts_at {
             SilenceState::Pending
-        } else if now > self.ends_at {
+        } else if now >= self.ends_at {
+            // Exclusive end, unlike Alertmanager's inclusive one: it keeps nanoseconds, so
+            // a silence it expires at `now` is expired for the next query; at milliseconds
+            // an inclusive end would keep it muting for the rest of that millisecond.
             SilenceState::Expired
         } else {
             SilenceState::Active
@@ -315,8 +317,8 @@ mod tests {
         let s = silence("a", NOW, NOW + MIN);
         assert_eq!(s.state(NOW - 1), SilenceState::Pending);
         assert_eq!(s.state(NOW), SilenceState::Active);
-        assert_eq!(s.state(NOW + MIN), SilenceState::Active);
-        assert_eq!(s.state(NOW + MIN + 1), SilenceState::Expired);
+        assert_eq!(s.state(NOW + MIN - 1), SilenceState::Active);
+        assert_eq!(s.state(NOW + MIN), SilenceState::Expired);
         assert_eq!(SilenceState::Pending.to_string(), "pending");
         assert_eq!(SilenceState::Expired.to_string(), "expired");
         assert_eq!(SilenceState::Active.to_string(), "active");

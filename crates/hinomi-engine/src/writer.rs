@@ -179,7 +179,9 @@ async fn commit(shared: &Shared, ops: Vec<WriteOp>) -> Result<Vec<WriteOutcome>,
                 WriteOutcome { alerts: n }
             }
             WriteOp::Resolve { dedup } => {
-                let n = resolve_dedup(&mut tx, &dedup, None, &mut current, now).await?;
+                let n = resolve_dedup(&mut tx, &dedup, None, &mut current, now)
+                    .await?
+                    .count;
                 tx.append_event(now, "alert.resolved", &dedup, "integration", "{}")
                     .await?;
                 WriteOutcome { alerts: n }
@@ -239,18 +241,20 @@ async fn apply_incoming(
         .get(&fp)
         .or_else(|| existing.get(&fp).map(|a| a.as_ref()));
     let was_firing = before.is_some_and(|b| !b.alert.resolved_at(now));
-    let first_start = before.map(|b| b.alert.starts_at);
+    let first_start = before.filter(|_| was_firing).map(|b| b.alert.starts_at);
+    let from_integration = incoming.dedup.is_some();
     let dedup = incoming
         .dedup
         .or_else(|| before.and_then(|b| b.dedup.clone()));
     let mut alert = hinomi_core::merge_on_put(before.map(|b| &b.alert), incoming.alert, now);
-    if let Some(dedup) = &dedup {
+    if from_integration && let Some(dedup) = &dedup {
         // An integration alert stays one alert from trigger to resolve: a repeated trigger
-        // keeps the first start, and other labels under the same key are replaced.
-        if let (Some(start), true) = (first_start, was_firing) {
+        // keeps the episode's first start, and an alert the key named with other labels
+        // (a changed severity, say) is replaced by this one.
+        let replaced = resolve_dedup(tx, dedup, Some(fp), current, now).await?;
+        if let Some(start) = first_start.into_iter().chain(replaced.earliest_start).min() {
             alert.starts_at = start;
         }
-        resolve_dedup(tx, dedup, Some(fp), current, now).await?;
     }
     if !was_firing && !alert.resolved_at(now) {
         entering.push(fp);
@@ -259,30 +263,52 @@ async fn apply_incoming(
     Ok(())
 }
 
-/// Resolves the firing alerts under `dedup` (all but `keep`); answers how many.
+/// What resolving the alerts under a dedup key did.
+struct Resolved {
+    count: usize,
+    /// The earliest start among them: a re-trigger under the key continues that episode.
+    earliest_start: Option<i64>,
+}
+
+/// Resolves the firing alerts under `dedup` (all but `keep`), as stored or as written
+/// earlier in this same commit.
 async fn resolve_dedup(
     tx: &mut WriteTx,
     dedup: &str,
     keep: Option<Fingerprint>,
     current: &mut HashMap<Fingerprint, StoredAlert>,
     now: i64,
-) -> Result<usize, EngineError> {
-    let mut n = 0;
-    for mut stored in tx.lock_alerts_by_dedup(dedup, now).await? {
-        let fp = stored.fingerprint();
-        if Some(fp) == keep {
+) -> Result<Resolved, EngineError> {
+    let mut candidates: HashMap<Fingerprint, StoredAlert> = tx
+        .lock_alerts_by_dedup(dedup, now)
+        .await?
+        .into_iter()
+        .map(|a| (a.fingerprint(), a))
+        .collect();
+    for (fp, pending) in current.iter() {
+        if pending.dedup.as_deref() == Some(dedup) || candidates.contains_key(fp) {
+            candidates.insert(*fp, pending.clone());
+        }
+    }
+    let mut out = Resolved {
+        count: 0,
+        earliest_start: None,
+    };
+    for (fp, mut stored) in candidates {
+        if Some(fp) == keep || stored.alert.resolved_at(now) {
             continue;
         }
-        if let Some(pending) = current.get(&fp) {
-            stored = pending.clone();
-        }
+        out.earliest_start = Some(
+            out.earliest_start
+                .map_or(stored.alert.starts_at, |s| s.min(stored.alert.starts_at)),
+        );
         stored.alert.ends_at = now;
         stored.alert.updated_at = now;
         stored.alert.timeout = false;
         current.insert(fp, stored);
-        n += 1;
+        out.count += 1;
     }
-    Ok(n)
+    Ok(out)
 }
 
 /// The groups these alerts belong to under `config`'s route tree, and their memberships.

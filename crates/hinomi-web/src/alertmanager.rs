@@ -291,6 +291,20 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, AmError> {
     }
 }
 
+/// One `filter` parameter: exactly one matcher (braces allowed), as Alertmanager's API
+/// takes them.
+fn filter_matcher(value: &str) -> Result<Matcher, AmError> {
+    let mut matchers = hinomi_core::parse_matchers(value)
+        .map_err(|e| bad_request(format!("filter: bad matcher format: {e}")))?;
+    if matchers.len() != 1 {
+        return Err(bad_request(format!(
+            "filter: bad matcher format: expected exactly one matcher in {value:?}, found {}",
+            matchers.len()
+        )));
+    }
+    Ok(matchers.remove(0))
+}
+
 /// The query parameters of `GET /api/v2/alerts` and `/api/v2/alerts/groups`.
 fn alert_query(raw: Option<&str>) -> Result<AlertQuery, AmError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
@@ -302,10 +316,7 @@ fn alert_query(raw: Option<&str>) -> Result<AlertQuery, AmError> {
             "silenced" => q.silenced = parse_bool("silenced", &value)?,
             "inhibited" => q.inhibited = parse_bool("inhibited", &value)?,
             "unprocessed" => q.unprocessed = parse_bool("unprocessed", &value)?,
-            "filter" => q.matchers.extend(
-                hinomi_core::parse_matchers(&value)
-                    .map_err(|e| bad_request(format!("filter: bad matcher format: {e}")))?,
-            ),
+            "filter" => q.matchers.push(filter_matcher(&value)?),
             "receiver" => {
                 q.receiver = Some(regex::Regex::new(&format!("^(?:{value})$")).map_err(|e| {
                     bad_request(format!("receiver: failed to parse receiver param: {e}"))
@@ -442,10 +453,7 @@ pub async fn get_silences(
     let mut filter: Vec<Matcher> = Vec::new();
     for (key, value) in pairs {
         if key == "filter" {
-            filter.extend(
-                hinomi_core::parse_matchers(&value)
-                    .map_err(|e| bad_request(format!("filter: bad matcher format: {e}")))?,
-            );
+            filter.push(filter_matcher(&value)?);
         }
     }
     let now = state.engine.now();
@@ -752,6 +760,26 @@ mod tests {
             r#"{"labels":{"a":"b"},"annotations":{"bad-name":"x"}}"#,
             Err("alerts[0].annotations"),
         );
+    }
+
+    #[test]
+    fn a_filter_parameter_holds_exactly_one_matcher() {
+        assert_eq!(
+            filter_matcher(r#"team="db""#).unwrap().to_string(),
+            r#"team="db""#
+        );
+        assert_eq!(
+            filter_matcher(r#"{team=~"d.*"}"#).unwrap().to_string(),
+            r#"team=~"d.*""#
+        );
+        for bad in ["", r#"a="b",c="d""#, "{}", "=x"] {
+            let AmError(status, message) = filter_matcher(bad).unwrap_err();
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            assert!(
+                message.starts_with("filter: bad matcher format"),
+                "{message}"
+            );
+        }
     }
 
     #[test]
