@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hinomi_core::WebhookConfig;
 use hinomi_store::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -18,6 +19,8 @@ use crate::Shared;
 const MAX_IN_FLIGHT: usize = 64;
 /// Rows claimed per poll.
 const CLAIM_BATCH: i64 = 64;
+/// Lease left over a send's timeout, for recording its outcome.
+const LEASE_MARGIN_MS: i64 = 2_000;
 
 /// Backoff before attempt `n + 1`: 1 s doubling, at most 5 minutes.
 pub(crate) fn backoff_ms(attempts_so_far: i64) -> i64 {
@@ -38,7 +41,10 @@ pub(crate) async fn run(
         while in_flight.try_join_next().is_some() {}
         let rows = tokio::select! {
             ids = leased.recv() => match ids {
-                Some(ids) => shared.store.leased_deliveries(&shared.instance, &ids).await,
+                Some(ids) => shared
+                    .store
+                    .leased_deliveries(&shared.instance, &ids, shared.settings.delivery_lease_ms)
+                    .await,
                 None => break,
             },
             _ = poll.tick() => claim_due(&shared).await,
@@ -84,6 +90,46 @@ pub(crate) async fn claim_due(shared: &Shared) -> hinomi_store::Result<Vec<Claim
         .await
 }
 
+/// Whether this instance may send `row` now. Its lease was taken when the row was written
+/// or claimed, and the row may since have waited behind other sends: when too little of
+/// the lease is left to cover this send, it is renewed, which fails if the lease ran out
+/// and the row was claimed again (by another instance, or by this one's poll). Without
+/// this, a backlog longer than the lease is sent twice.
+async fn hold_lease(
+    shared: &Shared,
+    row: &ClaimedDelivery,
+    webhook: &WebhookConfig,
+    now: i64,
+) -> bool {
+    let timeout_ms = webhook
+        .timeout_ms
+        .filter(|ms| *ms > 0)
+        .unwrap_or(shared.settings.webhook_timeout.as_millis() as i64);
+    let needed = timeout_ms + LEASE_MARGIN_MS;
+    if row.lease_until - now >= needed {
+        return true;
+    }
+    let until = now + shared.settings.delivery_lease_ms.max(needed);
+    match shared
+        .store
+        .renew_lease(row.id, &shared.instance, row.lease_until, until)
+        .await
+    {
+        Ok(true) => true,
+        Ok(false) => {
+            tracing::debug!(
+                outbox = row.id,
+                "claimed again while it waited; not sending it twice"
+            );
+            false
+        }
+        Err(e) => {
+            tracing::warn!(outbox = row.id, error = %e, "cannot renew a delivery lease; leaving the row for a retry");
+            false
+        }
+    }
+}
+
 pub(crate) async fn deliver(shared: &Shared, row: ClaimedDelivery) {
     let config = shared.config();
     let webhook = config
@@ -106,6 +152,9 @@ pub(crate) async fn deliver(shared: &Shared, row: ClaimedDelivery) {
             DeliveryOutcome::Failed,
         ),
         Some(webhook) => {
+            if !hold_lease(shared, &row, webhook, at).await {
+                return;
+            }
             let (report, took) = shared.sender.send(webhook, row.payload.clone()).await;
             let outcome = if report.delivered() {
                 DeliveryOutcome::Delivered

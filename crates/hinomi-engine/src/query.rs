@@ -100,7 +100,9 @@ impl Engine {
                     continue;
                 }
                 let labels = route.group_labels(&view.alert.alert.labels);
-                let key = hinomi_core::group_key(route, &labels);
+                // One group per route, as Alertmanager lists them: sibling routes with equal
+                // matchers share a groupKey but not a group.
+                let key = format!("{}:{labels}", route.id);
                 groups
                     .entry(key)
                     .or_insert_with(|| GroupView {

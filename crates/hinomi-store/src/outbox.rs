@@ -17,6 +17,9 @@ pub struct ClaimedDelivery {
     pub payload: String,
     pub attempts: i64,
     pub created_at: i64,
+    /// The lease this claim holds; [`Store::renew_lease`] succeeds only while it is still
+    /// the row's lease.
+    pub lease_until: i64,
 }
 
 /// One attempt to deliver, as the delivery log keeps it.
@@ -41,7 +44,7 @@ pub enum DeliveryOutcome {
 }
 
 const CLAIMED_COLUMNS: &str =
-    "id, group_key, receiver, integration, kind, payload, attempts, created_at";
+    "id, group_key, receiver, integration, kind, payload, attempts, created_at, lease_until";
 
 fn claimed_from_row(r: &sqlx::any::AnyRow) -> Result<ClaimedDelivery> {
     Ok(ClaimedDelivery {
@@ -53,6 +56,7 @@ fn claimed_from_row(r: &sqlx::any::AnyRow) -> Result<ClaimedDelivery> {
         payload: r.try_get("payload")?,
         attempts: r.try_get("attempts")?,
         created_at: r.try_get("created_at")?,
+        lease_until: r.try_get::<Option<i64>, _>("lease_until")?.unwrap_or(0),
     })
 }
 
@@ -83,29 +87,58 @@ impl Store {
         rows.iter().map(claimed_from_row).collect()
     }
 
-    /// Reads notifications this instance wrote pre-leased (by id), for immediate delivery.
+    /// Reads notifications this instance wrote pre-leased (by id), for immediate delivery:
+    /// those still under the lease their flush gave them (`created_at + lease_ms`). A row
+    /// whose lease ran out while it waited may have been claimed again, and renewed, by a
+    /// poll (of this instance too); it is that claim's to send, so it is left out here.
     pub async fn leased_deliveries(
         &self,
         owner: &str,
         ids: &[i64],
+        lease_ms: i64,
     ) -> Result<Vec<ClaimedDelivery>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        // The owner's placeholder comes from the same generator as the list's, so the
-        // statement is all `?` on SQLite (see `codec::placeholders`).
+        // Every placeholder comes from the same generator, so the statement is all `?` on
+        // SQLite (see `codec::placeholders`), bound in the order they appear.
         let sql = format!(
             "SELECT {CLAIMED_COLUMNS} FROM outbox WHERE state = 'pending' AND lease_owner = {} \
-             AND id IN ({})",
+             AND lease_until = created_at + {} AND id IN ({})",
             crate::codec::placeholders(self.backend, 1, 1),
-            crate::codec::placeholders(self.backend, 2, ids.len())
+            crate::codec::placeholders(self.backend, 2, 1),
+            crate::codec::placeholders(self.backend, 3, ids.len())
         );
-        let mut q = sqlx::query(&sql).bind(owner);
+        let mut q = sqlx::query(&sql).bind(owner).bind(lease_ms);
         for id in ids {
             q = q.bind(*id);
         }
         let rows = q.fetch_all(&self.write).await?;
         rows.iter().map(claimed_from_row).collect()
+    }
+
+    /// Extends the lease `owner` holds on a notification until `new_until`, if it still
+    /// holds the lease it claimed (`held_until`) and the row is pending. Answers false when
+    /// the lease ran out and the row was claimed again, by another instance or by this
+    /// one's poll: then the caller must not send it.
+    pub async fn renew_lease(
+        &self,
+        id: i64,
+        owner: &str,
+        held_until: i64,
+        new_until: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET lease_until = $4 WHERE id = $1 AND lease_owner = $2 \
+             AND lease_until = $3 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(held_until)
+        .bind(new_until)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Records an attempt and its outcome, if `owner` still holds the lease. Answers whether
