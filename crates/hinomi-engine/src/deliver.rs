@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hinomi_core::WebhookConfig;
-use hinomi_store::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome};
+use hinomi_store::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDelivery};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
@@ -35,6 +35,8 @@ pub(crate) async fn run(
 ) {
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut in_flight = JoinSet::new();
+    let (finished, finished_rx) = mpsc::unbounded_channel();
+    let recorder = tokio::spawn(record_rounds(shared.clone(), finished_rx));
     let mut poll = tokio::time::interval(shared.settings.poll_interval);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -65,8 +67,11 @@ pub(crate) async fn run(
                 .await
                 .expect("semaphore open");
             let shared = shared.clone();
+            let finished = finished.clone();
             in_flight.spawn(async move {
-                deliver(&shared, row).await;
+                if let Some(done) = deliver(&shared, row).await {
+                    let _ = finished.send(done);
+                }
                 drop(permit);
             });
         }
@@ -74,6 +79,44 @@ pub(crate) async fn run(
     // Finish what is in flight; anything not started stays leased and is retried after
     // the lease runs out (or at once on the next start with SQLite).
     while in_flight.join_next().await.is_some() {}
+    drop(finished);
+    let _ = recorder.await;
+}
+
+/// Records finished sends: everything that finished since the last round, in one
+/// transaction, so a burst of deliveries costs one commit rather than one each.
+async fn record_rounds(shared: Shared, mut finished: mpsc::UnboundedReceiver<FinishedDelivery>) {
+    while let Some(first) = finished.recv().await {
+        let mut round = vec![first];
+        while round.len() < 512 {
+            match finished.try_recv() {
+                Ok(next) => round.push(next),
+                Err(_) => break,
+            }
+        }
+        record(&shared, &round).await;
+    }
+}
+
+/// Writes finished sends into the delivery log and the outbox.
+pub(crate) async fn record(shared: &Shared, round: &[FinishedDelivery]) {
+    match shared
+        .store
+        .finish_deliveries(&shared.instance, round)
+        .await
+    {
+        Ok(held) => {
+            for (item, held) in round.iter().zip(held) {
+                if !held {
+                    tracing::warn!(
+                        outbox = item.id,
+                        "lease ran out before the delivery was recorded"
+                    );
+                }
+            }
+        }
+        Err(e) => tracing::error!(error = %e, rows = round.len(), "cannot record deliveries"),
+    }
 }
 
 /// Leases whatever is due and nobody holds.
@@ -130,7 +173,9 @@ async fn hold_lease(
     }
 }
 
-pub(crate) async fn deliver(shared: &Shared, row: ClaimedDelivery) {
+/// Sends one notification; answers what to record, or `None` when another claim took the
+/// row while it waited.
+pub(crate) async fn deliver(shared: &Shared, row: ClaimedDelivery) -> Option<FinishedDelivery> {
     let config = shared.config();
     let webhook = config
         .receivers
@@ -153,7 +198,7 @@ pub(crate) async fn deliver(shared: &Shared, row: ClaimedDelivery) {
         ),
         Some(webhook) => {
             if !hold_lease(shared, &row, webhook, at).await {
-                return;
+                return None;
             }
             let (report, took) = shared.sender.send(webhook, row.payload.clone()).await;
             let outcome = if report.delivered() {
@@ -189,24 +234,11 @@ pub(crate) async fn deliver(shared: &Shared, row: ClaimedDelivery) {
     if let Some(err) = &attempt.error {
         tracing::warn!(outbox = row.id, receiver = %row.receiver, attempt = row.attempts + 1, outcome = label, error = %err, "webhook delivery failed");
     }
-    match shared
-        .store
-        .finish_delivery(
-            row.id,
-            &shared.instance,
-            &shared.instance,
-            &attempt,
-            outcome,
-        )
-        .await
-    {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!(
-            outbox = row.id,
-            "lease ran out before the delivery was recorded"
-        ),
-        Err(e) => tracing::error!(outbox = row.id, error = %e, "cannot record a delivery"),
-    }
+    Some(FinishedDelivery {
+        id: row.id,
+        attempt,
+        outcome,
+    })
 }
 
 #[cfg(test)]

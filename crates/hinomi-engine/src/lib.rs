@@ -299,9 +299,11 @@ impl Engine {
                 self.shared.settings.delivery_lease_ms,
             )
             .await?;
+        let mut finished = Vec::new();
         for row in rows {
-            deliver::deliver(&self.shared, row).await;
+            finished.extend(deliver::deliver(&self.shared, row).await);
         }
+        deliver::record(&self.shared, &finished).await;
         Ok(report)
     }
 
@@ -309,9 +311,11 @@ impl Engine {
     pub async fn deliver_now(&self) -> Result<usize, EngineError> {
         let rows = deliver::claim_due(&self.shared).await?;
         let n = rows.len();
+        let mut finished = Vec::new();
         for row in rows {
-            deliver::deliver(&self.shared, row).await;
+            finished.extend(deliver::deliver(&self.shared, row).await);
         }
+        deliver::record(&self.shared, &finished).await;
         Ok(n)
     }
 
@@ -496,7 +500,7 @@ async fn run_dispatcher(
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
-        if flushed as i64 >= 64 {
+        if flushed as i64 >= dispatch::FLUSH_BATCH {
             continue;
         }
         let next = shared.store.next_group_due().await.ok().flatten();

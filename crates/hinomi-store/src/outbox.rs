@@ -31,6 +31,14 @@ pub struct DeliveryAttempt {
     pub error: Option<String>,
 }
 
+/// One finished attempt on an outbox row, ready to be recorded.
+#[derive(Clone, Debug)]
+pub struct FinishedDelivery {
+    pub id: i64,
+    pub attempt: DeliveryAttempt,
+    pub outcome: DeliveryOutcome,
+}
+
 /// What became of an attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeliveryOutcome {
@@ -141,53 +149,58 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Records an attempt and its outcome, if `owner` still holds the lease. Answers whether
-    /// it did (a lease that ran out may have passed the row to another instance).
-    pub async fn finish_delivery(
+    /// Records attempts and their outcomes in one transaction (one fsync for a whole round
+    /// of sends). Each is recorded only if `owner` still holds the row's lease; answers, per
+    /// item, whether it was (a lease that ran out may have passed the row to another
+    /// instance).
+    pub async fn finish_deliveries(
         &self,
-        id: i64,
         owner: &str,
-        instance: &str,
-        attempt: &DeliveryAttempt,
-        outcome: DeliveryOutcome,
-    ) -> Result<bool> {
+        items: &[FinishedDelivery],
+    ) -> Result<Vec<bool>> {
         let mut tx = self.write.begin().await?;
-        let (state, due_at, delivered_at) = match outcome {
-            DeliveryOutcome::Delivered => ("delivered", None, Some(attempt.at)),
-            DeliveryOutcome::Retry { due_at } => ("pending", Some(due_at), None),
-            DeliveryOutcome::Failed => ("failed", None, None),
-        };
-        let done = sqlx::query(
-            "UPDATE outbox SET state = $3, attempts = attempts + 1, \
-             due_at = COALESCE($4, due_at), delivered_at = $5, last_error = $6, \
-             lease_owner = NULL, lease_until = NULL \
-             WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
-        )
-        .bind(id)
-        .bind(owner)
-        .bind(state)
-        .bind(due_at)
-        .bind(delivered_at)
-        .bind(attempt.error.clone())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
+        let mut recorded = Vec::with_capacity(items.len());
+        for item in items {
+            let attempt = &item.attempt;
+            let (state, due_at, delivered_at) = match item.outcome {
+                DeliveryOutcome::Delivered => ("delivered", None, Some(attempt.at)),
+                DeliveryOutcome::Retry { due_at } => ("pending", Some(due_at), None),
+                DeliveryOutcome::Failed => ("failed", None, None),
+            };
+            let done = sqlx::query(
+                "UPDATE outbox SET state = $3, attempts = attempts + 1, \
+                 due_at = COALESCE($4, due_at), delivered_at = $5, last_error = $6, \
+                 lease_owner = NULL, lease_until = NULL \
+                 WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+            )
+            .bind(item.id)
+            .bind(owner)
+            .bind(state)
+            .bind(due_at)
+            .bind(delivered_at)
+            .bind(attempt.error.as_deref())
+            .execute(&mut *tx)
+            .await?;
+            let held = done.rows_affected() > 0;
+            recorded.push(held);
+            if !held {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO deliveries (outbox_id, attempt, at, duration_ms, status_code, error, instance) \
+                 VALUES ($1, (SELECT attempts FROM outbox WHERE id = $1), $2, $3, $4, $5, $6)",
+            )
+            .bind(item.id)
+            .bind(attempt.at)
+            .bind(attempt.duration_ms)
+            .bind(attempt.status_code)
+            .bind(attempt.error.as_deref())
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?;
         }
-        sqlx::query(
-            "INSERT INTO deliveries (outbox_id, attempt, at, duration_ms, status_code, error, instance) \
-             VALUES ($1, (SELECT attempts FROM outbox WHERE id = $1), $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(attempt.at)
-        .bind(attempt.duration_ms)
-        .bind(attempt.status_code)
-        .bind(attempt.error.clone())
-        .bind(instance)
-        .execute(&mut *tx)
-        .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(recorded)
     }
 
     /// The earliest due time of a pending notification nobody holds, if any.

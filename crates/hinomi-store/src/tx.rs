@@ -174,12 +174,14 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Claims up to `limit` groups whose timer is due. On PostgreSQL the rows stay locked
-    /// until this transaction ends, and rows another instance holds are skipped.
+    /// Claims up to `limit` groups whose timer is due, groups that never notified first (a
+    /// new group's first page must not wait behind thousands of routine re-flushes). On
+    /// PostgreSQL the rows stay locked until this transaction ends, and rows another
+    /// instance holds are skipped.
     pub async fn claim_due_groups(&mut self, now: i64, limit: i64) -> Result<Vec<GroupRow>> {
         let sql = format!(
             "SELECT group_key, route_id, receiver, group_labels, created_at, next_flush_at, flushed \
-             FROM alert_groups WHERE next_flush_at <= $1 ORDER BY next_flush_at LIMIT $2{}",
+             FROM alert_groups WHERE next_flush_at <= $1 ORDER BY flushed, next_flush_at LIMIT $2{}",
             self.backend.skip_locked()
         );
         let rows = sqlx::query(&sql)
