@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use hinomi_core::{Alert, HttpConfig, LabelSet, WebhookConfig, time};
+use hinomi_core::{Alert, LabelSet, WebhookConfig, time};
 use serde::Serialize;
 
 use crate::SendReport;
@@ -190,16 +190,77 @@ impl WebhookSender {
     /// Sends one payload. Any 2xx is delivered; 4xx other than 408 and 429 is final.
     pub async fn send(&self, config: &WebhookConfig, payload: String) -> (SendReport, Duration) {
         let started = Instant::now();
+        let report = match self.request(config).await {
+            Ok(request) => Self::post(request, payload).await,
+            // A credentials or URL file that cannot be read may be there on the next try.
+            Err(error) => SendReport {
+                status_code: None,
+                error: Some(error),
+                retryable: true,
+            },
+        };
+        (report, started.elapsed())
+    }
+
+    /// The request for `config`: its URL (or `url_file`), credentials (inline or from their
+    /// files, read at each send as Alertmanager does), proxy, redirects and timeout.
+    async fn request(&self, config: &WebhookConfig) -> Result<reqwest::RequestBuilder, String> {
+        let http = &config.http;
+        let url = match &config.url_file {
+            Some(path) if config.url.is_empty() => read_secret(path).await?,
+            _ => config.url.clone(),
+        };
         let timeout = config
             .timeout_ms
             .filter(|ms| *ms > 0)
             .map(|ms| Duration::from_millis(ms as u64))
             .unwrap_or(self.default_timeout);
-        let request = authorize(self.client.post(&config.url), &config.http)
+        let client = if http.proxy_url.is_some() || !http.follow_redirects {
+            let mut builder = reqwest::Client::builder().connect_timeout(timeout);
+            if let Some(proxy) = &http.proxy_url {
+                builder = builder.proxy(
+                    reqwest::Proxy::all(proxy)
+                        .map_err(|e| format!("proxy_url is not usable: {e}"))?,
+                );
+            }
+            if !http.follow_redirects {
+                builder = builder.redirect(reqwest::redirect::Policy::none());
+            }
+            builder
+                .build()
+                .map_err(|e| format!("cannot build the HTTP client: {e}"))?
+        } else {
+            self.client.clone()
+        };
+        let mut request = client
+            .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .timeout(timeout)
-            .body(payload);
-        let report = match request.send().await {
+            .timeout(timeout);
+        if let Some((user, password)) = &http.basic_auth {
+            let password = match &http.basic_auth_password_file {
+                Some(path) => read_secret(path).await?,
+                None => password.clone(),
+            };
+            request = request.basic_auth(user, Some(password));
+        } else if let Some((kind, credentials)) = &http.authorization {
+            let credentials = match &http.authorization_credentials_file {
+                Some(path) => read_secret(path).await?,
+                None => credentials.clone(),
+            };
+            request = request.header(
+                reqwest::header::AUTHORIZATION,
+                format!("{kind} {credentials}"),
+            );
+        } else if let Some(token) = &http.bearer_token {
+            request = request.bearer_auth(token);
+        } else if let Some(path) = &http.bearer_token_file {
+            request = request.bearer_auth(read_secret(path).await?);
+        }
+        Ok(request)
+    }
+
+    async fn post(request: reqwest::RequestBuilder, payload: String) -> SendReport {
+        match request.body(payload).send().await {
             Ok(response) => {
                 let status = response.status();
                 if status.is_success() {
@@ -222,28 +283,224 @@ impl WebhookSender {
             }
             Err(e) => SendReport {
                 status_code: None,
-                // reqwest's message names the URL, which never carries credentials here:
-                // those travel in headers.
-                error: Some(format!("{e}")),
+                // Without the URL: a url_file's URL may itself be a secret.
+                error: Some(format!("{}", e.without_url())),
                 retryable: true,
             },
-        };
-        (report, started.elapsed())
+        }
     }
 }
 
-fn authorize(request: reqwest::RequestBuilder, http: &HttpConfig) -> reqwest::RequestBuilder {
-    if let Some((user, password)) = &http.basic_auth {
-        return request.basic_auth(user, Some(password));
+/// A secret or URL kept in a file, trimmed of surrounding whitespace. The error names the
+/// file, never its content.
+async fn read_secret(path: &str) -> Result<String, String> {
+    tokio::fs::read_to_string(path)
+        .await
+        .map(|s| s.trim().to_owned())
+        .map_err(|e| format!("cannot read {path}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hinomi_core::HttpConfig;
+
+    fn alert(pairs: &[(&str, &str)], starts_at: i64, ends_at: i64) -> Alert {
+        Alert {
+            labels: pairs.iter().copied().collect(),
+            annotations: [("summary", "s")].into_iter().collect(),
+            starts_at,
+            ends_at,
+            updated_at: starts_at,
+            generator_url: "http://prometheus/graph".into(),
+            timeout: false,
+        }
     }
-    if let Some((kind, credentials)) = &http.authorization {
-        return request.header(
-            reqwest::header::AUTHORIZATION,
-            format!("{kind} {credentials}"),
+
+    fn webhook(send_resolved: bool, max_alerts: u64) -> WebhookConfig {
+        WebhookConfig {
+            url: "http://127.0.0.1:1/hook".into(),
+            url_file: None,
+            send_resolved,
+            max_alerts,
+            http: HttpConfig::default(),
+            timeout_ms: None,
+        }
+    }
+
+    const NOW: i64 = 1_700_000_000_000;
+
+    fn check(alerts: &[Alert], config: &WebhookConfig, expect: Option<serde_json::Value>) {
+        let group_labels: LabelSet = [("alertname", "Disk")].into_iter().collect();
+        let n = Notification {
+            receiver: "ops",
+            group_key: "{}:{alertname=\"Disk\"}",
+            group_labels: &group_labels,
+            external_url: "http://hinomi:9093",
+            alerts: alerts.iter().collect(),
+            now: NOW,
+        };
+        let got =
+            render(&n, config).map(|s| serde_json::from_str::<serde_json::Value>(&s).unwrap());
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn renders_alertmanagers_version_4_payload() {
+        let firing = alert(
+            &[("alertname", "Disk"), ("instance", "b")],
+            NOW - 60_000,
+            NOW + 60_000,
+        );
+        let resolved = alert(
+            &[("alertname", "Disk"), ("instance", "a")],
+            NOW - 120_000,
+            NOW - 1_000,
+        );
+        check(
+            &[firing, resolved],
+            &webhook(true, 0),
+            Some(serde_json::json!({
+                "receiver": "ops",
+                "status": "firing",
+                "alerts": [
+                    {"status": "resolved", "labels": {"alertname": "Disk", "instance": "a"},
+                     "annotations": {"summary": "s"}, "startsAt": "2023-11-14T22:11:20Z",
+                     "endsAt": "2023-11-14T22:13:19Z", "generatorURL": "http://prometheus/graph",
+                     "fingerprint": alert(&[("alertname", "Disk"), ("instance", "a")], 0, 0).fingerprint().to_string()},
+                    {"status": "firing", "labels": {"alertname": "Disk", "instance": "b"},
+                     "annotations": {"summary": "s"}, "startsAt": "2023-11-14T22:12:20Z",
+                     "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus/graph",
+                     "fingerprint": alert(&[("alertname", "Disk"), ("instance", "b")], 0, 0).fingerprint().to_string()},
+                ],
+                "groupLabels": {"alertname": "Disk"},
+                "commonLabels": {"alertname": "Disk"},
+                "commonAnnotations": {"summary": "s"},
+                "externalURL": "http://hinomi:9093",
+                "version": "4",
+                "groupKey": "{}:{alertname=\"Disk\"}",
+                "truncatedAlerts": 0,
+            })),
         );
     }
-    if let Some(token) = &http.bearer_token {
-        return request.bearer_auth(token);
+
+    #[test]
+    fn resolved_alerts_are_left_out_without_send_resolved() {
+        let resolved = alert(&[("alertname", "Disk")], NOW - 120_000, NOW - 1_000);
+        check(&[resolved], &webhook(false, 0), None);
     }
-    request
+
+    #[test]
+    fn max_alerts_truncates_and_counts() {
+        let alerts: Vec<Alert> = ["a", "b", "c"]
+            .iter()
+            .map(|i| {
+                alert(
+                    &[("alertname", "Disk"), ("instance", i)],
+                    NOW - 1,
+                    NOW + 60_000,
+                )
+            })
+            .collect();
+        let group_labels: LabelSet = [("alertname", "Disk")].into_iter().collect();
+        let n = Notification {
+            receiver: "ops",
+            group_key: "k",
+            group_labels: &group_labels,
+            external_url: "",
+            alerts: alerts.iter().collect(),
+            now: NOW,
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&render(&n, &webhook(true, 2)).unwrap()).unwrap();
+        assert_eq!(v["alerts"].as_array().unwrap().len(), 2);
+        assert_eq!(v["truncatedAlerts"], 1);
+        assert_eq!(v["alerts"][0]["labels"]["instance"], "a");
+    }
+
+    #[test]
+    fn alerts_sort_by_job_then_instance_then_labels() {
+        let with_job = alert(&[("alertname", "A"), ("job", "z")], 1, 0);
+        let no_job_b = alert(&[("alertname", "B"), ("instance", "2")], 1, 0);
+        let no_job_a = alert(&[("alertname", "A"), ("instance", "9")], 1, 0);
+        let mut list = vec![&no_job_b, &no_job_a, &with_job];
+        list.sort_by(|a, b| alert_order(a, b));
+        assert_eq!(list, vec![&with_job, &no_job_b, &no_job_a]);
+    }
+}
+
+#[cfg(test)]
+mod sending {
+    //! The sender against a one-shot HTTP peer on loopback: credentials and URLs kept in
+    //! files are read at send time.
+    use super::*;
+    use hinomi_core::HttpConfig;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Accepts one request, answers 200, and hands back the request's head.
+    async fn one_shot_peer() -> (String, tokio::task::JoinHandle<String>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 16 * 1024];
+            let mut head = String::new();
+            while !head.contains("\r\n\r\n") {
+                let n = socket.read(&mut buf).await.unwrap();
+                head.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+            socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            head
+        });
+        (url, task)
+    }
+
+    #[tokio::test]
+    async fn url_and_bearer_token_come_from_their_files() {
+        let (url, peer) = one_shot_peer().await;
+        let dir = std::env::temp_dir().join(format!("hinomi-notify-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("url"), format!("{url}\n")).unwrap();
+        std::fs::write(dir.join("token"), "s3cret\n").unwrap();
+        let config = WebhookConfig {
+            url: String::new(),
+            url_file: Some(dir.join("url").display().to_string()),
+            send_resolved: true,
+            max_alerts: 0,
+            http: HttpConfig {
+                bearer_token_file: Some(dir.join("token").display().to_string()),
+                ..HttpConfig::default()
+            },
+            timeout_ms: Some(5_000),
+        };
+        let sender = WebhookSender::new(Duration::from_secs(5), "hinomi-test");
+        let (report, _) = sender.send(&config, "{}".into()).await;
+        assert!(report.delivered(), "{report:?}");
+        let head = peer.await.unwrap().to_ascii_lowercase();
+        assert!(head.starts_with("post /hook "), "{head}");
+        assert!(head.contains("authorization: bearer s3cret"), "{head}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_missing_credentials_file_is_a_retryable_error_naming_the_file() {
+        let config = WebhookConfig {
+            url: "http://127.0.0.1:9/hook".into(),
+            url_file: None,
+            send_resolved: true,
+            max_alerts: 0,
+            http: HttpConfig {
+                bearer_token_file: Some("/nonexistent/hinomi-token".into()),
+                ..HttpConfig::default()
+            },
+            timeout_ms: None,
+        };
+        let sender = WebhookSender::new(Duration::from_secs(1), "hinomi-test");
+        let (report, _) = sender.send(&config, "{}".into()).await;
+        assert!(report.retryable);
+        assert!(report.error.unwrap().contains("/nonexistent/hinomi-token"));
+    }
 }
