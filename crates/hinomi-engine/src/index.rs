@@ -17,16 +17,10 @@ pub struct Index {
     alerts: HashMap<Fingerprint, Arc<StoredAlert>>,
     by_label: HashMap<Arc<str>, HashMap<Arc<str>, HashSet<Fingerprint>>>,
     silences: HashMap<String, Arc<Silence>>,
-    /// Bumped on every alert change; caches derived from alerts compare against it.
-    version: u64,
     inhibit_cache: Option<Arc<InhibitSources>>,
 }
 
 impl Index {
-    pub fn version(&self) -> u64 {
-        self.version
-    }
-
     pub fn len(&self) -> usize {
         self.alerts.len()
     }
@@ -66,7 +60,6 @@ impl Index {
             }
             self.alerts.insert(fp, Arc::new(alert));
         }
-        self.version += 1;
         self.inhibit_cache = None;
     }
 
@@ -96,7 +89,6 @@ impl Index {
             }
         }
         if !gone.is_empty() {
-            self.version += 1;
             self.inhibit_cache = None;
         }
         gone.len()

@@ -230,10 +230,6 @@ impl Engine {
         &self.shared.store
     }
 
-    pub fn instance(&self) -> &str {
-        &self.shared.instance
-    }
-
     /// The configuration in force.
     pub fn config(&self) -> Arc<Config> {
         self.shared.config()
@@ -401,11 +397,6 @@ impl Engine {
 
     pub fn silences(&self) -> Vec<Arc<Silence>> {
         self.shared.index.read().expect("index lock").silences()
-    }
-
-    /// Alerts in memory, resolved ones included (what the metrics page counts).
-    pub fn alert_count(&self) -> usize {
-        self.shared.index.read().expect("index lock").len()
     }
 }
 

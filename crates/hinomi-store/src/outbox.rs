@@ -203,18 +203,6 @@ impl Store {
         Ok(recorded)
     }
 
-    /// The earliest due time of a pending notification nobody holds, if any.
-    pub async fn next_delivery_due(&self, now: i64) -> Result<Option<i64>> {
-        let row = sqlx::query(
-            "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until >= $1 \
-             THEN lease_until + 1 ELSE due_at END) FROM outbox WHERE state = 'pending'",
-        )
-        .bind(now)
-        .fetch_one(&self.read)
-        .await?;
-        Ok(row.try_get::<Option<i64>, _>(0)?)
-    }
-
     /// The newest notifications, newest first: the delivery log operators read.
     pub async fn outbox(&self, limit: i64) -> Result<Vec<OutboxRow>> {
         let rows = sqlx::query(

@@ -47,10 +47,6 @@ impl ConfigSource {
         }
     }
 
-    pub fn path(&self) -> Option<&PathBuf> {
-        self.path.as_ref()
-    }
-
     /// Reads and parses the configuration.
     pub fn load(&self) -> Result<Config, ReloadError> {
         let Some(path) = &self.path else {
