@@ -330,7 +330,8 @@ mod tests {
 
     const NOW: i64 = 1_700_000_000_000;
 
-    fn check(alerts: &[Alert], config: &WebhookConfig, expect: Option<serde_json::Value>) {
+    /// The payload for `alerts` in a group `alertname="Disk"` of receiver `ops`, parsed.
+    fn rendered(alerts: &[Alert], config: &WebhookConfig) -> Option<serde_json::Value> {
         let group_labels: LabelSet = [("alertname", "Disk")].into_iter().collect();
         let n = Notification {
             receiver: "ops",
@@ -340,9 +341,11 @@ mod tests {
             alerts: alerts.iter().collect(),
             now: NOW,
         };
-        let got =
-            render(&n, config).map(|s| serde_json::from_str::<serde_json::Value>(&s).unwrap());
-        assert_eq!(got, expect);
+        render(&n, config).map(|s| serde_json::from_str(&s).unwrap())
+    }
+
+    fn check(alerts: &[Alert], config: &WebhookConfig, expect: Option<serde_json::Value>) {
+        assert_eq!(rendered(alerts, config), expect);
     }
 
     #[test]
@@ -402,17 +405,7 @@ mod tests {
                 )
             })
             .collect();
-        let group_labels: LabelSet = [("alertname", "Disk")].into_iter().collect();
-        let n = Notification {
-            receiver: "ops",
-            group_key: "k",
-            group_labels: &group_labels,
-            external_url: "",
-            alerts: alerts.iter().collect(),
-            now: NOW,
-        };
-        let v: serde_json::Value =
-            serde_json::from_str(&render(&n, &webhook(true, 2)).unwrap()).unwrap();
+        let v = rendered(&alerts, &webhook(true, 2)).unwrap();
         assert_eq!(v["alerts"].as_array().unwrap().len(), 2);
         assert_eq!(v["truncatedAlerts"], 1);
         assert_eq!(v["alerts"][0]["labels"]["instance"], "a");

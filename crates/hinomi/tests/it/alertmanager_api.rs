@@ -573,11 +573,8 @@ both_databases!(silences_follow_alertmanagers_rules, |db| async move {
         let server = &server;
         async move {
             server
-                .http
-                .delete(format!("{}/api/v2/silence/{id}", server.url))
-                .send()
+                .delete(&format!("/api/v2/silence/{id}"))
                 .await
-                .unwrap()
                 .status()
         }
     };
@@ -951,12 +948,7 @@ both_databases!(an_expired_silence_is_expired_at_once, |db| async move {
             &silence_body(json!([eq_matcher("alertname", "Quick")]), starts, ends),
         )
         .await;
-        let r = server
-            .http
-            .delete(format!("{}/api/v2/silence/{id}", server.url))
-            .send()
-            .await
-            .unwrap();
+        let r = server.delete(&format!("/api/v2/silence/{id}")).await;
         assert_eq!(r.status(), 200);
         let state = silence(&server, &id).await["status"]["state"].clone();
         let alerts = server.get_json("/api/v2/alerts").await;

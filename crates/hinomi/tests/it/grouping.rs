@@ -241,12 +241,7 @@ both_databases!(
             "a silenced alert was notified: {hushed:?}"
         );
 
-        let r = server
-            .http
-            .delete(format!("{}/api/v2/silence/{id}", server.url))
-            .send()
-            .await
-            .unwrap();
+        let r = server.delete(&format!("/api/v2/silence/{id}")).await;
         assert_eq!(r.status(), 200);
         let got = sink
             .wait_for(WAIT, "the group once its silence expired", |r| {
