@@ -30,7 +30,7 @@ pub(crate) fn backoff_ms(attempts_so_far: i64) -> i64 {
 
 pub(crate) async fn run(
     shared: Shared,
-    mut leased: mpsc::UnboundedReceiver<Vec<i64>>,
+    mut leased: mpsc::UnboundedReceiver<Vec<ClaimedDelivery>>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
@@ -42,11 +42,8 @@ pub(crate) async fn run(
     loop {
         while in_flight.try_join_next().is_some() {}
         let rows = tokio::select! {
-            ids = leased.recv() => match ids {
-                Some(ids) => shared
-                    .store
-                    .leased_deliveries(&shared.instance, &ids, shared.settings.delivery_lease_ms)
-                    .await,
+            rows = leased.recv() => match rows {
+                Some(rows) => Ok(rows),
                 None => break,
             },
             _ = poll.tick() => claim_due(&shared).await,

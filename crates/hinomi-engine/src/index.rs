@@ -182,7 +182,10 @@ impl Index {
         if let Some(cache) = &self.inhibit_cache {
             return cache.clone();
         }
-        let built = Arc::new(InhibitSources::build(rules, self.alerts.values()));
+        let built = Arc::new(InhibitSources::build(
+            rules,
+            self.alerts.values().map(|a| a.as_ref()),
+        ));
         self.inhibit_cache = Some(built.clone());
         built
     }
@@ -213,10 +216,7 @@ pub struct InhibitSources {
 }
 
 impl InhibitSources {
-    fn build<'a>(
-        rules: &[InhibitRule],
-        alerts: impl Iterator<Item = &'a Arc<StoredAlert>>,
-    ) -> Self {
+    fn build<'a>(rules: &[InhibitRule], alerts: impl Iterator<Item = &'a StoredAlert>) -> Self {
         let mut out: Vec<(InhibitRule, SourcesByEqual)> =
             rules.iter().map(|r| (r.clone(), HashMap::new())).collect();
         for a in alerts {
@@ -238,6 +238,16 @@ impl InhibitSources {
 
     /// The source alert that inhibits `labels` at `now`, if any.
     pub fn inhibited_by(&self, labels: &LabelSet, now: i64) -> Option<Fingerprint> {
+        self.first_source(labels, now, |_| false)
+    }
+
+    /// The first source that inhibits `labels` at `now`, passing over those `skip` names.
+    fn first_source(
+        &self,
+        labels: &LabelSet,
+        now: i64,
+        skip: impl Fn(Fingerprint) -> bool,
+    ) -> Option<Fingerprint> {
         for (rule, map) in &self.rules {
             if !rule.target_matchers.matches(labels) {
                 continue;
@@ -246,13 +256,51 @@ impl InhibitSources {
             if let Some(sources) = map.get(&equal_values(rule, labels)) {
                 for s in sources {
                     let firing = s.ends_at == 0 || s.ends_at > now;
-                    if firing && !(two_sided && s.matches_target) {
+                    if firing && !(two_sided && s.matches_target) && !skip(s.fp) {
                         return Some(s.fp);
                     }
                 }
             }
         }
         None
+    }
+}
+
+/// Inhibition as a flush inside a write transaction sees it: the index's sources, with the
+/// alerts that transaction wrote (not in the index until it commits) in place of their
+/// stored versions. A source and its target posted together inhibit as they would have
+/// one after the other.
+pub(crate) struct Inhibition<'a> {
+    committed: &'a InhibitSources,
+    pending: Option<(InhibitSources, HashSet<Fingerprint>)>,
+}
+
+impl<'a> Inhibition<'a> {
+    pub(crate) fn new(
+        committed: &'a InhibitSources,
+        rules: &[InhibitRule],
+        pending: &[&StoredAlert],
+    ) -> Inhibition<'a> {
+        let pending = (!pending.is_empty() && !rules.is_empty()).then(|| {
+            (
+                InhibitSources::build(rules, pending.iter().copied()),
+                pending.iter().map(|a| a.fingerprint()).collect(),
+            )
+        });
+        Inhibition { committed, pending }
+    }
+
+    pub(crate) fn inhibits(&self, labels: &LabelSet, now: i64) -> bool {
+        match &self.pending {
+            None => self.committed.inhibited_by(labels, now).is_some(),
+            Some((pending, replaced)) => {
+                pending.inhibited_by(labels, now).is_some()
+                    || self
+                        .committed
+                        .first_source(labels, now, |fp| replaced.contains(&fp))
+                        .is_some()
+            }
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use hinomi_core::{Alert, Config, Fingerprint, Silence, SilenceUpsert, plan_upsert};
 use hinomi_notify::webhook::WebhookSender;
-use hinomi_store::{Backend, Store, StoreError, WriteTx};
+use hinomi_store::{Backend, ClaimedDelivery, Store, StoreError, WriteTx};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
@@ -96,6 +96,8 @@ pub(crate) struct Shared {
     pub(crate) index: Arc<RwLock<index::Index>>,
     config: Arc<RwLock<Arc<Config>>>,
     dispatcher_wake: Arc<Notify>,
+    /// Where committed flushes hand the outbox rows they leased to this instance.
+    handover: mpsc::UnboundedSender<Vec<ClaimedDelivery>>,
     pub(crate) sender: WebhookSender,
 }
 
@@ -106,6 +108,13 @@ impl Shared {
 
     pub(crate) fn wake_dispatcher(&self) {
         self.dispatcher_wake.notify_one();
+    }
+
+    /// Passes outbox rows a committed flush leased to this instance on to delivery.
+    pub(crate) fn hand_over(&self, leased: Vec<ClaimedDelivery>) {
+        if !leased.is_empty() {
+            let _ = self.handover.send(leased);
+        }
     }
 
     /// Tells the other instances on PostgreSQL which alerts this transaction changed.
@@ -143,6 +152,9 @@ pub struct Engine {
     stop: Arc<watch::Sender<bool>>,
     tasks: Arc<tokio::sync::Mutex<JoinSet<()>>>,
     started_at: i64,
+    /// Without background workers, the rows flushes hand over wait here for
+    /// [`Engine::flush_now`].
+    manual_handover: Option<Arc<std::sync::Mutex<mpsc::UnboundedReceiver<Vec<ClaimedDelivery>>>>>,
 }
 
 impl Engine {
@@ -159,6 +171,7 @@ impl Engine {
             settings.webhook_timeout,
             concat!("hinomi/", env!("CARGO_PKG_VERSION")),
         );
+        let (leased_tx, leased_rx) = mpsc::unbounded_channel();
         let shared = Shared {
             store: store.clone(),
             clock,
@@ -167,6 +180,7 @@ impl Engine {
             index: Arc::default(),
             config: Arc::new(RwLock::new(Arc::new(config))),
             dispatcher_wake: Arc::new(Notify::new()),
+            handover: leased_tx,
             sender,
         };
         reload_index(&shared, now).await?;
@@ -178,24 +192,23 @@ impl Engine {
         regroup(&shared).await?;
 
         let (intake_tx, intake_rx) = mpsc::channel(shared.settings.intake_queue);
-        let (leased_tx, leased_rx) = mpsc::unbounded_channel();
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
         tasks.spawn(writer::run(shared.clone(), intake_rx, stop_rx.clone()));
+        let mut manual_handover = None;
         if shared.settings.background {
-            tasks.spawn(run_dispatcher(
-                shared.clone(),
-                leased_tx.clone(),
-                stop_rx.clone(),
-            ));
+            tasks.spawn(run_dispatcher(shared.clone(), stop_rx.clone()));
             tasks.spawn(deliver::run(shared.clone(), leased_rx, stop_rx.clone()));
             tasks.spawn(housekeeping(shared.clone(), stop_rx.clone()));
             if store.backend() == Backend::Postgres {
                 tasks.spawn(follow_other_instances(shared.clone(), stop_rx.clone()));
             }
+        } else {
+            manual_handover = Some(Arc::new(std::sync::Mutex::new(leased_rx)));
         }
         Ok(Engine {
             shared,
+            manual_handover,
             intake: intake_tx,
             stop: Arc::new(stop_tx),
             tasks: Arc::new(tokio::sync::Mutex::new(tasks)),
@@ -285,18 +298,19 @@ impl Engine {
     /// Runs one flush pass at the clock's `now` and delivers what it wrote (for tests on a
     /// [`ManualClock`] and for operators' manual runs).
     pub async fn flush_now(&self) -> Result<FlushReport, EngineError> {
-        let report = dispatch::flush_due(&self.shared, self.now()).await?;
-        let rows = self
-            .shared
-            .store
-            .leased_deliveries(
-                &self.shared.instance,
-                &report.leased,
-                self.shared.settings.delivery_lease_ms,
-            )
-            .await?;
+        let mut report = dispatch::flush_due(&self.shared, self.now()).await?;
+        if let Some(handover) = &self.manual_handover {
+            // Rows the intake writer flushed at once, then this pass's own.
+            let mut rows = Vec::new();
+            let mut handover = handover.lock().expect("handover lock");
+            while let Ok(more) = handover.try_recv() {
+                rows.extend(more);
+            }
+            rows.append(&mut report.leased);
+            report.leased = rows;
+        }
         let mut finished = Vec::new();
-        for row in rows {
+        for row in report.leased.iter().cloned() {
             finished.extend(deliver::deliver(&self.shared, row).await);
         }
         deliver::record(&self.shared, &finished).await;
@@ -470,11 +484,7 @@ async fn regroup(shared: &Shared) -> Result<(), EngineError> {
     Ok(())
 }
 
-async fn run_dispatcher(
-    shared: Shared,
-    leased: mpsc::UnboundedSender<Vec<i64>>,
-    mut stop: watch::Receiver<bool>,
-) {
+async fn run_dispatcher(shared: Shared, mut stop: watch::Receiver<bool>) {
     let poll_ms = shared.settings.poll_interval.as_millis() as i64;
     loop {
         let now = shared.clock.now_ms();
@@ -482,9 +492,7 @@ async fn run_dispatcher(
         match dispatch::flush_due(&shared, now).await {
             Ok(report) => {
                 flushed = report.groups;
-                if !report.leased.is_empty() {
-                    let _ = leased.send(report.leased);
-                }
+                shared.hand_over(report.leased);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "group flush failed");

@@ -9,10 +9,13 @@ use hinomi_core::{Alert, Config, Fingerprint};
 use hinomi_store::{Backend, NewGroup, StoredAlert, WriteTx};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{EngineError, Shared};
+use crate::{EngineError, Shared, dispatch};
 
 /// Most alerts committed in one transaction; more wait for the next commit.
 const MAX_BATCH_ALERTS: usize = 20_000;
+
+/// Most due groups one intake commit flushes itself.
+const INLINE_FLUSHES: usize = dispatch::FLUSH_BATCH as usize;
 
 /// One alert as it enters: already normalised (times set) and validated.
 #[derive(Debug, Clone)]
@@ -201,21 +204,48 @@ async fn commit(shared: &Shared, ops: Vec<WriteOp>) -> Result<Vec<WriteOutcome>,
         outcomes.push(outcome);
     }
 
-    // Sorted, like the groups below, so concurrent instances lock rows in one order.
+    // Sorted, like the groups below, so concurrent instances lock rows in one order. A
+    // re-post that changes only times (the common case: Prometheus re-sends every firing
+    // alert) writes only the narrow times row.
     let mut rows: Vec<&StoredAlert> = current.values().collect();
     rows.sort_unstable_by_key(|a| a.fingerprint());
-    tx.upsert_alerts(&rows).await?;
+    let changed: Vec<&StoredAlert> = rows
+        .iter()
+        .copied()
+        .filter(|a| {
+            existing
+                .get(&a.fingerprint())
+                .is_none_or(|before| !before.same_content(a))
+        })
+        .collect();
+    tx.upsert_alert_content(&changed).await?;
+    tx.upsert_alert_times(&rows).await?;
     let (groups, members) = route_into_groups(
         &config,
         entering.iter().filter_map(|fp| current.get(fp)),
         now,
     );
-    tx.ensure_groups(&groups, now).await?;
+    let stored_groups = tx.ensure_groups(&groups, now).await?;
     tx.add_members(&members).await?;
+    // A group due at once (group_wait 0s, or alerts that started long ago) is flushed in
+    // this same commit: its page is in the outbox the moment the alert is acknowledged,
+    // one commit and one dispatcher round sooner. A few per commit, so a storm of new
+    // groups does not hold up intake; the dispatcher takes the rest.
+    let due: Vec<_> = stored_groups
+        .into_iter()
+        .filter(|g| g.next_flush_at <= now)
+        .take(INLINE_FLUSHES)
+        .collect();
+    let leased = if due.is_empty() {
+        Vec::new()
+    } else {
+        dispatch::flush_groups(shared, &mut tx, &config, &due, &rows, now).await?
+    };
     shared
         .publish_alert_changes(&mut tx, current.keys().copied())
         .await?;
     tx.commit().await?;
+    shared.hand_over(leased);
 
     shared
         .index

@@ -38,6 +38,9 @@ pub(crate) fn placeholders(backend: Backend, first: usize, count: usize) -> Stri
     s
 }
 
+/// Rows per multi-row statement: well under SQLite's and PostgreSQL's parameter limits.
+pub(crate) const CHUNK: usize = 400;
+
 /// `($1, $2, $3), ($4, $5, $6), ...` for `rows` tuples of `width` values (see
 /// [`placeholders`] for SQLite).
 pub(crate) fn value_tuples(backend: Backend, rows: usize, width: usize) -> String {

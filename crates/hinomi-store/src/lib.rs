@@ -266,8 +266,9 @@ impl Store {
     /// Every alert that has not resolved before `since`: what the in-memory index starts from.
     pub async fn alerts_since(&self, since: i64) -> Result<Vec<StoredAlert>> {
         let rows = sqlx::query(&format!(
-            "SELECT {} FROM alerts WHERE ends_at = 0 OR ends_at >= $1",
-            records::ALERT_COLUMNS
+            "SELECT {} FROM {} WHERE t.ends_at = 0 OR t.ends_at >= $1",
+            records::ALERT_COLUMNS,
+            records::ALERT_TABLES
         ))
         .bind(since)
         .fetch_all(&self.read)
@@ -281,8 +282,9 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {} FROM alerts WHERE fingerprint IN ({})",
+            "SELECT {} FROM {} WHERE a.fingerprint IN ({})",
             records::ALERT_COLUMNS,
+            records::ALERT_TABLES,
             codec::placeholders(self.backend, 1, fps.len())
         );
         let mut q = sqlx::query(&sql);
@@ -295,14 +297,30 @@ impl Store {
 
     /// Deletes alerts that resolved before `before` and belong to no group any more.
     pub async fn gc_resolved_alerts(&self, before: i64) -> Result<u64> {
-        let done = sqlx::query(
-            "DELETE FROM alerts WHERE ends_at <> 0 AND ends_at < $1 \
-             AND NOT EXISTS (SELECT 1 FROM group_alerts g WHERE g.fingerprint = alerts.fingerprint)",
+        let mut tx = self.write.begin().await?;
+        // The times row carries the condition, so PostgreSQL re-checks it against a
+        // concurrent re-post; the content rows follow by fingerprint.
+        let gone: Vec<i64> = sqlx::query_scalar(
+            "DELETE FROM alert_times WHERE ends_at <> 0 AND ends_at < $1 AND NOT EXISTS \
+             (SELECT 1 FROM group_alerts g WHERE g.fingerprint = alert_times.fingerprint) \
+             RETURNING fingerprint",
         )
         .bind(before)
-        .execute(&self.write)
+        .fetch_all(&mut *tx)
         .await?;
-        Ok(done.rows_affected())
+        for chunk in gone.chunks(codec::CHUNK) {
+            let sql = format!(
+                "DELETE FROM alerts WHERE fingerprint IN ({})",
+                codec::placeholders(self.backend, 1, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for fp in chunk {
+                q = q.bind(*fp);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(gone.len() as u64)
     }
 
     /// All silences, expired ones included (the API lists them until they are collected).

@@ -95,36 +95,6 @@ impl Store {
         rows.iter().map(claimed_from_row).collect()
     }
 
-    /// Reads notifications this instance wrote pre-leased (by id), for immediate delivery:
-    /// those still under the lease their flush gave them (`created_at + lease_ms`). A row
-    /// whose lease ran out while it waited may have been claimed again, and renewed, by a
-    /// poll (of this instance too); it is that claim's to send, so it is left out here.
-    pub async fn leased_deliveries(
-        &self,
-        owner: &str,
-        ids: &[i64],
-        lease_ms: i64,
-    ) -> Result<Vec<ClaimedDelivery>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Every placeholder comes from the same generator, so the statement is all `?` on
-        // SQLite (see `codec::placeholders`), bound in the order they appear.
-        let sql = format!(
-            "SELECT {CLAIMED_COLUMNS} FROM outbox WHERE state = 'pending' AND lease_owner = {} \
-             AND lease_until = created_at + {} AND id IN ({})",
-            crate::codec::placeholders(self.backend, 1, 1),
-            crate::codec::placeholders(self.backend, 2, 1),
-            crate::codec::placeholders(self.backend, 3, ids.len())
-        );
-        let mut q = sqlx::query(&sql).bind(owner).bind(lease_ms);
-        for id in ids {
-            q = q.bind(*id);
-        }
-        let rows = q.fetch_all(&self.write).await?;
-        rows.iter().map(claimed_from_row).collect()
-    }
-
     /// Extends the lease `owner` holds on a notification until `new_until`, if it still
     /// holds the lease it claimed (`held_until`) and the row is pending. Answers false when
     /// the lease ran out and the row was claimed again, by another instance or by this

@@ -9,7 +9,12 @@ use sqlx::any::AnyRow;
 use crate::codec;
 use crate::{Result, StoreError};
 
-pub(crate) const ALERT_COLUMNS: &str = "fingerprint, labels, annotations, generator_url, starts_at, ends_at, updated_at, timeout, dedup";
+pub(crate) const ALERT_COLUMNS: &str = "a.fingerprint, a.labels, a.annotations, a.generator_url, \
+     t.starts_at, t.ends_at, t.updated_at, t.timeout, a.dedup";
+
+/// The two tables an alert is stored in, as `a` (what it is) and `t` (its times).
+pub(crate) const ALERT_TABLES: &str =
+    "alerts a JOIN alert_times t ON t.fingerprint = a.fingerprint";
 
 /// An alert as stored: the domain alert plus the PagerDuty-style deduplication key that
 /// events from integrations address it by. The fingerprint is computed once, here; the
@@ -33,6 +38,16 @@ impl StoredAlert {
 
     pub fn fingerprint(&self) -> Fingerprint {
         self.fingerprint
+    }
+
+    /// Whether `other` differs from this alert only in its times: then only its
+    /// `alert_times` row needs writing.
+    pub fn same_content(&self, other: &StoredAlert) -> bool {
+        self.fingerprint == other.fingerprint
+            && self.dedup == other.dedup
+            && self.alert.generator_url == other.alert.generator_url
+            && self.alert.annotations == other.alert.annotations
+            && self.alert.labels == other.alert.labels
     }
 
     pub(crate) fn from_row(row: &AnyRow) -> Result<StoredAlert> {
@@ -88,6 +103,9 @@ pub struct NewGroup {
     /// started longer than `group_wait` ago.
     pub flush_at: i64,
 }
+
+pub(crate) const GROUP_COLUMNS: &str =
+    "group_key, route_id, receiver, group_labels, created_at, next_flush_at, flushed";
 
 /// An alert group with its timer, as claimed for a flush.
 #[derive(Clone, Debug)]

@@ -6,13 +6,12 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::codec;
 use crate::records::{
-    ALERT_COLUMNS, GroupRow, NewGroup, NewOutbox, SILENCE_COLUMNS, StoredAlert, StoredNotifyLog,
-    silence_from_row,
+    ALERT_COLUMNS, ALERT_TABLES, GROUP_COLUMNS, GroupRow, NewGroup, NewOutbox, SILENCE_COLUMNS,
+    StoredAlert, StoredNotifyLog, silence_from_row,
 };
 use crate::{Backend, ChangeRecord, Result};
 
-/// Rows per multi-row statement: well under SQLite's and PostgreSQL's parameter limits.
-const CHUNK: usize = 400;
+use crate::codec::CHUNK;
 
 /// A write transaction. Dropping it without [`WriteTx::commit`] rolls it back.
 #[derive(Debug)]
@@ -39,7 +38,8 @@ impl WriteTx {
         let mut out = Vec::with_capacity(sorted.len());
         for chunk in sorted.chunks(CHUNK) {
             let sql = format!(
-                "SELECT {ALERT_COLUMNS} FROM alerts WHERE fingerprint IN ({}) ORDER BY fingerprint{}",
+                "SELECT {ALERT_COLUMNS} FROM {ALERT_TABLES} WHERE a.fingerprint IN ({}) \
+                 ORDER BY a.fingerprint{}",
                 codec::placeholders(self.backend, 1, chunk.len()),
                 self.backend.for_update()
             );
@@ -54,16 +54,15 @@ impl WriteTx {
         Ok(out)
     }
 
-    /// Inserts or replaces these alerts.
-    pub async fn upsert_alerts(&mut self, alerts: &[&StoredAlert]) -> Result<()> {
+    /// Inserts or replaces what these alerts are (labels, annotations, link, dedup key).
+    pub async fn upsert_alert_content(&mut self, alerts: &[&StoredAlert]) -> Result<()> {
         for chunk in alerts.chunks(CHUNK) {
             let sql = format!(
-                "INSERT INTO alerts ({ALERT_COLUMNS}) VALUES {} \
-                 ON CONFLICT (fingerprint) DO UPDATE SET labels = excluded.labels, \
+                "INSERT INTO alerts (fingerprint, labels, annotations, generator_url, dedup) \
+                 VALUES {} ON CONFLICT (fingerprint) DO UPDATE SET labels = excluded.labels, \
                  annotations = excluded.annotations, generator_url = excluded.generator_url, \
-                 starts_at = excluded.starts_at, ends_at = excluded.ends_at, \
-                 updated_at = excluded.updated_at, timeout = excluded.timeout, dedup = excluded.dedup",
-                codec::value_tuples(self.backend, chunk.len(), 9)
+                 dedup = excluded.dedup",
+                codec::value_tuples(self.backend, chunk.len(), 5)
             );
             let mut q = sqlx::query(&sql);
             for s in chunk {
@@ -73,11 +72,32 @@ impl WriteTx {
                     .bind(codec::labels_to_json(&a.labels))
                     .bind(codec::labels_to_json(&a.annotations))
                     .bind(a.generator_url.as_str())
+                    .bind(s.dedup.as_deref());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts or replaces the times of these alerts.
+    pub async fn upsert_alert_times(&mut self, alerts: &[&StoredAlert]) -> Result<()> {
+        for chunk in alerts.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO alert_times (fingerprint, starts_at, ends_at, updated_at, timeout) \
+                 VALUES {} ON CONFLICT (fingerprint) DO UPDATE SET starts_at = excluded.starts_at, \
+                 ends_at = excluded.ends_at, updated_at = excluded.updated_at, \
+                 timeout = excluded.timeout",
+                codec::value_tuples(self.backend, chunk.len(), 5)
+            );
+            let mut q = sqlx::query(&sql);
+            for s in chunk {
+                let a = &s.alert;
+                q = q
+                    .bind(codec::fp_to_db(s.fingerprint()))
                     .bind(a.starts_at)
                     .bind(a.ends_at)
                     .bind(a.updated_at)
-                    .bind(i64::from(a.timeout))
-                    .bind(s.dedup.as_deref());
+                    .bind(i64::from(a.timeout));
             }
             q.execute(&mut *self.tx).await?;
         }
@@ -91,8 +111,8 @@ impl WriteTx {
         now: i64,
     ) -> Result<Vec<StoredAlert>> {
         let sql = format!(
-            "SELECT {ALERT_COLUMNS} FROM alerts WHERE dedup = $1 AND (ends_at = 0 OR ends_at > $2) \
-             ORDER BY fingerprint{}",
+            "SELECT {ALERT_COLUMNS} FROM {ALERT_TABLES} \
+             WHERE a.dedup = $1 AND (t.ends_at = 0 OR t.ends_at > $2) ORDER BY a.fingerprint{}",
             self.backend.for_update()
         );
         let rows = sqlx::query(&sql)
@@ -105,15 +125,18 @@ impl WriteTx {
 
     /// Creates the groups that do not exist yet. A group that exists and has not flushed
     /// yet moves its first flush earlier if the new one is earlier (an alert that started
-    /// long ago does not wait `group_wait` again).
-    pub async fn ensure_groups(&mut self, groups: &[NewGroup], now: i64) -> Result<()> {
+    /// long ago does not wait `group_wait` again). Answers every one of the groups as it
+    /// now stands, locked until this transaction ends.
+    pub async fn ensure_groups(&mut self, groups: &[NewGroup], now: i64) -> Result<Vec<GroupRow>> {
+        let mut out = Vec::with_capacity(groups.len());
         for chunk in groups.chunks(CHUNK) {
             let sql = format!(
                 "INSERT INTO alert_groups (group_key, route_id, receiver, group_labels, created_at, \
                  next_flush_at, flushed) VALUES {} \
                  ON CONFLICT (group_key) DO UPDATE SET next_flush_at = CASE \
                  WHEN alert_groups.flushed = 0 AND excluded.next_flush_at < alert_groups.next_flush_at \
-                 THEN excluded.next_flush_at ELSE alert_groups.next_flush_at END",
+                 THEN excluded.next_flush_at ELSE alert_groups.next_flush_at END \
+                 RETURNING {GROUP_COLUMNS}",
                 codec::value_tuples(self.backend, chunk.len(), 7)
             );
             let mut q = sqlx::query(&sql);
@@ -127,9 +150,11 @@ impl WriteTx {
                     .bind(g.flush_at)
                     .bind(0i64);
             }
-            q.execute(&mut *self.tx).await?;
+            for row in q.fetch_all(&mut *self.tx).await? {
+                out.push(GroupRow::from_row(&row)?);
+            }
         }
-        Ok(())
+        Ok(out)
     }
 
     /// Puts alerts into groups (idempotent).
@@ -180,8 +205,8 @@ impl WriteTx {
     /// instance holds are skipped.
     pub async fn claim_due_groups(&mut self, now: i64, limit: i64) -> Result<Vec<GroupRow>> {
         let sql = format!(
-            "SELECT group_key, route_id, receiver, group_labels, created_at, next_flush_at, flushed \
-             FROM alert_groups WHERE next_flush_at <= $1 ORDER BY flushed, next_flush_at LIMIT $2{}",
+            "SELECT {GROUP_COLUMNS} FROM alert_groups WHERE next_flush_at <= $1 \
+             ORDER BY flushed, next_flush_at LIMIT $2{}",
             self.backend.skip_locked()
         );
         let rows = sqlx::query(&sql)
@@ -195,13 +220,9 @@ impl WriteTx {
     /// The alerts of one group.
     pub async fn group_members(&mut self, group_key: &str) -> Result<Vec<StoredAlert>> {
         let sql = format!(
-            "SELECT {} FROM group_alerts g JOIN alerts a ON a.fingerprint = g.fingerprint \
-             WHERE g.group_key = $1",
-            ALERT_COLUMNS
-                .split(", ")
-                .map(|c| format!("a.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "SELECT {ALERT_COLUMNS} FROM group_alerts g \
+             JOIN alerts a ON a.fingerprint = g.fingerprint \
+             JOIN alert_times t ON t.fingerprint = g.fingerprint WHERE g.group_key = $1"
         );
         let rows = sqlx::query(&sql)
             .bind(group_key)
@@ -292,7 +313,7 @@ impl WriteTx {
         for (fp, updated_at) in seen {
             sqlx::query(
                 "DELETE FROM group_alerts WHERE group_key = $1 AND fingerprint = $2 AND EXISTS \
-                 (SELECT 1 FROM alerts a WHERE a.fingerprint = $2 AND a.updated_at = $3)",
+                 (SELECT 1 FROM alert_times t WHERE t.fingerprint = $2 AND t.updated_at = $3)",
             )
             .bind(group_key)
             .bind(codec::fp_to_db(*fp))

@@ -2,18 +2,26 @@
 -- the outbox with its delivery log, integration keys, change events and the event log.
 -- Instants are UTC epoch milliseconds; booleans are 0/1; JSON is stored as text.
 
+-- An alert is two rows: what it is (labels, annotations, link, dedup key), written when
+-- it first arrives or changes, and its times, rewritten on every re-post. Keeping the times
+-- in a narrow table of their own makes a re-post touch a few bytes instead of the whole
+-- alert, which is most of what an alert storm writes.
 CREATE TABLE alerts (
     fingerprint   INTEGER PRIMARY KEY,
     labels        TEXT    NOT NULL,
     annotations   TEXT    NOT NULL,
     generator_url TEXT    NOT NULL,
-    starts_at     INTEGER NOT NULL,
-    ends_at       INTEGER NOT NULL,
-    updated_at    INTEGER NOT NULL,
-    timeout       INTEGER NOT NULL,
     dedup         TEXT
 );
 CREATE INDEX alerts_dedup ON alerts (dedup) WHERE dedup IS NOT NULL;
+
+CREATE TABLE alert_times (
+    fingerprint INTEGER PRIMARY KEY,
+    starts_at   INTEGER NOT NULL,
+    ends_at     INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    timeout     INTEGER NOT NULL
+);
 
 CREATE TABLE silences (
     id         TEXT    PRIMARY KEY,
