@@ -4,6 +4,7 @@
 //! takes `now` as UTC epoch milliseconds.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod alert;
 pub mod config;
 pub mod duration;
@@ -17,6 +18,7 @@ pub mod route;
 pub mod silence;
 pub mod time;
 
+pub use access::{Action, Role, UnknownRole};
 pub use alert::{Alert, AlertError, AlertStatus, merge_on_put, normalize_posted};
 pub use config::{Config, ConfigError, HttpConfig, Receiver, WebhookConfig};
 pub use duration::{DurationError, format_duration, parse_duration};

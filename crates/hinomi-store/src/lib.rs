@@ -10,6 +10,7 @@
 //! deadline (outbox rows), so several instances share one database and each page goes out once.
 #![forbid(unsafe_code)]
 
+mod access;
 mod codec;
 mod outbox;
 mod records;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor, Row};
 
+pub use access::{AuditEntry, AuditQuery, SessionRecord, TokenRecord, UserRecord};
 pub use outbox::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDelivery};
 pub use records::{
     ChangeRecord, GroupRow, IntegrationRecord, NewGroup, NewOutbox, OutboxRow, StoredAlert,
@@ -367,23 +369,6 @@ impl Store {
         Ok((groups, outbox))
     }
 
-    /// Registers an integration key (stored as its SHA-256 hash only).
-    pub async fn create_integration(&self, record: &IntegrationRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO integrations (id, name, kind, key_hash, labels, created_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, NULL)",
-        )
-        .bind(&record.id)
-        .bind(&record.name)
-        .bind(&record.kind)
-        .bind(&record.key_hash)
-        .bind(codec::labels_to_json(&record.labels))
-        .bind(record.created_at)
-        .execute(&self.write)
-        .await?;
-        Ok(())
-    }
-
     /// The live (not revoked) integration whose key hashes to `key_hash`.
     pub async fn integration_by_key_hash(
         &self,
@@ -408,18 +393,6 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         rows.iter().map(IntegrationRecord::from_row).collect()
-    }
-
-    /// Revokes the integration called `name`; answers whether one was live.
-    pub async fn revoke_integration(&self, name: &str, now: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE integrations SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(name)
-        .execute(&self.write)
-        .await?;
-        Ok(done.rows_affected() > 0)
     }
 
     /// The newest change events, newest first.

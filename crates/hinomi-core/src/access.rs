@@ -1,0 +1,160 @@
+//! Who may do what: roles, the actions they guard, and the one table between them.
+//!
+//! Every route names the [`Action`] it performs; a principal may perform it when its
+//! [`Role`] is at least the action's [`Action::min_role`]. The table is the single source
+//! of the access documentation (`docs/access.md`) and of the tests that try every route
+//! with every role.
+
+use std::fmt;
+
+/// A person's (or a token's) standing, from least to most. Ordered: a role may do
+/// everything the roles below it may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Reads alerts, groups, silences and status.
+    Viewer,
+    /// Also posts alerts and creates, edits and expires silences: the on-call engineer.
+    Responder,
+    /// Also manages users, teams, integration keys and configuration, and reads the audit log.
+    Admin,
+    /// Also manages other owners and admins: the person accountable for the installation.
+    Owner,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Viewer, Role::Responder, Role::Admin, Role::Owner];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Responder => "responder",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role, UnknownRole> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == text)
+            .ok_or_else(|| UnknownRole(text.to_owned()))
+    }
+
+    pub fn may(self, action: Action) -> bool {
+        self >= action.min_role()
+    }
+
+    /// Whether someone with this role may give `other` to a user or token, or change
+    /// someone who holds it: never above one's own role.
+    pub fn may_grant(self, other: Role) -> bool {
+        self.may(Action::ManageUsers) && other <= self
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role {0:?}: expected viewer, responder, admin or owner")]
+pub struct UnknownRole(pub String);
+
+/// What a request does, as far as access is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Read alerts, groups, silences, receivers and status.
+    Read,
+    /// Read hinomi's own Prometheus metrics.
+    ReadMetrics,
+    /// Post alerts (the Alertmanager API); integration keys may too.
+    PostAlerts,
+    /// Create, edit and expire silences.
+    ManageSilences,
+    /// Read and change one's own profile, password and API tokens.
+    ManageSelf,
+    /// Create, change and remove users and reset their passwords.
+    ManageUsers,
+    /// Create and revoke integration keys.
+    ManageIntegrations,
+    /// Reload the configuration.
+    ManageConfig,
+    /// Read and export the audit log.
+    ReadAudit,
+}
+
+impl Action {
+    pub const ALL: [Action; 9] = [
+        Action::Read,
+        Action::ReadMetrics,
+        Action::PostAlerts,
+        Action::ManageSilences,
+        Action::ManageSelf,
+        Action::ManageUsers,
+        Action::ManageIntegrations,
+        Action::ManageConfig,
+        Action::ReadAudit,
+    ];
+
+    /// The table: the least role that may perform the action.
+    pub fn min_role(self) -> Role {
+        match self {
+            Action::Read | Action::ReadMetrics | Action::ManageSelf => Role::Viewer,
+            Action::PostAlerts | Action::ManageSilences => Role::Responder,
+            Action::ManageUsers
+            | Action::ManageIntegrations
+            | Action::ManageConfig
+            | Action::ReadAudit => Role::Admin,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::ReadMetrics => "read_metrics",
+            Action::PostAlerts => "post_alerts",
+            Action::ManageSilences => "manage_silences",
+            Action::ManageSelf => "manage_self",
+            Action::ManageUsers => "manage_users",
+            Action::ManageIntegrations => "manage_integrations",
+            Action::ManageConfig => "manage_config",
+            Action::ReadAudit => "read_audit",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse_print_and_order() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Ok(r));
+        }
+        assert!(Role::parse("root").is_err());
+        assert!(Role::Viewer < Role::Responder && Role::Admin < Role::Owner);
+    }
+
+    #[test]
+    fn the_table_grows_with_the_role() {
+        for a in Action::ALL {
+            let allowed: Vec<bool> = Role::ALL.iter().map(|r| r.may(a)).collect();
+            // Once allowed, every higher role is allowed too.
+            assert!(allowed.windows(2).all(|w| !w[0] || w[1]), "{a:?}");
+            assert!(Role::Owner.may(a));
+        }
+        assert!(!Role::Viewer.may(Action::ManageSilences));
+        assert!(Role::Responder.may(Action::ManageSilences));
+        assert!(!Role::Responder.may(Action::ReadAudit));
+    }
+
+    #[test]
+    fn nobody_grants_above_their_role() {
+        assert!(Role::Admin.may_grant(Role::Admin));
+        assert!(!Role::Admin.may_grant(Role::Owner));
+        assert!(Role::Owner.may_grant(Role::Owner));
+        assert!(!Role::Responder.may_grant(Role::Viewer));
+    }
+}

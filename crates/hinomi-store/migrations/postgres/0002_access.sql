@@ -1,0 +1,61 @@
+-- Access: people, their sessions and API tokens, and the audit log of what they did.
+-- Secrets are never stored: passwords as argon2 hashes, session ids and tokens as SHA-256.
+
+CREATE TABLE users (
+    id                   TEXT    PRIMARY KEY,
+    username             TEXT    NOT NULL UNIQUE,
+    display_name         TEXT    NOT NULL,
+    email                TEXT,
+    password_hash        TEXT,
+    role                 TEXT    NOT NULL,
+    locale               TEXT,
+    time_zone            TEXT,
+    oidc_subject         TEXT    UNIQUE,
+    must_change_password BIGINT NOT NULL,
+    created_at           BIGINT NOT NULL,
+    disabled_at          BIGINT
+);
+
+CREATE TABLE sessions (
+    id_hash    TEXT    PRIMARY KEY,
+    user_id    TEXT    NOT NULL,
+    csrf_token TEXT    NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    source     TEXT    NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+
+CREATE TABLE api_tokens (
+    id           TEXT    PRIMARY KEY,
+    user_id      TEXT    NOT NULL,
+    name         TEXT    NOT NULL,
+    token_hash   TEXT    NOT NULL UNIQUE,
+    role         TEXT    NOT NULL,
+    created_at   BIGINT NOT NULL,
+    expires_at   BIGINT,
+    revoked_at   BIGINT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+CREATE TABLE audit_log (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at         BIGINT NOT NULL,
+    actor_kind TEXT    NOT NULL,
+    actor_id   TEXT    NOT NULL,
+    actor_name TEXT    NOT NULL,
+    action     TEXT    NOT NULL,
+    target     TEXT    NOT NULL,
+    detail     TEXT    NOT NULL,
+    source     TEXT    NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+
+-- Append-only: the database refuses to change or remove an entry.
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only';
+END;
+$$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
