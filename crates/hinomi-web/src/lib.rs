@@ -7,6 +7,7 @@
 
 pub mod alertmanager;
 mod body;
+pub mod console;
 pub mod generic;
 pub mod keys;
 pub mod ops;
@@ -93,6 +94,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v2/change/enqueue", post(pagerduty::change_enqueue))
         .route("/intake/generic", post(generic::intake))
         .route("/intake/generic/{key}", post(generic::intake_with_path_key))
+        .merge(console::public_routes())
+        .merge(console::routes())
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(CatchPanicLayer::custom(ops::panic_response))
