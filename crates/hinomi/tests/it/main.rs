@@ -6,6 +6,7 @@ mod harness;
 
 mod alertmanager_api;
 mod bad_input;
+mod console;
 mod durability;
 mod grouping;
 mod intake;
