@@ -131,7 +131,7 @@ pub(super) async fn edit_form(
     let start = jiff::Timestamp::from_millisecond(s.starts_at)
         .map(|t| {
             t.to_zoned(ctx.tz.clone())
-                .strftime("%Y-%m-%dT%H:%M")
+                .strftime("%Y-%m-%dT%H:%M:%S")
                 .to_string()
         })
         .unwrap_or_default();
@@ -144,7 +144,9 @@ pub(super) async fn edit_form(
             .collect::<Vec<_>>()
             .join(", "),
         starts_at: start,
-        duration: format_duration(s.ends_at - s.starts_at),
+        // The engine moves a start in the past to its own `now`, a few milliseconds after
+        // the form's: whole seconds show the duration that was asked for.
+        duration: format_duration((s.ends_at - s.starts_at + 500) / 1000 * 1000),
         created_by: s.created_by.clone(),
         comment: s.comment.clone(),
     };
