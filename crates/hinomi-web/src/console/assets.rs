@@ -28,6 +28,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/console.js"),
     },
     Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_bytes!("../../static/favicon.svg"),
+    },
+    Asset {
         name: "htmx.min.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/htmx.min.js"),

@@ -7,6 +7,7 @@ mod harness;
 mod alertmanager_api;
 mod bad_input;
 mod console;
+mod console_browser;
 mod durability;
 mod grouping;
 mod intake;
