@@ -79,7 +79,9 @@ impl Locale {
 /// `q=0.8` as thousandths; `None` when it is not a quality value.
 fn parse_quality(text: &str) -> Option<u16> {
     let v: f32 = text.trim().parse().ok()?;
-    (0.0..=1.0).contains(&v).then(|| (v * 1000.0).round() as u16)
+    (0.0..=1.0)
+        .contains(&v)
+        .then(|| (v * 1000.0).round() as u16)
 }
 
 /// A key no catalog has is a programming error; showing the key keeps the page usable.
@@ -174,7 +176,10 @@ mod tests {
                 }
             }
         }
-        assert!(missing.is_empty(), "keys missing from catalogs: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "keys missing from catalogs: {missing:?}"
+        );
     }
 
     #[test]
@@ -187,9 +192,15 @@ mod tests {
     fn the_browser_decides_by_weight_then_order() {
         assert_eq!(Locale::negotiate(None, Some("en-US,en;q=0.9")), Locale::En);
         assert_eq!(Locale::negotiate(None, Some("ja-JP,en;q=0.5")), Locale::Ja);
-        assert_eq!(Locale::negotiate(None, Some("en;q=0.3, ja;q=0.7")), Locale::Ja);
+        assert_eq!(
+            Locale::negotiate(None, Some("en;q=0.3, ja;q=0.7")),
+            Locale::Ja
+        );
         assert_eq!(Locale::negotiate(None, Some("fr, en;q=0.1")), Locale::En);
-        assert_eq!(Locale::negotiate(None, Some("en;q=0, ja;q=0.2")), Locale::Ja);
+        assert_eq!(
+            Locale::negotiate(None, Some("en;q=0, ja;q=0.2")),
+            Locale::Ja
+        );
     }
 
     #[test]

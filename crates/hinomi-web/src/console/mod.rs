@@ -207,7 +207,11 @@ enum PageError {
 impl PageError {
     fn into_page(self, ctx: Ctx) -> Response {
         let (status, title, detail) = match self {
-            PageError::NotFound => (StatusCode::NOT_FOUND, ctx.t("error.not_found"), String::new()),
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                ctx.t("error.not_found"),
+                String::new(),
+            ),
             PageError::BadInput(field, msg) => (
                 StatusCode::BAD_REQUEST,
                 ctx.t("error.bad_input"),
@@ -216,7 +220,11 @@ impl PageError {
             PageError::Internal(e) => {
                 // Logged, never shown: it may name internals.
                 tracing::error!(error = %e, "console request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, ctx.t("error.internal"), String::new())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ctx.t("error.internal"),
+                    String::new(),
+                )
             }
         };
         render(
@@ -236,7 +244,11 @@ mod tests {
     use super::*;
 
     fn ctx(path: &str) -> Ctx {
-        let mut parts = axum::http::Request::get(path).body(()).unwrap().into_parts().0;
+        let mut parts = axum::http::Request::get(path)
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0;
         parts.headers.insert(
             header::COOKIE,
             HeaderValue::from_static("a=b; hinomi_tz=Asia/Tokyo; hinomi_lang=en"),
@@ -261,7 +273,11 @@ mod tests {
                 assert_ne!(locale.t(&key), key, "{locale:?}");
             }
             use hinomi_core::SilenceState;
-            for state in [SilenceState::Active, SilenceState::Pending, SilenceState::Expired] {
+            for state in [
+                SilenceState::Active,
+                SilenceState::Pending,
+                SilenceState::Expired,
+            ] {
                 let key = format!("silence.state.{}", state.as_str());
                 assert_ne!(locale.t(&key), key, "{locale:?}");
             }

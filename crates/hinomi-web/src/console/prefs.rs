@@ -46,8 +46,7 @@ pub(super) async fn save(ctx: Ctx, Form(form): Form<PrefsForm>) -> Response {
     }
     if let Some(tz) = form.tz.as_deref().map(str::trim) {
         if TimeZone::get(tz).is_err() || !tz.bytes().all(|b| b.is_ascii_graphic()) {
-            return PageError::BadInput("tz".into(), ctx.t("prefs.error.tz").into())
-                .into_page(ctx);
+            return PageError::BadInput("tz".into(), ctx.t("prefs.error.tz").into()).into_page(ctx);
         }
         cookies.extend(set_cookie(TZ_COOKIE, tz));
     }

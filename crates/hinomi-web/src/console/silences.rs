@@ -9,7 +9,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use hinomi_core::{Matcher, Silence, SilenceState, format_duration, parse_duration, parse_matchers};
+use hinomi_core::{
+    Matcher, Silence, SilenceState, format_duration, parse_duration, parse_matchers,
+};
 use hinomi_engine::EngineError;
 use jiff::civil::DateTime;
 use serde::Deserialize;
@@ -51,7 +53,11 @@ pub(super) async fn page(ctx: Ctx, State(state): State<AppState>) -> Response {
         StatusCode::OK,
         &SilencesPage {
             ctx,
-            sections: vec![("active", active), ("pending", pending), ("expired", expired)],
+            sections: vec![
+                ("active", active),
+                ("pending", pending),
+                ("expired", expired),
+            ],
         },
     )
 }

@@ -104,119 +104,157 @@ both_databases!(pages_render_in_both_languages, |db| async move {
     assert_eq!(status, 404);
 });
 
-both_databases!(the_filter_selects_and_refuses_bad_matchers, |db| async move {
-    let Some(server) = Server::start(db, Options::default()).await else {
-        return;
-    };
-    let c = browser();
-    post_alert(&server, &[("alertname", "CpuHigh"), ("severity", "critical")]).await;
-    post_alert(&server, &[("alertname", "QueueSlow"), ("severity", "warning")]).await;
+both_databases!(
+    the_filter_selects_and_refuses_bad_matchers,
+    |db| async move {
+        let Some(server) = Server::start(db, Options::default()).await else {
+            return;
+        };
+        let c = browser();
+        post_alert(
+            &server,
+            &[("alertname", "CpuHigh"), ("severity", "critical")],
+        )
+        .await;
+        post_alert(
+            &server,
+            &[("alertname", "QueueSlow"), ("severity", "warning")],
+        )
+        .await;
 
-    let (status, body) = page(
-        &server,
-        &c,
-        "/alerts/list?filter=%7Bseverity%3D%22critical%22%7D",
-        "en",
-    )
-    .await;
-    assert_eq!(status, 200);
-    assert!(body.contains("CpuHigh") && !body.contains("QueueSlow"), "{body}");
+        let (status, body) = page(
+            &server,
+            &c,
+            "/alerts/list?filter=%7Bseverity%3D%22critical%22%7D",
+            "en",
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(
+            body.contains("CpuHigh") && !body.contains("QueueSlow"),
+            "{body}"
+        );
 
-    // Resolved only: nothing has resolved.
-    let (_, body) = page(&server, &c, "/alerts/list?f=1&resolved=on", "en").await;
-    assert!(body.contains("No alerts match"), "{body}");
+        // Resolved only: nothing has resolved.
+        let (_, body) = page(&server, &c, "/alerts/list?f=1&resolved=on", "en").await;
+        assert!(body.contains("No alerts match"), "{body}");
 
-    let (status, body) = page(&server, &c, "/alerts?filter=%7Bjob%3D~%22(%22%7D", "en").await;
-    assert_eq!(status, 400);
-    assert!(body.contains("filter: "), "{body}");
-    // What was typed stays in the field to be corrected.
-    assert!(body.contains("value=\"{job=~&#34;(&#34;}\""), "{body}");
-});
-
-both_databases!(a_silence_made_with_the_form_exists_and_expires, |db| async move {
-    let Some(server) = Server::start(db, Options::default()).await else {
-        return;
-    };
-    let c = browser();
-    post_alert(&server, &[("alertname", "DiskFull"), ("instance", "db-1")]).await;
-
-    let (status, body) = page(
-        &server,
-        &c,
-        "/silences/preview?matchers=%7Balertname%3D%22DiskFull%22%7D",
-        "en",
-    )
-    .await;
-    assert_eq!(status, 200);
-    assert!(body.contains("<strong>1</strong>") && body.contains("DiskFull"), "{body}");
-    let (status, _) = page(&server, &c, "/silences/preview?matchers=%7Bx%3D~%22(%22%7D", "en").await;
-    assert_eq!(status, 400);
-
-    // Missing comment: refused, field named, nothing stored.
-    let r = post_form(
-        &server,
-        &c,
-        "/silences",
-        &[
-            ("matchers", "{alertname=\"DiskFull\"}"),
-            ("duration", "2h"),
-            ("created_by", "tanaka"),
-            ("comment", ""),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("comment: "));
-    for (field, form) in [
-        ("matchers", [("matchers", "{alertname=}"), ("duration", "2h")]),
-        ("duration", [("matchers", "{a=\"b\"}"), ("duration", "soon")]),
-    ] {
-        let mut full = form.to_vec();
-        full.extend([("created_by", "tanaka"), ("comment", "disk swap")]);
-        let r = post_form(&server, &c, "/silences", &full).await;
-        assert_eq!(r.status(), 400, "{field}");
-        assert!(r.text().await.unwrap().contains(&format!("{field}: ")), "{field}");
+        let (status, body) = page(&server, &c, "/alerts?filter=%7Bjob%3D~%22(%22%7D", "en").await;
+        assert_eq!(status, 400);
+        assert!(body.contains("filter: "), "{body}");
+        // What was typed stays in the field to be corrected.
+        assert!(body.contains("value=\"{job=~&#34;(&#34;}\""), "{body}");
     }
-    let silences = server.get_json("/api/v2/silences").await;
-    assert_eq!(silences.as_array().unwrap().len(), 0);
+);
 
-    let r = post_form(
-        &server,
-        &c,
-        "/silences",
-        &[
-            ("matchers", "{alertname=\"DiskFull\"}"),
-            ("starts_at", ""),
-            ("duration", "2h"),
-            ("created_by", "tanaka"),
-            ("comment", "ディスク交換中"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status(), 303);
-    let silences = server.get_json("/api/v2/silences").await;
-    let s = &silences.as_array().unwrap()[0];
-    assert_eq!(s["comment"], "ディスク交換中");
-    assert_eq!(s["createdBy"], "tanaka");
-    assert_eq!(s["status"]["state"], "active");
-    assert_eq!(s["matchers"][0]["name"], "alertname");
-    let id = s["id"].as_str().unwrap().to_owned();
+both_databases!(
+    a_silence_made_with_the_form_exists_and_expires,
+    |db| async move {
+        let Some(server) = Server::start(db, Options::default()).await else {
+            return;
+        };
+        let c = browser();
+        post_alert(&server, &[("alertname", "DiskFull"), ("instance", "db-1")]).await;
 
-    let alerts = server.get_json("/api/v2/alerts").await;
-    assert_eq!(alerts[0]["status"]["state"], "suppressed");
-    let (_, body) = page(&server, &c, "/alerts", "en").await;
-    assert!(body.contains("badge silenced"), "{body}");
-    let (status, body) = page(&server, &c, &format!("/silences/{id}/edit"), "en").await;
-    assert_eq!(status, 200);
-    assert!(body.contains("ディスク交換中") && body.contains("value=\"2h\""), "{body}");
+        let (status, body) = page(
+            &server,
+            &c,
+            "/silences/preview?matchers=%7Balertname%3D%22DiskFull%22%7D",
+            "en",
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(
+            body.contains("<strong>1</strong>") && body.contains("DiskFull"),
+            "{body}"
+        );
+        let (status, _) = page(
+            &server,
+            &c,
+            "/silences/preview?matchers=%7Bx%3D~%22(%22%7D",
+            "en",
+        )
+        .await;
+        assert_eq!(status, 400);
 
-    let r = post_form(&server, &c, &format!("/silences/{id}/expire"), &[]).await;
-    assert_eq!(r.status(), 303);
-    let s = server.get_json(&format!("/api/v2/silence/{id}")).await;
-    assert_eq!(s["status"]["state"], "expired");
-    let r = post_form(&server, &c, "/silences/no-such-id/expire", &[]).await;
-    assert_eq!(r.status(), 404);
-});
+        // Missing comment: refused, field named, nothing stored.
+        let r = post_form(
+            &server,
+            &c,
+            "/silences",
+            &[
+                ("matchers", "{alertname=\"DiskFull\"}"),
+                ("duration", "2h"),
+                ("created_by", "tanaka"),
+                ("comment", ""),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("comment: "));
+        for (field, form) in [
+            (
+                "matchers",
+                [("matchers", "{alertname=}"), ("duration", "2h")],
+            ),
+            (
+                "duration",
+                [("matchers", "{a=\"b\"}"), ("duration", "soon")],
+            ),
+        ] {
+            let mut full = form.to_vec();
+            full.extend([("created_by", "tanaka"), ("comment", "disk swap")]);
+            let r = post_form(&server, &c, "/silences", &full).await;
+            assert_eq!(r.status(), 400, "{field}");
+            assert!(
+                r.text().await.unwrap().contains(&format!("{field}: ")),
+                "{field}"
+            );
+        }
+        let silences = server.get_json("/api/v2/silences").await;
+        assert_eq!(silences.as_array().unwrap().len(), 0);
+
+        let r = post_form(
+            &server,
+            &c,
+            "/silences",
+            &[
+                ("matchers", "{alertname=\"DiskFull\"}"),
+                ("starts_at", ""),
+                ("duration", "2h"),
+                ("created_by", "tanaka"),
+                ("comment", "ディスク交換中"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        let silences = server.get_json("/api/v2/silences").await;
+        let s = &silences.as_array().unwrap()[0];
+        assert_eq!(s["comment"], "ディスク交換中");
+        assert_eq!(s["createdBy"], "tanaka");
+        assert_eq!(s["status"]["state"], "active");
+        assert_eq!(s["matchers"][0]["name"], "alertname");
+        let id = s["id"].as_str().unwrap().to_owned();
+
+        let alerts = server.get_json("/api/v2/alerts").await;
+        assert_eq!(alerts[0]["status"]["state"], "suppressed");
+        let (_, body) = page(&server, &c, "/alerts", "en").await;
+        assert!(body.contains("badge silenced"), "{body}");
+        let (status, body) = page(&server, &c, &format!("/silences/{id}/edit"), "en").await;
+        assert_eq!(status, 200);
+        assert!(
+            body.contains("ディスク交換中") && body.contains("value=\"2h\""),
+            "{body}"
+        );
+
+        let r = post_form(&server, &c, &format!("/silences/{id}/expire"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let s = server.get_json(&format!("/api/v2/silence/{id}")).await;
+        assert_eq!(s["status"]["state"], "expired");
+        let r = post_form(&server, &c, "/silences/no-such-id/expire", &[]).await;
+        assert_eq!(r.status(), 404);
+    }
+);
 
 both_databases!(preferences_set_language_and_time_zone, |db| async move {
     let Some(server) = Server::start(db, Options::default()).await else {

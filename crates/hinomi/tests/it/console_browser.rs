@@ -70,6 +70,9 @@ async fn console_in_chromium_at_phone_and_desktop_sizes() {
         "browser scenario failed:\n{stdout}\n{stderr}\nserver log:\n{}",
         server.log_text()
     );
-    assert!(stdout.contains("ok: phone") && stdout.contains("ok: desktop"), "{stdout}");
+    assert!(
+        stdout.contains("ok: phone") && stdout.contains("ok: desktop"),
+        "{stdout}"
+    );
     eprintln!("{stdout}screenshots in {}", artifacts.display());
 }
