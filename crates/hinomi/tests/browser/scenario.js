@@ -81,6 +81,7 @@ async function run(browser, vp) {
 
   // Japanese and back, from the settings menu.
   await page.locator("details.menu summary").click();
+  await shot("menu-open");
   await page.getByRole("button", { name: "日本語" }).click();
   await page.waitForLoadState();
   check((await page.locator("h1").textContent()).includes("サイレンス"), "Japanese after switching");
