@@ -10,10 +10,10 @@ use std::time::Duration;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
-use hinomi_core::{Fingerprint, LabelSet, MatchOp, Matcher, Silence, parse_matchers};
+use hinomi_core::{Action, Fingerprint, LabelSet, MatchOp, Matcher, Silence, parse_matchers};
 use hinomi_engine::{AlertQuery, AlertView, Engine};
 use hinomi_store::{EventRecord, StoredAlert};
 use serde::Deserialize;
@@ -211,6 +211,9 @@ pub(super) async fn page(
     State(state): State<AppState>,
     Query(params): Query<FilterParams>,
 ) -> Response {
+    if let Err(e) = ctx.require(Action::Read) {
+        return e.into_page(ctx);
+    }
     let raw = params.filter.clone();
     let (filter, error) = match Filter::parse(&params) {
         Ok(f) => (f, None),
@@ -250,6 +253,9 @@ pub(super) async fn fragment(
     State(state): State<AppState>,
     Query(params): Query<FilterParams>,
 ) -> Response {
+    if let Err(e) = ctx.require(Action::Read) {
+        return e.into_page(ctx);
+    }
     let filter = match Filter::parse(&params) {
         Ok(f) => f,
         Err(e) => return e.into_page(ctx),
@@ -275,9 +281,14 @@ fn digest(engine: &Engine) -> u64 {
 
 /// `GET /alerts/events`: an `alerts` event whenever the alert list changes (and one at
 /// connect, so an alert that arrived between page load and connect is not missed).
-pub(super) async fn events(
-    State(state): State<AppState>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub(super) async fn events(ctx: Ctx, State(state): State<AppState>) -> Response {
+    if let Err(e) = ctx.require(Action::Read) {
+        return e.into_page(ctx);
+    }
+    live_stream(state).into_response()
+}
+
+fn live_stream(state: AppState) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
     let stream = futures_util::stream::unfold(
         (state.engine, None::<u64>),
@@ -352,6 +363,9 @@ pub(super) async fn detail(
     State(state): State<AppState>,
     Path(fingerprint): Path<String>,
 ) -> Response {
+    if let Err(e) = ctx.require(Action::Read) {
+        return e.into_page(ctx);
+    }
     match detail_page(ctx.clone(), &state, &fingerprint).await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(e) => e.into_page(ctx),

@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use hinomi_core::Action;
 use hinomi_engine::AlertQuery;
 
 use super::alerts::{AlertRow, alert_row};
@@ -26,6 +27,9 @@ struct GroupsPage {
 
 /// `GET /groups`.
 pub(super) async fn page(ctx: Ctx, State(state): State<AppState>) -> Response {
+    if let Err(e) = ctx.require(Action::Read) {
+        return e.into_page(ctx);
+    }
     let groups = state
         .engine
         .query_groups(&AlertQuery::default())

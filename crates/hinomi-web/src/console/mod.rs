@@ -5,6 +5,8 @@
 //! request, so templates never look at the request themselves. Forms post back here and
 //! answer with a redirect (post/redirect/get) or the same page with a 400 naming the field.
 
+mod account;
+mod admin;
 mod alerts;
 mod assets;
 mod groups;
@@ -13,15 +15,17 @@ mod prefs;
 mod silences;
 
 use askama::Template;
-use axum::Router;
-use axum::extract::FromRequestParts;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use hinomi_core::Action;
 use jiff::tz::TimeZone;
 
-use crate::AppState;
+use crate::auth::Principal;
+use crate::routes::RouteTable;
 pub use i18n::Locale;
 
 /// Cookie that remembers the language chosen before (or without) signing in.
@@ -30,27 +34,49 @@ const LANG_COOKIE: &str = "hinomi_lang";
 const TZ_COOKIE: &str = "hinomi_tz";
 
 /// Pages that need a signed-in principal (mounted behind authentication).
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/alerts") }))
-        .route("/alerts", get(alerts::page))
-        .route("/alerts/list", get(alerts::fragment))
-        .route("/alerts/events", get(alerts::events))
-        .route("/alerts/{fingerprint}", get(alerts::detail))
-        .route("/groups", get(groups::page))
-        .route("/silences", get(silences::page).post(silences::save))
-        .route("/silences/new", get(silences::new_form))
-        .route("/silences/preview", get(silences::preview))
-        .route("/silences/{id}/edit", get(silences::edit_form))
-        .route("/silences/{id}/expire", post(silences::expire))
+pub fn routes() -> RouteTable {
+    RouteTable::new()
+        .get("/", || async { Redirect::to("/alerts") })
+        .get("/alerts", alerts::page)
+        .get("/alerts/list", alerts::fragment)
+        .get("/alerts/events", alerts::events)
+        .get("/alerts/{fingerprint}", alerts::detail)
+        .get("/groups", groups::page)
+        .get("/silences", silences::page)
+        .post("/silences", silences::save)
+        .get("/silences/new", silences::new_form)
+        .get("/silences/preview", silences::preview)
+        .get("/silences/{id}/edit", silences::edit_form)
+        .post("/silences/{id}/expire", silences::expire)
+        .post("/preferences", prefs::save)
+        .post("/logout", account::logout)
+        .get("/account/password", account::password_form)
+        .post("/account/password", account::change_password)
+        .get("/tokens", account::tokens)
+        .post("/tokens", account::create_token)
+        .post("/tokens/{id}/revoke", account::revoke_token)
+        .get("/integrations", admin::integrations)
+        .post("/integrations", admin::create_integration)
+        .post("/integrations/{name}/revoke", admin::revoke_integration)
+        .get("/users", admin::users)
+        .get("/users/{id}", admin::user)
+        .get("/audit", admin::audit)
 }
 
-/// Pages anyone may load: static assets and the language switch (the sign-in page
-/// offers it too).
-pub fn public_routes() -> Router<AppState> {
-    Router::new()
-        .route("/static/{file}", get(assets::serve))
-        .route("/preferences", post(prefs::save))
+/// Pages anyone may load: the sign-in page and static assets.
+pub fn public_routes() -> RouteTable {
+    RouteTable::new()
+        .get("/static/{file}", assets::serve)
+        .get("/login", account::login_form)
+        .post("/login", account::login)
+}
+
+/// The signed-in principal of a console request.
+#[derive(Debug, Clone)]
+pub struct Me {
+    pub principal: Principal,
+    /// Shown in the user menu.
+    pub name: String,
 }
 
 /// What every template needs to know about the request.
@@ -64,9 +90,46 @@ pub struct Ctx {
     pub path: String,
     /// Sent back with every form and htmx request; empty without a session.
     pub csrf: String,
+    /// Who is asking; `None` on the public pages.
+    pub me: Option<Me>,
+    /// The client's address, for sign-in throttling and the audit log.
+    pub source: String,
 }
 
 impl Ctx {
+    /// The principal, if it may perform `action`.
+    fn require(&self, action: Action) -> Result<&Me, PageError> {
+        match &self.me {
+            Some(me) if me.principal.require(action).is_ok() => Ok(me),
+            _ => Err(PageError::Forbidden(action)),
+        }
+    }
+
+    fn may(&self, action: Action) -> bool {
+        self.require(action).is_ok()
+    }
+
+    pub fn may_manage_silences(&self) -> bool {
+        self.may(Action::ManageSilences)
+    }
+
+    pub fn may_manage_integrations(&self) -> bool {
+        self.may(Action::ManageIntegrations)
+    }
+
+    pub fn may_manage_users(&self) -> bool {
+        self.may(Action::ManageUsers)
+    }
+
+    pub fn may_read_audit(&self) -> bool {
+        self.may(Action::ReadAudit)
+    }
+
+    /// The signed-in person's name, empty on public pages.
+    pub fn user_name(&self) -> &str {
+        self.me.as_ref().map_or("", |m| m.name.as_str())
+    }
+
     /// The message for `key` in the request's language.
     pub fn t(&self, key: &str) -> &'static str {
         self.locale.t(key)
@@ -139,10 +202,25 @@ impl Ctx {
         let accept = headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok());
-        let locale = Locale::negotiate(cookie(headers, LANG_COOKIE).as_deref(), accept);
-        let (tz, tz_name) = cookie(headers, TZ_COOKIE)
+        let principal = parts.extensions.get::<Principal>().cloned();
+        let user = principal.as_ref().and_then(|p| p.user.clone());
+        // The person's stored choice first, then this browser's, then its languages.
+        let lang = user
+            .as_ref()
+            .and_then(|u| u.locale.clone())
+            .or_else(|| cookie(headers, LANG_COOKIE));
+        let locale = Locale::negotiate(lang.as_deref(), accept);
+        let (tz, tz_name) = user
+            .as_ref()
+            .and_then(|u| u.time_zone.clone())
+            .or_else(|| cookie(headers, TZ_COOKIE))
             .and_then(|name| TimeZone::get(&name).ok().map(|tz| (tz, name)))
             .unwrap_or_else(|| (TimeZone::UTC, "UTC".to_owned()));
+        let source = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
         let path = parts
             .uri
             .path_and_query()
@@ -152,7 +230,15 @@ impl Ctx {
             tz,
             tz_name,
             path,
-            csrf: String::new(),
+            csrf: principal
+                .as_ref()
+                .and_then(|p| p.csrf.clone())
+                .unwrap_or_default(),
+            me: principal.map(|principal| Me {
+                name: principal.actor_parts().2,
+                principal,
+            }),
+            source,
         }
     }
 }
@@ -199,6 +285,8 @@ struct ErrorPage {
 #[derive(Debug)]
 enum PageError {
     NotFound,
+    /// The principal's role does not allow the action.
+    Forbidden(Action),
     /// The field (form or query parameter) and what is wrong with it.
     BadInput(String, String),
     Internal(String),
@@ -206,7 +294,21 @@ enum PageError {
 
 impl PageError {
     fn into_page(self, ctx: Ctx) -> Response {
+        let must_change = ctx
+            .me
+            .as_ref()
+            .and_then(|m| m.principal.user.as_ref())
+            .is_some_and(|u| u.must_change_password);
+        if matches!(self, PageError::Forbidden(_)) && must_change {
+            // A one-time password only opens the way to choosing one's own.
+            return Redirect::to("/account/password").into_response();
+        }
         let (status, title, detail) = match self {
+            PageError::Forbidden(action) => (
+                StatusCode::FORBIDDEN,
+                ctx.t("error.forbidden"),
+                format!("{} ({})", ctx.t("error.forbidden_detail"), action.as_str()),
+            ),
             PageError::NotFound => (
                 StatusCode::NOT_FOUND,
                 ctx.t("error.not_found"),

@@ -2,12 +2,14 @@
 //! sign-in page). Choices are kept in cookies, so they hold before signing in too.
 
 use axum::Form;
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 
 use super::{Ctx, LANG_COOKIE, Locale, PageError, TZ_COOKIE};
+use crate::AppState;
 
 /// A year: the choice outlives sessions.
 const MAX_AGE_SECS: u32 = 365 * 24 * 3600;
@@ -28,14 +30,18 @@ pub(super) fn local_path(next: &str) -> &str {
     if ok { next } else { "/" }
 }
 
-fn set_cookie(name: &str, value: &str) -> Option<HeaderValue> {
+pub(super) fn set_cookie(name: &str, value: &str) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/; Max-Age={MAX_AGE_SECS}; SameSite=Lax; HttpOnly"
     ))
     .ok()
 }
 
-pub(super) async fn save(ctx: Ctx, Form(form): Form<PrefsForm>) -> Response {
+pub(super) async fn save(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(form): Form<PrefsForm>,
+) -> Response {
     let mut cookies = Vec::new();
     if let Some(lang) = form.lang.as_deref() {
         let Some(locale) = Locale::parse(lang).filter(|l| l.tag() == lang) else {
@@ -49,6 +55,28 @@ pub(super) async fn save(ctx: Ctx, Form(form): Form<PrefsForm>) -> Response {
             return PageError::BadInput("tz".into(), ctx.t("prefs.error.tz").into()).into_page(ctx);
         }
         cookies.extend(set_cookie(TZ_COOKIE, tz));
+    }
+    // Signed in: the choice follows the person to every browser.
+    if let Some(me) = &ctx.me
+        && let Some(user) = &me.principal.user
+    {
+        let mut updated = (**user).clone();
+        if let Some(lang) = &form.lang {
+            updated.locale = Some(lang.clone());
+        }
+        if let Some(tz) = &form.tz {
+            updated.time_zone = Some(tz.trim().to_owned());
+        }
+        let now = state.engine.now();
+        let audit = me.principal.audit(
+            now,
+            "user.preferences_changed",
+            &user.username,
+            serde_json::json!({ "locale": updated.locale, "time_zone": updated.time_zone }),
+        );
+        if let Err(e) = state.engine.store().update_user(&updated, &audit).await {
+            return PageError::Internal(e.to_string()).into_page(ctx);
+        }
     }
     let mut response = Redirect::to(local_path(&form.next)).into_response();
     for c in cookies {

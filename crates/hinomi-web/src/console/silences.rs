@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hinomi_core::{
-    Matcher, Silence, SilenceState, format_duration, parse_duration, parse_matchers,
+    Action, Matcher, Silence, SilenceState, format_duration, parse_duration, parse_matchers,
 };
 use hinomi_engine::EngineError;
 use jiff::civil::DateTime;
@@ -35,6 +35,9 @@ struct SilencesPage {
 
 /// `GET /silences`.
 pub(super) async fn page(ctx: Ctx, State(state): State<AppState>) -> Response {
+    if let Err(e) = ctx.require(Action::Read) {
+        return e.into_page(ctx);
+    }
     let now = state.engine.now();
     let mut all = state.engine.silences();
     all.sort_by(|a, b| b.ends_at.cmp(&a.ends_at).then_with(|| a.id.cmp(&b.id)));
@@ -110,9 +113,13 @@ pub(super) struct NewParams {
 
 /// `GET /silences/new`.
 pub(super) async fn new_form(ctx: Ctx, Query(p): Query<NewParams>) -> Response {
+    if let Err(e) = ctx.require(Action::Read) {
+        return e.into_page(ctx);
+    }
     let form = SilenceForm {
         matchers: p.matchers,
         duration: "2h".into(),
+        created_by: ctx.user_name().to_owned(),
         ..SilenceForm::default()
     };
     render(
@@ -131,6 +138,9 @@ pub(super) async fn edit_form(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Response {
+    if let Err(e) = ctx.require(Action::Read) {
+        return e.into_page(ctx);
+    }
     let Some(s) = state.engine.silence(&id) else {
         return PageError::NotFound.into_page(ctx);
     };
@@ -214,8 +224,14 @@ fn parse_form(ctx: &Ctx, form: &SilenceForm, now: i64) -> Result<Silence, (Strin
 pub(super) async fn save(
     ctx: Ctx,
     State(state): State<AppState>,
-    Form(form): Form<SilenceForm>,
+    Form(mut form): Form<SilenceForm>,
 ) -> Response {
+    let me = match ctx.require(Action::ManageSilences) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    // A silence made in the console is the signed-in person's.
+    form.created_by = me.name.clone();
     let now = state.engine.now();
     let refill = |ctx: Ctx, form: SilenceForm, error: (String, String)| {
         render(
@@ -231,8 +247,25 @@ pub(super) async fn save(
         Ok(s) => s,
         Err(e) => return refill(ctx, form, e),
     };
+    let detail = serde_json::json!({
+        "matchers": silence.matchers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "starts_at": silence.starts_at,
+        "ends_at": silence.ends_at,
+        "comment": silence.comment,
+    });
+    let action = if silence.id.is_empty() {
+        "silence.created"
+    } else {
+        "silence.updated"
+    };
     match state.engine.upsert_silence(silence).await {
-        Ok(_id) => Redirect::to("/silences").into_response(),
+        Ok(id) => {
+            let audit = me.principal.audit(now, action, &id, detail);
+            if let Err(e) = state.engine.store().append_audit(&audit).await {
+                return PageError::Internal(e.to_string()).into_page(ctx);
+            }
+            Redirect::to("/silences").into_response()
+        }
         Err(EngineError::SilenceNotFound(_)) => PageError::NotFound.into_page(ctx),
         Err(EngineError::Silence(e)) => refill(ctx, form, ("matchers".into(), e.to_string())),
         Err(e) => PageError::Internal(e.to_string()).into_page(ctx),
@@ -245,8 +278,21 @@ pub(super) async fn expire(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Response {
+    let me = match ctx.require(Action::ManageSilences) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
     match state.engine.expire_silence(&id).await {
-        Ok(()) => Redirect::to("/silences").into_response(),
+        Ok(()) => {
+            let now = state.engine.now();
+            let audit = me
+                .principal
+                .audit(now, "silence.expired", &id, serde_json::json!({}));
+            if let Err(e) = state.engine.store().append_audit(&audit).await {
+                return PageError::Internal(e.to_string()).into_page(ctx);
+            }
+            Redirect::to("/silences").into_response()
+        }
         Err(EngineError::SilenceNotFound(_)) => PageError::NotFound.into_page(ctx),
         Err(e) => PageError::Internal(e.to_string()).into_page(ctx),
     }
@@ -267,6 +313,9 @@ pub(super) async fn preview(
     State(state): State<AppState>,
     Query(p): Query<NewParams>,
 ) -> Response {
+    if let Err(e) = ctx.require(Action::Read) {
+        return e.into_page(ctx);
+    }
     let text = p.matchers.trim();
     let parsed = if text.is_empty() {
         Ok(Vec::new())
