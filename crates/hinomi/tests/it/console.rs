@@ -8,12 +8,23 @@ use serde_json::json;
 use crate::both_databases;
 use crate::harness::*;
 
-/// A client that shows redirects instead of following them.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+/// A browser signed in as a new user with `role` (cookie session; redirects not followed).
+async fn browser_as(server: &Server, name: &str, role: &str) -> reqwest::Client {
+    let password = server.create_user(name, role);
+    server.sign_in(name, &password).await
+}
+
+/// A responder's browser.
+async fn browser(server: &Server) -> reqwest::Client {
+    browser_as(server, "tanaka", "responder").await
+}
+
+/// The session's CSRF token, read from a page as a form would carry it.
+async fn csrf(server: &Server, client: &reqwest::Client) -> String {
+    let (_, body) = page(server, client, "/silences", "en").await;
+    let field = "name=\"csrf\" value=\"";
+    let start = body.find(field).expect("csrf field") + field.len();
+    body[start..start + body[start..].find('"').unwrap()].to_owned()
 }
 
 async fn page(server: &Server, client: &reqwest::Client, path: &str, lang: &str) -> (u16, String) {
@@ -34,10 +45,13 @@ async fn post_form(
     path: &str,
     form: &[(&str, &str)],
 ) -> reqwest::Response {
+    let token = csrf(server, client).await;
+    let mut form = form.to_vec();
+    form.push(("csrf", &token));
     client
         .post(format!("{}{path}", server.url))
         .header("accept-language", "en")
-        .form(form)
+        .form(&form)
         .send()
         .await
         .expect("request")
@@ -64,7 +78,7 @@ both_databases!(pages_render_in_both_languages, |db| async move {
     let Some(server) = Server::start(db, Options::default()).await else {
         return;
     };
-    let c = browser();
+    let c = browser(&server).await;
     let fp = post_alert(&server, &[("alertname", "DiskFull"), ("instance", "db-1")]).await;
 
     let r = c.get(format!("{}/", server.url)).send().await.unwrap();
@@ -110,7 +124,7 @@ both_databases!(
         let Some(server) = Server::start(db, Options::default()).await else {
             return;
         };
-        let c = browser();
+        let c = browser(&server).await;
         post_alert(
             &server,
             &[("alertname", "CpuHigh"), ("severity", "critical")],
@@ -153,7 +167,7 @@ both_databases!(
         let Some(server) = Server::start(db, Options::default()).await else {
             return;
         };
-        let c = browser();
+        let c = browser(&server).await;
         post_alert(&server, &[("alertname", "DiskFull"), ("instance", "db-1")]).await;
 
         let (status, body) = page(
@@ -231,7 +245,8 @@ both_databases!(
         let silences = server.get_json("/api/v2/silences").await;
         let s = &silences.as_array().unwrap()[0];
         assert_eq!(s["comment"], "ディスク交換中");
-        assert_eq!(s["createdBy"], "tanaka");
+        // The signed-in person, whatever the form said.
+    assert_eq!(s["createdBy"], "tanaka");
         assert_eq!(s["status"]["state"], "active");
         assert_eq!(s["matchers"][0]["name"], "alertname");
         let id = s["id"].as_str().unwrap().to_owned();
@@ -260,7 +275,7 @@ both_databases!(preferences_set_language_and_time_zone, |db| async move {
     let Some(server) = Server::start(db, Options::default()).await else {
         return;
     };
-    let c = browser();
+    let c = browser(&server).await;
     let r = post_form(
         &server,
         &c,
@@ -288,19 +303,13 @@ both_databases!(preferences_set_language_and_time_zone, |db| async move {
     .await;
     assert_eq!(r.headers()["location"], "/");
 
-    // The cookie wins over the browser's language, and times show in the chosen zone.
+    // Signed in, the choice is the person's: it holds over the browser's language and in
+    // a new session, and times show in the chosen zone.
     post_alert(&server, &[("alertname", "Tz")]).await;
-    let body = c
-        .get(format!("{}/alerts", server.url))
-        .header("accept-language", "en")
-        .header("cookie", "hinomi_lang=ja; hinomi_tz=Asia/Tokyo")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(body.contains("<html lang=\"ja\">"));
+    post_form(&server, &c, "/preferences", &[("lang", "ja")]).await;
+    let again = server.sign_in("tanaka", "tanaka-password-long").await;
+    let (_, body) = page(&server, &again, "/alerts", "en").await;
+    assert!(body.contains("<html lang=\"ja\">"), "{body}");
     assert!(body.contains(" JST</time>"), "{body}");
 });
 
@@ -308,7 +317,7 @@ both_databases!(assets_are_served_with_long_cache, |db| async move {
     let Some(server) = Server::start(db, Options::default()).await else {
         return;
     };
-    let c = browser();
+    let c = browser(&server).await;
     let (_, body) = page(&server, &c, "/alerts", "en").await;
     for name in ["console", "htmx"] {
         let start = body.find(&format!("/static/{name}.")).expect(name);
@@ -334,7 +343,8 @@ both_databases!(the_event_stream_announces_new_alerts, |db| async move {
     let Some(server) = Server::start(db, Options::default()).await else {
         return;
     };
-    let mut r = browser()
+    let mut r = browser(&server)
+        .await
         .get(format!("{}/alerts/events", server.url))
         .send()
         .await
@@ -358,4 +368,155 @@ both_databases!(the_event_stream_announces_new_alerts, |db| async move {
     post_alert(&server, &[("alertname", "Live")]).await;
     read_event(&mut seen).await;
     assert_eq!(seen.matches("event: alerts").count(), 2, "{seen}");
+});
+
+both_databases!(signing_in_and_out, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let anon = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = anon
+        .get(format!("{}/alerts?filter=x", server.url))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=%2Falerts%3Ffilter%3Dx");
+    let (status, body) = page(&server, &anon, "/login?next=%2Falerts", "en").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("name=\"password\"") && body.contains("value=\"/alerts\""));
+    // The sign-in page switches language without a session.
+    let r = anon
+        .get(format!("{}/login?lang=ja&next=%2Falerts", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, body) = page(&server, &anon, "/login", "en").await;
+    assert!(body.contains("hinomi にログイン"), "{body}");
+
+    let password = server.create_user("sato", "viewer");
+    let r = anon
+        .post(format!("{}/login", server.url))
+        .form(&[("username", "sato"), ("password", "wrong"), ("next", "/alerts")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("ユーザー名またはパスワードが違います"));
+    let r = anon
+        .post(format!("{}/login", server.url))
+        .form(&[("username", "sato"), ("password", &password), ("next", "/groups")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/groups");
+    let (status, body) = page(&server, &anon, "/groups", "en").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<strong>sato</strong>"), "{body}");
+
+    let r = post_form(&server, &anon, "/logout", &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login");
+    let (status, _) = page(&server, &anon, "/groups", "en").await;
+    assert_eq!(status, 303);
+});
+
+both_databases!(forms_need_the_csrf_token_and_the_role, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let responder = browser(&server).await;
+    let form = [
+        ("matchers", "{alertname=\"X\"}"),
+        ("duration", "1h"),
+        ("comment", "no token"),
+    ];
+    let r = responder
+        .post(format!("{}/silences", server.url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = responder
+        .post(format!("{}/silences", server.url))
+        .form(&[form.as_slice(), &[("csrf", "forged")]].concat())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let viewer = browser_as(&server, "suzuki", "viewer").await;
+    let (status, body) = page(&server, &viewer, "/silences", "en").await;
+    assert_eq!(status, 200);
+    assert!(!body.contains("href=\"/integrations\""), "viewers see no admin links");
+    let r = post_form(&server, &viewer, "/silences", &form).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("manage_silences"));
+    for path in ["/integrations", "/users", "/audit"] {
+        let (status, _) = page(&server, &viewer, path, "en").await;
+        assert_eq!(status, 403, "{path}");
+    }
+    let silences = server.get_json("/api/v2/silences").await;
+    assert_eq!(silences.as_array().unwrap().len(), 0, "nothing was stored");
+});
+
+both_databases!(admin_pages_and_the_audit_trail, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let responder = browser(&server).await;
+    let r = post_form(
+        &server,
+        &responder,
+        "/silences",
+        &[("matchers", "{alertname=\"Audited\"}"), ("duration", "1h"), ("comment", "maintenance")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+
+    // Own API tokens: the secret is shown once, then only its name.
+    let r = post_form(&server, &responder, "/tokens", &[("name", "ci"), ("role", "responder")]).await;
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("<code class=\"secret\">hnm_"), "{body}");
+    let r = post_form(&server, &responder, "/tokens", &[("name", "ci"), ("role", "owner")]).await;
+    assert_eq!(r.status(), 400, "no token above one's own role");
+    let (_, body) = page(&server, &responder, "/tokens", "en").await;
+    assert!(!body.contains("hnm_") && body.contains("<strong>ci</strong>"));
+
+    let admin = browser_as(&server, "yamada", "admin").await;
+    let (status, body) = page(&server, &admin, "/audit?action=silence.", "en").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<code>silence.created</code>") && body.contains("tanaka"), "{body}");
+    assert!(body.contains("/api/v1/audit/export"));
+    let (status, body) = page(&server, &admin, "/audit?since=yesterday", "en").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("since: "));
+    let (status, body) = page(&server, &admin, "/users", "en").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("tanaka") && body.contains("yamada"));
+
+    let r = post_form(&server, &admin, "/integrations", &[("name", "zabbix"), ("kind", "generic")]).await;
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    let open = "<code class=\"secret\">";
+    let start = body.find(open).unwrap() + open.len();
+    let key = &body[start..start + 32];
+    assert!(key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+    let r = post_form(&server, &admin, "/integrations", &[("name", "zabbix"), ("kind", "generic")]).await;
+    assert_eq!(r.status(), 409);
+    let r = post_form(&server, &admin, "/integrations", &[("name", "x"), ("kind", "smtp")]).await;
+    assert_eq!(r.status(), 400);
+    let r = post_form(&server, &admin, "/integrations/zabbix/revoke", &[]).await;
+    assert_eq!(r.status(), 303);
+    let (_, body) = page(&server, &admin, "/audit", "en").await;
+    assert!(body.contains("integration.revoked") && body.contains("token.created"), "{body}");
 });
