@@ -3,7 +3,8 @@
 // `console_browser` against a started hinomi; screenshots go to $ARTIFACTS.
 //
 // Environment: HINOMI_URL, ARTIFACTS, CHROMIUM (default /usr/bin/chromium), and optionally
-// HINOMI_TOKEN (Bearer token for posting alerts through the API).
+// HINOMI_TOKEN (Bearer token for posting alerts through the API), HINOMI_USER and
+// HINOMI_PASSWORD (the person who signs in).
 "use strict";
 
 const { chromium } = require("playwright-core");
@@ -14,6 +15,8 @@ const base = process.env.HINOMI_URL;
 const artifacts = process.env.ARTIFACTS;
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const token = process.env.HINOMI_TOKEN || "";
+const user = process.env.HINOMI_USER;
+const password = process.env.HINOMI_PASSWORD;
 
 const viewports = [
   { name: "phone", width: 360, height: 740 },
@@ -48,7 +51,14 @@ async function run(browser, vp) {
   page.on("response", (r) => { if (r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`); });
   const shot = (name) => page.screenshot({ path: path.join(artifacts, `${vp.name}-${name}.png`), fullPage: true });
 
+  // Signing in: the console sends an anonymous browser to the sign-in page and back.
   await page.goto(base + "/alerts");
+  await page.waitForURL(/\/login\?next=%2Falerts$/);
+  await shot("login");
+  await page.getByLabel("Username").fill(user);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/alerts$/);
   check((await page.locator("h1").first().textContent()).includes("Alerts"), "alerts page in English");
   // Marks this document: it must still be here once the alert shows, proving no reload.
   await page.evaluate(() => { window.__notReloaded = true; });
@@ -71,7 +81,7 @@ async function run(browser, vp) {
   check((await page.locator("#matchers").inputValue()).includes(name), "matchers prefilled from the alert");
   await page.locator("#preview strong").waitFor({ timeout: 10000 });
   check((await page.locator("#preview strong").textContent()).trim() === "1", "preview finds the alert");
-  await page.getByLabel("Created by").fill("tanaka");
+  check((await page.getByLabel("Created by").inputValue()) === user, "created by the signed-in person");
   await page.getByLabel("Comment").fill("ディスク交換中 / swapping the disk");
   await shot("silence-form");
   await page.getByRole("button", { name: "Save" }).click();
@@ -102,6 +112,13 @@ async function run(browser, vp) {
   // Nothing may be wider than the viewport (no sideways scrolling on a phone).
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 0, `page wider than the viewport by ${overflow}px`);
+
+  // Signing out ends the session: the console asks for a sign-in again.
+  await page.locator("details.menu summary").click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(/\/login$/);
+  await page.goto(base + "/silences");
+  await page.waitForURL(/\/login\?next=/);
 
   check(problems.length === 0, problems.join("; "));
   await context.close();

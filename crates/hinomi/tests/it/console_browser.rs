@@ -47,6 +47,7 @@ async fn console_in_chromium_at_phone_and_desktop_sizes() {
     let Some(server) = Server::start(Db::Sqlite, Options::default()).await else {
         return;
     };
+    let password = server.create_user("tanaka", "responder");
     let artifacts = manifest.join("../../target/browser-artifacts");
     let run = tokio::process::Command::new("node")
         .arg(browser_dir.join("scenario.js"))
@@ -54,6 +55,9 @@ async fn console_in_chromium_at_phone_and_desktop_sizes() {
         .env("HINOMI_URL", &server.url)
         .env("ARTIFACTS", &artifacts)
         .env("CHROMIUM", &chromium)
+        .env("HINOMI_TOKEN", &server.token)
+        .env("HINOMI_USER", "tanaka")
+        .env("HINOMI_PASSWORD", &password)
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
