@@ -516,7 +516,9 @@ impl Store {
         }
         if q.action_prefix.is_some() {
             let (len, prefix) = (next(), next());
-            sql.push_str(&format!(" AND substr(action, 1, CAST({len} AS INTEGER)) = {prefix}"));
+            sql.push_str(&format!(
+                " AND substr(action, 1, CAST({len} AS INTEGER)) = {prefix}"
+            ));
         }
         if q.target.is_some() {
             sql.push_str(&format!(" AND target = {}", next()));

@@ -107,7 +107,8 @@ pub(super) async fn login(
     {
         Ok(session) => {
             let mut r = Redirect::to(&next).into_response();
-            r.headers_mut().append(header::SET_COOKIE, session.set_cookie);
+            r.headers_mut()
+                .append(header::SET_COOKIE, session.set_cookie);
             r
         }
         Err(SignInError::BadCredentials) => {
@@ -118,7 +119,12 @@ pub(super) async fn login(
             let msg = ctx
                 .t("login.error.throttled")
                 .replace("{secs}", &retry_after_secs.to_string());
-            refuse(ctx, StatusCode::TOO_MANY_REQUESTS, msg, Some(retry_after_secs))
+            refuse(
+                ctx,
+                StatusCode::TOO_MANY_REQUESTS,
+                msg,
+                Some(retry_after_secs),
+            )
         }
         Err(e) => PageError::Internal(e.to_string()).into_page(ctx),
     }
@@ -231,9 +237,12 @@ pub(super) async fn change_password(
     updated.password_hash = Some(auth::hash_password(&form.new));
     updated.must_change_password = false;
     let now = state.engine.now();
-    let audit = me
-        .principal
-        .audit(now, "user.password_changed", &user.username, serde_json::json!({}));
+    let audit = me.principal.audit(
+        now,
+        "user.password_changed",
+        &user.username,
+        serde_json::json!({}),
+    );
     match state.engine.store().update_user(&updated, &audit).await {
         Ok(_) => Redirect::to("/account/password?done=1").into_response(),
         Err(e) => PageError::Internal(e.to_string()).into_page(ctx),
@@ -337,15 +346,27 @@ pub(super) async fn create_token(
     let name = form.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         let msg = ctx.t("tokens.error.name").to_owned();
-        return tokens_page(ctx, &state, StatusCode::BAD_REQUEST, None, Some(("name".into(), msg)))
-            .await;
+        return tokens_page(
+            ctx,
+            &state,
+            StatusCode::BAD_REQUEST,
+            None,
+            Some(("name".into(), msg)),
+        )
+        .await;
     }
     let role = match Role::parse(&form.role) {
         Ok(r) if r <= me.principal.role => r,
         _ => {
             let msg = ctx.t("tokens.error.role").to_owned();
-            return tokens_page(ctx, &state, StatusCode::BAD_REQUEST, None, Some(("role".into(), msg)))
-                .await;
+            return tokens_page(
+                ctx,
+                &state,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(("role".into(), msg)),
+            )
+            .await;
         }
     };
     let (plaintext, hash) = auth::new_token();
@@ -384,7 +405,11 @@ pub(super) async fn revoke_token(
     };
     let store = state.engine.store();
     let owned = match store.token_by_id(&id).await {
-        Ok(Some(t)) => me.principal.user.as_ref().is_some_and(|u| u.id == t.user_id),
+        Ok(Some(t)) => me
+            .principal
+            .user
+            .as_ref()
+            .is_some_and(|u| u.id == t.user_id),
         Ok(None) => false,
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };

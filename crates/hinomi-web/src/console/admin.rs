@@ -123,10 +123,22 @@ pub(super) async fn create_integration(
         &name,
         serde_json::json!({ "kind": form.kind }),
     );
-    match state.engine.store().create_integration(&record, &audit).await {
+    match state
+        .engine
+        .store()
+        .create_integration(&record, &audit)
+        .await
+    {
         Ok(()) => {
-            integrations_page(ctx, &state, StatusCode::OK, Some((name, key)), String::new(), None)
-                .await
+            integrations_page(
+                ctx,
+                &state,
+                StatusCode::OK,
+                Some((name, key)),
+                String::new(),
+                None,
+            )
+            .await
         }
         Err(_) => {
             // The one constraint an insert can break here is the unique name.

@@ -10,8 +10,8 @@ use std::time::Duration;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 use hinomi_core::{Action, Fingerprint, LabelSet, MatchOp, Matcher, Silence, parse_matchers};
 use hinomi_engine::{AlertQuery, AlertView, Engine};
@@ -406,7 +406,7 @@ async fn detail_page(ctx: Ctx, state: &AppState, fp: &str) -> Result<AlertPage, 
         .filter(|s| s.matches(labels))
         .map(|s| SilenceRow::new(s, now))
         .collect();
-    silences.sort_by(|a, b| b.ends_at.cmp(&a.ends_at));
+    silences.sort_by_key(|s| std::cmp::Reverse(s.ends_at));
     let fp_text = fp.to_string();
     let mut subjects: Vec<&str> = vec![&fp_text];
     if let Some(d) = &stored.dedup {

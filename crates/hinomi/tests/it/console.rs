@@ -246,7 +246,7 @@ both_databases!(
         let s = &silences.as_array().unwrap()[0];
         assert_eq!(s["comment"], "ディスク交換中");
         // The signed-in person, whatever the form said.
-    assert_eq!(s["createdBy"], "tanaka");
+        assert_eq!(s["createdBy"], "tanaka");
         assert_eq!(s["status"]["state"], "active");
         assert_eq!(s["matchers"][0]["name"], "alertname");
         let id = s["id"].as_str().unwrap().to_owned();
@@ -386,7 +386,10 @@ both_databases!(signing_in_and_out, |db| async move {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()["location"], "/login?next=%2Falerts%3Ffilter%3Dx");
+    assert_eq!(
+        r.headers()["location"],
+        "/login?next=%2Falerts%3Ffilter%3Dx"
+    );
     let (status, body) = page(&server, &anon, "/login?next=%2Falerts", "en").await;
     assert_eq!(status, 200);
     assert!(body.contains("name=\"password\"") && body.contains("value=\"/alerts\""));
@@ -403,15 +406,28 @@ both_databases!(signing_in_and_out, |db| async move {
     let password = server.create_user("sato", "viewer");
     let r = anon
         .post(format!("{}/login", server.url))
-        .form(&[("username", "sato"), ("password", "wrong"), ("next", "/alerts")])
+        .form(&[
+            ("username", "sato"),
+            ("password", "wrong"),
+            ("next", "/alerts"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    assert!(r.text().await.unwrap().contains("ユーザー名またはパスワードが違います"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("ユーザー名またはパスワードが違います")
+    );
     let r = anon
         .post(format!("{}/login", server.url))
-        .form(&[("username", "sato"), ("password", &password), ("next", "/groups")])
+        .form(&[
+            ("username", "sato"),
+            ("password", &password),
+            ("next", "/groups"),
+        ])
         .send()
         .await
         .unwrap();
@@ -456,7 +472,10 @@ both_databases!(forms_need_the_csrf_token_and_the_role, |db| async move {
     let viewer = browser_as(&server, "suzuki", "viewer").await;
     let (status, body) = page(&server, &viewer, "/silences", "en").await;
     assert_eq!(status, 200);
-    assert!(!body.contains("href=\"/integrations\""), "viewers see no admin links");
+    assert!(
+        !body.contains("href=\"/integrations\""),
+        "viewers see no admin links"
+    );
     let r = post_form(&server, &viewer, "/silences", &form).await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("manage_silences"));
@@ -477,17 +496,33 @@ both_databases!(admin_pages_and_the_audit_trail, |db| async move {
         &server,
         &responder,
         "/silences",
-        &[("matchers", "{alertname=\"Audited\"}"), ("duration", "1h"), ("comment", "maintenance")],
+        &[
+            ("matchers", "{alertname=\"Audited\"}"),
+            ("duration", "1h"),
+            ("comment", "maintenance"),
+        ],
     )
     .await;
     assert_eq!(r.status(), 303);
 
     // Own API tokens: the secret is shown once, then only its name.
-    let r = post_form(&server, &responder, "/tokens", &[("name", "ci"), ("role", "responder")]).await;
+    let r = post_form(
+        &server,
+        &responder,
+        "/tokens",
+        &[("name", "ci"), ("role", "responder")],
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let body = r.text().await.unwrap();
     assert!(body.contains("<code class=\"secret\">hnm_"), "{body}");
-    let r = post_form(&server, &responder, "/tokens", &[("name", "ci"), ("role", "owner")]).await;
+    let r = post_form(
+        &server,
+        &responder,
+        "/tokens",
+        &[("name", "ci"), ("role", "owner")],
+    )
+    .await;
     assert_eq!(r.status(), 400, "no token above one's own role");
     let (_, body) = page(&server, &responder, "/tokens", "en").await;
     assert!(!body.contains("hnm_") && body.contains("<strong>ci</strong>"));
@@ -495,7 +530,10 @@ both_databases!(admin_pages_and_the_audit_trail, |db| async move {
     let admin = browser_as(&server, "yamada", "admin").await;
     let (status, body) = page(&server, &admin, "/audit?action=silence.", "en").await;
     assert_eq!(status, 200);
-    assert!(body.contains("<code>silence.created</code>") && body.contains("tanaka"), "{body}");
+    assert!(
+        body.contains("<code>silence.created</code>") && body.contains("tanaka"),
+        "{body}"
+    );
     assert!(body.contains("/api/v1/audit/export"));
     let (status, body) = page(&server, &admin, "/audit?since=yesterday", "en").await;
     assert_eq!(status, 400);
@@ -504,19 +542,40 @@ both_databases!(admin_pages_and_the_audit_trail, |db| async move {
     assert_eq!(status, 200);
     assert!(body.contains("tanaka") && body.contains("yamada"));
 
-    let r = post_form(&server, &admin, "/integrations", &[("name", "zabbix"), ("kind", "generic")]).await;
+    let r = post_form(
+        &server,
+        &admin,
+        "/integrations",
+        &[("name", "zabbix"), ("kind", "generic")],
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let body = r.text().await.unwrap();
     let open = "<code class=\"secret\">";
     let start = body.find(open).unwrap() + open.len();
     let key = &body[start..start + 32];
     assert!(key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
-    let r = post_form(&server, &admin, "/integrations", &[("name", "zabbix"), ("kind", "generic")]).await;
+    let r = post_form(
+        &server,
+        &admin,
+        "/integrations",
+        &[("name", "zabbix"), ("kind", "generic")],
+    )
+    .await;
     assert_eq!(r.status(), 409);
-    let r = post_form(&server, &admin, "/integrations", &[("name", "x"), ("kind", "smtp")]).await;
+    let r = post_form(
+        &server,
+        &admin,
+        "/integrations",
+        &[("name", "x"), ("kind", "smtp")],
+    )
+    .await;
     assert_eq!(r.status(), 400);
     let r = post_form(&server, &admin, "/integrations/zabbix/revoke", &[]).await;
     assert_eq!(r.status(), 303);
     let (_, body) = page(&server, &admin, "/audit", "en").await;
-    assert!(body.contains("integration.revoked") && body.contains("token.created"), "{body}");
+    assert!(
+        body.contains("integration.revoked") && body.contains("token.created"),
+        "{body}"
+    );
 });
