@@ -21,8 +21,6 @@ struct LoginPage {
     username: String,
     next: String,
     error: Option<String>,
-    /// The OpenID Connect provider's name, when one is configured.
-    oidc: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,16 +31,8 @@ pub(super) struct NextParams {
     lang: Option<String>,
 }
 
-fn oidc_name(_state: &AppState) -> Option<String> {
-    None
-}
-
 /// `GET /login`.
-pub(super) async fn login_form(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Query(p): Query<NextParams>,
-) -> Response {
+pub(super) async fn login_form(ctx: Ctx, Query(p): Query<NextParams>) -> Response {
     if let Some(lang) = p.lang.as_deref() {
         let Some(locale) = Locale::parse(lang).filter(|l| l.tag() == lang) else {
             return PageError::BadInput("lang".into(), ctx.t("prefs.error.lang").into())
@@ -56,7 +46,6 @@ pub(super) async fn login_form(
         return r;
     }
     let page = LoginPage {
-        oidc: oidc_name(&state),
         ctx,
         username: String::new(),
         next: local_path(&p.next).to_owned(),
@@ -84,7 +73,6 @@ pub(super) async fn login(
     let next = local_path(&form.next).to_owned();
     let refuse = |ctx: Ctx, status: StatusCode, error: String, retry: Option<i64>| {
         let page = LoginPage {
-            oidc: oidc_name(&state),
             ctx,
             username: form.username.clone(),
             next: next.clone(),

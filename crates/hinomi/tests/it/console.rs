@@ -541,6 +541,13 @@ both_databases!(admin_pages_and_the_audit_trail, |db| async move {
     let (status, body) = page(&server, &admin, "/users", "en").await;
     assert_eq!(status, 200);
     assert!(body.contains("tanaka") && body.contains("yamada"));
+    let start = body.find("href=\"/users/").unwrap() + "href=\"".len();
+    let link = &body[start..start + body[start..].find('"').unwrap()];
+    let (status, body) = page(&server, &admin, link, "en").await;
+    assert_eq!(status, 200, "{link}");
+    assert!(body.contains("Display name"), "{body}");
+    let (status, _) = page(&server, &admin, "/users/no-such-user", "en").await;
+    assert_eq!(status, 404);
 
     let r = post_form(
         &server,
