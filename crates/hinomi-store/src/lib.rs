@@ -12,6 +12,7 @@
 
 mod access;
 mod codec;
+mod oidc;
 mod outbox;
 mod records;
 mod tx;
@@ -23,6 +24,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor, Row};
 
 pub use access::{AuditEntry, AuditQuery, SessionRecord, TokenRecord, UserRecord};
+pub use oidc::OidcFlow;
 pub use outbox::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDelivery};
 pub use records::{
     ChangeRecord, GroupRow, IntegrationRecord, NewGroup, NewOutbox, OutboxRow, StoredAlert,

@@ -9,5 +9,6 @@ mod bad_input;
 mod durability;
 mod grouping;
 mod intake;
+mod oidc;
 mod real_clients;
 mod smoke;
