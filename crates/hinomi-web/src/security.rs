@@ -69,7 +69,12 @@ mod tests {
             .route("/page", get(|| async { "page" }))
             .route(
                 "/own",
-                get(|| async { ([(header::CONTENT_SECURITY_POLICY, "default-src 'none'")], "") }),
+                get(|| async {
+                    (
+                        [(header::CONTENT_SECURITY_POLICY, "default-src 'none'")],
+                        "",
+                    )
+                }),
             )
             .layer(map_response_with_state(policy, apply));
         let response = app

@@ -505,7 +505,10 @@ mod tests {
         s.auth.oidc.client_secret.clear();
         assert!(s.oidc().is_ok());
 
-        s.auth.oidc.group_roles.insert("oncall".into(), "pager".into());
+        s.auth
+            .oidc
+            .group_roles
+            .insert("oncall".into(), "pager".into());
         let err = format!("{:#}", s.oidc().unwrap_err());
         assert!(err.contains("auth.oidc.group_roles.oncall"), "{err}");
     }

@@ -30,9 +30,8 @@ use openidconnect::core::{
     CoreJwsSigningAlgorithm, CoreProviderMetadata,
 };
 use openidconnect::{
-    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IdToken,
-    IdTokenClaims, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
+    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IdToken, IdTokenClaims,
+    IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -188,7 +187,11 @@ impl fmt::Debug for OidcSettings {
             .field("client_id", &self.client_id)
             .field(
                 "client_secret",
-                &if self.client_secret.is_empty() { "" } else { "***" },
+                &if self.client_secret.is_empty() {
+                    ""
+                } else {
+                    "***"
+                },
             )
             .field("scopes", &self.scopes)
             .field("groups_claim", &self.groups_claim)
@@ -350,11 +353,7 @@ async fn login(
     State(state): State<AppState>,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, OidcError> {
-    let oidc = state
-        .auth
-        .oidc
-        .as_ref()
-        .ok_or(OidcError::NotConfigured)?;
+    let oidc = state.auth.oidc.as_ref().ok_or(OidcError::NotConfigured)?;
     let http = provider_http()?;
     let client = oidc.client(oidc.provider(&http).await?)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -454,11 +453,7 @@ async fn callback(
     Query(query): Query<CallbackQuery>,
     parts: Parts,
 ) -> Result<Response, OidcError> {
-    let oidc = state
-        .auth
-        .oidc
-        .as_ref()
-        .ok_or(OidcError::NotConfigured)?;
+    let oidc = state.auth.oidc.as_ref().ok_or(OidcError::NotConfigured)?;
     if let Some(error) = query.error {
         // The provider's error code only: it is shown back to the person, so keep it short
         // and free of markup.
@@ -515,7 +510,9 @@ async fn callback(
     headers.append(header::SET_COOKIE, session.set_cookie);
     headers.append(
         header::SET_COOKIE,
-        HeaderValue::from_static("hinomi_oidc=; Path=/auth/oidc; Max-Age=0; HttpOnly; SameSite=Lax"),
+        HeaderValue::from_static(
+            "hinomi_oidc=; Path=/auth/oidc; Max-Age=0; HttpOnly; SameSite=Lax",
+        ),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
@@ -593,7 +590,10 @@ async fn sign_in_user(
         source: source.to_owned(),
     };
 
-    let mut existing = store.user_by_oidc_subject(subject).await.map_err(internal)?;
+    let mut existing = store
+        .user_by_oidc_subject(subject)
+        .await
+        .map_err(internal)?;
     if existing.is_none()
         && oidc.match_email
         && let Some(address) = &email
@@ -673,8 +673,13 @@ mod tests {
     use super::*;
 
     fn settings() -> OidcSettings {
-        OidcSettings::new("https://id.example", "hinomi", "s3cret", "https://hinomi.example/")
-            .unwrap()
+        OidcSettings::new(
+            "https://id.example",
+            "hinomi",
+            "s3cret",
+            "https://hinomi.example/",
+        )
+        .unwrap()
     }
 
     #[test]
@@ -685,7 +690,11 @@ mod tests {
         let g = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(s.role_for(&g(&["oncall", "sre-leads"])), Some(Role::Admin));
         assert_eq!(s.role_for(&g(&["oncall", "other"])), Some(Role::Responder));
-        assert_eq!(s.role_for(&g(&["other"])), None, "refused without a default");
+        assert_eq!(
+            s.role_for(&g(&["other"])),
+            None,
+            "refused without a default"
+        );
         s.default_role = Some(Role::Viewer);
         assert_eq!(s.role_for(&g(&[])), Some(Role::Viewer));
     }
@@ -707,7 +716,13 @@ mod tests {
     #[test]
     fn next_is_a_local_path_or_the_start_page() {
         assert_eq!(local_path(Some("/alerts?x=1")), "/alerts?x=1");
-        for bad in ["https://evil.example/", "//evil.example", "/\\evil", "alerts", "/\n"] {
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil",
+            "alerts",
+            "/\n",
+        ] {
             assert_eq!(local_path(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(local_path(None), "/");

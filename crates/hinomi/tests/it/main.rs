@@ -11,4 +11,5 @@ mod grouping;
 mod intake;
 mod oidc;
 mod real_clients;
+mod security;
 mod smoke;

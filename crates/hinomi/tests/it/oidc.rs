@@ -87,6 +87,8 @@ struct ProviderState {
     codes: Arc<Mutex<HashMap<String, Issued>>>,
     /// Token requests refused, with why (a PKCE failure shows here).
     refusals: Arc<Mutex<Vec<String>>>,
+    /// Every code, access token and ID token handed out.
+    secrets: Arc<Mutex<Vec<String>>>,
 }
 
 /// The loopback identity provider.
@@ -104,6 +106,7 @@ impl Provider {
             person: Arc::new(Mutex::new(person)),
             codes: Arc::default(),
             refusals: Arc::default(),
+            secrets: Arc::default(),
         };
         let app = axum::Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
@@ -118,6 +121,15 @@ impl Provider {
     /// Changes who signs in next, or how the provider behaves.
     pub fn set(&self, change: impl FnOnce(&mut Person)) {
         change(&mut self.state.person.lock().unwrap());
+    }
+
+    /// Every code, access token and ID token the provider handed out.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        self.state.secrets.lock().unwrap().clone()
+    }
+
+    pub fn client_secret(&self) -> &'static str {
+        CLIENT_SECRET.as_str()
     }
 
     pub fn refusals(&self) -> Vec<String> {
@@ -179,9 +191,14 @@ async fn authorize(
         || field("nonce").is_empty()
         || !field("scope").split(' ').any(|s| s == "openid")
     {
-        return (StatusCode::BAD_REQUEST, format!("bad authorize request: {q:?}")).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("bad authorize request: {q:?}"),
+        )
+            .into_response();
     }
     let code = format!("code-{}", uuid_hex());
+    s.secrets.lock().unwrap().push(code.clone());
     let redirect_uri = field("redirect_uri");
     s.codes.lock().unwrap().insert(
         code.clone(),
@@ -199,11 +216,7 @@ async fn authorize(
     Redirect::to(target.as_str()).into_response()
 }
 
-async fn token(
-    State(s): State<ProviderState>,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
+async fn token(State(s): State<ProviderState>, headers: HeaderMap, body: String) -> Response {
     let form: HashMap<String, String> = reqwest::Url::parse(&format!("http://form/?{body}"))
         .expect("a form body")
         .query_pairs()
@@ -268,11 +281,16 @@ async fn token(
     } else {
         &KEYS.0
     };
+    let (access_token, id_token) = (format!("at-{}", uuid_hex()), sign(key, &claims));
+    s.secrets
+        .lock()
+        .unwrap()
+        .extend([access_token.clone(), id_token.clone()]);
     axum::Json(json!({
-        "access_token": format!("at-{}", uuid_hex()),
+        "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": 300,
-        "id_token": sign(key, &claims),
+        "id_token": id_token,
     }))
     .into_response()
 }
@@ -319,7 +337,7 @@ fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
 
 /// One sign-in up to the callback: answers the callback URL the provider sent the browser
 /// to, and the flow cookie hinomi set.
-async fn to_callback(server: &Server, next: &str) -> (String, String) {
+pub async fn to_callback(server: &Server, next: &str) -> (String, String) {
     let b = browser();
     let r = b
         .get(format!("{}/auth/oidc/login?next={next}", server.url))
@@ -349,7 +367,7 @@ async fn callback(url: &str, flow_cookie: &str) -> reqwest::Response {
 }
 
 /// A whole sign-in: answers the session cookie and where the browser was sent.
-async fn sign_in(server: &Server, next: &str) -> (String, String) {
+pub async fn sign_in(server: &Server, next: &str) -> (String, String) {
     let (url, flow) = to_callback(server, next).await;
     let r = callback(&url, &flow).await;
     let status = r.status();
@@ -363,7 +381,7 @@ async fn sign_in(server: &Server, next: &str) -> (String, String) {
 }
 
 /// A callback that must be refused: answers its status and text.
-async fn refused(url: &str, flow_cookie: &str) -> (StatusCode, String) {
+pub async fn refused(url: &str, flow_cookie: &str) -> (StatusCode, String) {
     let r = callback(url, flow_cookie).await;
     assert!(
         set_cookie(&r, "hinomi_session").is_none(),
@@ -398,12 +416,24 @@ async fn user_of(db: &sqlx::AnyPool, subject: &str) -> Option<(String, String)> 
 }
 
 async fn start(db: Db, provider: &Provider, extra: &str) -> Option<(Server, tempfile::TempDir)> {
+    start_with_env(db, provider, extra, Vec::new()).await
+}
+
+/// A server signing in through `provider`, with `extra` lines in `[auth.oidc]` and extra
+/// `HINOMI_*` environment.
+pub async fn start_with_env(
+    db: Db,
+    provider: &Provider,
+    extra: &str,
+    mut env: Vec<(String, String)>,
+) -> Option<(Server, tempfile::TempDir)> {
     let dir = tempfile::tempdir().unwrap();
     let file = provider.settings_file(dir.path(), extra);
+    env.push(("HINOMI_CONFIG".into(), file.display().to_string()));
     let server = Server::start(
         db,
         Options {
-            env: vec![("HINOMI_CONFIG".into(), file.display().to_string())],
+            env,
             ..Options::default()
         },
     )
@@ -411,8 +441,7 @@ async fn start(db: Db, provider: &Provider, extra: &str) -> Option<(Server, temp
     Some((server, dir))
 }
 
-const GROUPS: &str =
-    "[auth.oidc.group_roles]\noncall = \"responder\"\nsre-leads = \"admin\"\n";
+pub const GROUPS: &str = "[auth.oidc.group_roles]\noncall = \"responder\"\nsre-leads = \"admin\"\n";
 
 both_databases!(sign_in_creates_matches_and_maps_groups, |db| async move {
     let provider = Provider::start(Person::new("sub-aiko", "aiko", &["oncall"])).await;
@@ -469,102 +498,124 @@ both_databases!(sign_in_creates_matches_and_maps_groups, |db| async move {
     assert!(server.terminate().await.success());
 });
 
-both_databases!(bad_callbacks_are_refused_without_a_session, |db| async move {
-    let provider = Provider::start(Person::new("sub-ken", "ken", &["oncall"])).await;
-    let Some((server, _dir)) = start(db, &provider, GROUPS).await else {
-        return;
-    };
-    let store = database(&server).await;
+both_databases!(
+    bad_callbacks_are_refused_without_a_session,
+    |db| async move {
+        let provider = Provider::start(Person::new("sub-ken", "ken", &["oncall"])).await;
+        let Some((server, _dir)) = start(db, &provider, GROUPS).await else {
+            return;
+        };
+        let store = database(&server).await;
 
-    // A state hinomi never issued.
-    let (url, flow) = to_callback(&server, "/").await;
-    let mut tampered = reqwest::Url::parse(&url).unwrap();
-    let pairs: Vec<(String, String)> = tampered
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if k == "state" { format!("{v}x") } else { v.into_owned() };
-            (k.into_owned(), v)
-        })
-        .collect();
-    tampered.query_pairs_mut().clear().extend_pairs(pairs);
-    let (status, text) = refused(tampered.as_str(), &flow).await;
-    assert_eq!(status, 400, "{text}");
-    assert!(text.contains("start again"), "{text}");
-    // ... and the genuine callback from another browser (no or another flow cookie).
-    let (status, text) = refused(&url, "someone-else").await;
-    assert_eq!(status, 400, "{text}");
-    assert!(text.contains("another browser"), "{text}");
-    // The state was used up by that attempt: replaying it fails too.
-    let (status, _) = refused(&url, &flow).await;
-    assert_eq!(status, 400);
-
-    type Misbehave = fn(&mut Person);
-    let cases: [(&str, Misbehave, &str); 4] = [
-        ("bad signature", |p| p.forge_signature = true, "signature"),
-        ("wrong audience", |p| p.audience = Some("someone-else".into()), "audience"),
-        ("wrong nonce", |p| p.nonce = Some("not-the-nonce".into()), "nonce"),
-        ("expired", |p| p.expired = true, "expired"),
-    ];
-    for (what, misbehave, says) in cases {
-        provider.set(|p| *p = Person::new("sub-ken", "ken", &["oncall"]));
-        provider.set(misbehave);
+        // A state hinomi never issued.
         let (url, flow) = to_callback(&server, "/").await;
-        let (status, text) = refused(&url, &flow).await;
-        assert_eq!(status, 401, "{what}: {text}");
-        assert!(
-            text.to_lowercase().contains(says),
-            "{what}: the refusal says why: {text}"
+        let mut tampered = reqwest::Url::parse(&url).unwrap();
+        let pairs: Vec<(String, String)> = tampered
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "state" {
+                    format!("{v}x")
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        tampered.query_pairs_mut().clear().extend_pairs(pairs);
+        let (status, text) = refused(tampered.as_str(), &flow).await;
+        assert_eq!(status, 400, "{text}");
+        assert!(text.contains("start again"), "{text}");
+        // ... and the genuine callback from another browser (no or another flow cookie).
+        let (status, text) = refused(&url, "someone-else").await;
+        assert_eq!(status, 400, "{text}");
+        assert!(text.contains("another browser"), "{text}");
+        // The state was used up by that attempt: replaying it fails too.
+        let (status, _) = refused(&url, &flow).await;
+        assert_eq!(status, 400);
+
+        type Misbehave = fn(&mut Person);
+        let cases: [(&str, Misbehave, &str); 4] = [
+            ("bad signature", |p| p.forge_signature = true, "signature"),
+            (
+                "wrong audience",
+                |p| p.audience = Some("someone-else".into()),
+                "audience",
+            ),
+            (
+                "wrong nonce",
+                |p| p.nonce = Some("not-the-nonce".into()),
+                "nonce",
+            ),
+            ("expired", |p| p.expired = true, "expired"),
+        ];
+        for (what, misbehave, says) in cases {
+            provider.set(|p| *p = Person::new("sub-ken", "ken", &["oncall"]));
+            provider.set(misbehave);
+            let (url, flow) = to_callback(&server, "/").await;
+            let (status, text) = refused(&url, &flow).await;
+            assert_eq!(status, 401, "{what}: {text}");
+            assert!(
+                text.to_lowercase().contains(says),
+                "{what}: the refusal says why: {text}"
+            );
+        }
+        assert_eq!(
+            session_count(&store).await,
+            0,
+            "no refused sign-in made a session"
         );
+        assert_eq!(user_of(&store, "sub-ken").await, None, "nor a user");
+
+        // The same provider behaving again signs in: the refusals were the token's fault.
+        provider.set(|p| *p = Person::new("sub-ken", "ken", &["oncall"]));
+        sign_in(&server, "/").await;
+        assert_eq!(session_count(&store).await, 1);
+        assert!(server.terminate().await.success());
     }
-    assert_eq!(session_count(&store).await, 0, "no refused sign-in made a session");
-    assert_eq!(user_of(&store, "sub-ken").await, None, "nor a user");
+);
 
-    // The same provider behaving again signs in: the refusals were the token's fault.
-    provider.set(|p| *p = Person::new("sub-ken", "ken", &["oncall"]));
-    sign_in(&server, "/").await;
-    assert_eq!(session_count(&store).await, 1);
-    assert!(server.terminate().await.success());
-});
-
-both_databases!(first_sign_in_links_a_user_by_verified_email, |db| async move {
-    let provider = Provider::start(Person::new("sub-mei", "mei-idp", &["sre-leads"])).await;
-    let extra = format!("match_email = true\ndefault_role = \"viewer\"\n{GROUPS}");
-    let Some((server, _dir)) = start(db, &provider, &extra).await else {
-        return;
-    };
-    let store = database(&server).await;
-    let now = now_ms();
-    sqlx::query(
-        "INSERT INTO users (id, username, display_name, email, password_hash, role, locale, \
+both_databases!(
+    first_sign_in_links_a_user_by_verified_email,
+    |db| async move {
+        let provider = Provider::start(Person::new("sub-mei", "mei-idp", &["sre-leads"])).await;
+        let extra = format!("match_email = true\ndefault_role = \"viewer\"\n{GROUPS}");
+        let Some((server, _dir)) = start(db, &provider, &extra).await else {
+            return;
+        };
+        let store = database(&server).await;
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO users (id, username, display_name, email, password_hash, role, locale, \
          time_zone, oidc_subject, must_change_password, created_at, disabled_at) \
          VALUES ('u-mei', 'mei', 'Mei', 'MEI-IDP@example.test', NULL, 'viewer', NULL, NULL, \
          NULL, 0, $1, NULL)",
-    )
-    .bind(now)
-    .execute(&store)
-    .await
-    .unwrap();
-    // An unverified address links nothing: a new user is made instead.
-    provider.set(|p| {
-        p.email_verified = false;
-        p.subject = "sub-other".into();
-        p.groups = vec![];
-    });
-    sign_in(&server, "/").await;
-    let other = user_of(&store, "sub-other").await.unwrap();
-    assert_ne!(other.0, "mei");
-    assert_eq!(other.1, "viewer", "the default role for no mapped group");
+        )
+        .bind(now)
+        .execute(&store)
+        .await
+        .unwrap();
+        // An unverified address links nothing: a new user is made instead.
+        provider.set(|p| {
+            p.email_verified = false;
+            p.subject = "sub-other".into();
+            p.groups = vec![];
+        });
+        sign_in(&server, "/").await;
+        let other = user_of(&store, "sub-other").await.unwrap();
+        assert_ne!(other.0, "mei");
+        assert_eq!(other.1, "viewer", "the default role for no mapped group");
 
-    provider.set(|p| {
-        p.email_verified = true;
-        p.subject = "sub-mei".into();
-        p.groups = vec!["sre-leads".into()];
-    });
-    sign_in(&server, "/").await;
-    assert_eq!(
-        user_of(&store, "sub-mei").await,
-        Some(("mei".into(), "admin".into())),
-        "linked to the existing user by email, role from the groups"
-    );
-    assert!(server.terminate().await.success());
-});
+        provider.set(|p| {
+            p.email_verified = true;
+            p.subject = "sub-mei".into();
+            p.groups = vec!["sre-leads".into()];
+        });
+        sign_in(&server, "/").await;
+        assert_eq!(
+            user_of(&store, "sub-mei").await,
+            Some(("mei".into(), "admin".into())),
+            "linked to the existing user by email, role from the groups"
+        );
+        assert!(server.terminate().await.success());
+    }
+);
