@@ -485,7 +485,17 @@ async fn callback(
         .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()))
         .request_async(&http)
         .await
-        .map_err(|e| OidcError::Provider(format!("token exchange: {}", error_chain(&e))))?;
+        .map_err(|e| {
+            use openidconnect::RequestTokenError as E;
+            // A response that does not parse may hold tokens: it is described, never quoted.
+            let why = match &e {
+                E::ServerResponse(r) => r.to_string(),
+                E::Request(r) => error_chain(r),
+                E::Parse(..) => "the answer is not a token response".into(),
+                E::Other(text) => text.clone(),
+            };
+            OidcError::Provider(format!("token exchange: {why}"))
+        })?;
     // Only the ID token is used; the access token is dropped with the response.
     let raw = response
         .id_token()

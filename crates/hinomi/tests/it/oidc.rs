@@ -507,6 +507,17 @@ both_databases!(
         };
         let store = database(&server).await;
 
+        // The person said no at the provider; a callback without its code.
+        for (query, says) in [
+            ("error=access_denied&state=s", "access_denied"),
+            ("state=s", "code"),
+        ] {
+            let (status, text) =
+                refused(&format!("{}/auth/oidc/callback?{query}", server.url), "").await;
+            assert_eq!(status, 400, "{query}: {text}");
+            assert!(text.contains(says), "{query}: {text}");
+        }
+
         // A state hinomi never issued.
         let (url, flow) = to_callback(&server, "/").await;
         let mut tampered = reqwest::Url::parse(&url).unwrap();
