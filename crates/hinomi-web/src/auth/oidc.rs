@@ -310,13 +310,6 @@ fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// The client for calls to the provider: bounded in time, and never following a redirect
 /// (a redirect from a token endpoint is a misconfiguration or an attack, not something to
 /// chase with the client secret).
@@ -369,7 +362,7 @@ async fn login(
         request = request.add_scope(Scope::new(scope.clone()));
     }
     let (url, csrf, nonce) = request.url();
-    let now = now_ms();
+    let now = state.engine.now();
     let flow = OidcFlow {
         state_hash: sha256_hex(csrf.secret()),
         browser_hash: sha256_hex(browser.secret()),
@@ -467,7 +460,7 @@ async fn callback(
     let code = query.code.ok_or(OidcError::Missing("code"))?;
     let csrf = query.state.ok_or(OidcError::Missing("state"))?;
     let store = state.engine.store();
-    let now = now_ms();
+    let now = state.engine.now();
     let flow = store
         .take_oidc_flow(&sha256_hex(&csrf), now)
         .await
