@@ -2,6 +2,7 @@
 //! together. Logic lives in the libraries; this file only connects them.
 #![forbid(unsafe_code)]
 
+mod access_cli;
 mod demo;
 mod serve;
 mod settings;
@@ -68,6 +69,14 @@ enum Command {
     /// Integration keys: who may send events to /v2/enqueue and /intake/generic.
     #[command(subcommand)]
     Integration(IntegrationCommand),
+    /// People who sign in to the console and the API.
+    #[command(subcommand)]
+    User(access_cli::UserCommand),
+    /// Personal API tokens.
+    #[command(subcommand)]
+    Token(access_cli::TokenCommand),
+    /// The audit log: who changed what, when and from where.
+    Audit(access_cli::AuditArgs),
     /// The newest notifications and what became of them.
     Deliveries {
         #[arg(long, default_value_t = 50)]
@@ -214,6 +223,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Integration(cmd) => integration(&settings, cmd).await,
+        Command::User(cmd) => {
+            let store = open_store(&settings).await?;
+            let result = access_cli::user(&store, cmd).await;
+            store.close().await;
+            result
+        }
+        Command::Audit(args) => {
+            let store = open_store(&settings).await?;
+            let result = access_cli::audit(&store, args).await;
+            store.close().await;
+            result
+        }
+        Command::Token(cmd) => {
+            let store = open_store(&settings).await?;
+            let result = access_cli::token(&store, cmd).await;
+            store.close().await;
+            result
+        }
         Command::Deliveries { limit } => {
             let store = open_store(&settings).await?;
             println!(
@@ -278,21 +305,30 @@ async fn integration(settings: &Settings, cmd: IntegrationCommand) -> anyhow::Re
             );
             anyhow::ensure!(!name.trim().is_empty(), "the integration name is empty");
             let chosen = key.is_some();
+            let kind_for_audit = kind.clone();
             let key = key.unwrap_or_else(hinomi_web::keys::generate);
             let mut set = LabelSet::new();
             for (k, v) in labels {
                 set.insert(k, v);
             }
             store
-                .create_integration(&IntegrationRecord {
-                    id: uuid_like(&key),
-                    name: name.clone(),
-                    kind,
-                    key_hash: hinomi_web::keys::hash(&key),
-                    labels: set,
-                    created_at: now,
-                    revoked_at: None,
-                })
+                .create_integration(
+                    &IntegrationRecord {
+                        id: uuid_like(&key),
+                        name: name.clone(),
+                        kind,
+                        key_hash: hinomi_web::keys::hash(&key),
+                        labels: set,
+                        created_at: now,
+                        revoked_at: None,
+                    },
+                    &access_cli::cli_audit(
+                        now,
+                        "integration.created",
+                        &name,
+                        serde_json::json!({ "kind": kind_for_audit }),
+                    ),
+                )
                 .await
                 .with_context(|| {
                     format!("cannot create integration {name:?} (is the name taken?)")
@@ -316,7 +352,18 @@ async fn integration(settings: &Settings, cmd: IntegrationCommand) -> anyhow::Re
         }
         IntegrationCommand::Revoke { name } => {
             anyhow::ensure!(
-                store.revoke_integration(&name, now).await?,
+                store
+                    .revoke_integration(
+                        &name,
+                        now,
+                        &access_cli::cli_audit(
+                            now,
+                            "integration.revoked",
+                            &name,
+                            serde_json::json!({})
+                        ),
+                    )
+                    .await?,
                 "no live integration named {name:?}"
             );
             println!("integration {name:?} revoked");

@@ -62,15 +62,15 @@ max_name_bytes = 1024
 max_label_value_bytes = 16384
 max_annotation_value_bytes = 262144
 
-[delivery]
-# Webhook timeout when the receiver sets none.
-timeout_seconds = 10
-# Attempts before a notification is given up as failed (backoff 1 s doubling to 5 min).
-max_attempts = 12
-# How long an instance holds a notification it is sending before another may take it.
-lease_seconds = 15
-# How often idle workers look for work another instance wrote.
-poll_interval_ms = 1000
+[auth]
+# Leave the Alertmanager API (/api/v2) open to requests without credentials, as
+# Alertmanager is. Only on a trusted network: anyone who reaches hinomi could then post
+# alerts and silence them. Off: send an API token or integration key (bearer or basic auth).
+alertmanager_api_open = false
+# Serve /metrics without credentials (otherwise scrape it with an API token).
+metrics_public = false
+# How long a console sign-in lasts.
+session_hours = 24
 
 [auth.oidc]
 # Sign-in through an OpenID Connect provider (authorization code flow with PKCE).
@@ -96,6 +96,16 @@ button_label = "Sign in with SSO"
 # A group -> role map, applied at every sign-in; the highest role of the user's groups wins.
 # sre = "admin"
 # oncall = "responder"
+
+[delivery]
+# Webhook timeout when the receiver sets none.
+timeout_seconds = 10
+# Attempts before a notification is given up as failed (backoff 1 s doubling to 5 min).
+max_attempts = 12
+# How long an instance holds a notification it is sending before another may take it.
+lease_seconds = 15
+# How often idle workers look for work another instance wrote.
+poll_interval_ms = 1000
 "#;
 
 /// Every setting hinomi reads.
@@ -112,8 +122,17 @@ pub struct Settings {
     pub sqlite: SqliteSettings,
     pub database: DatabaseSettings,
     pub intake: IntakeSettings,
-    pub delivery: DeliverySettings,
     pub auth: AuthSettings,
+    pub delivery: DeliverySettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    pub alertmanager_api_open: bool,
+    pub metrics_public: bool,
+    pub session_hours: u64,
+    pub oidc: OidcFileSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -154,12 +173,6 @@ pub struct DeliverySettings {
     pub max_attempts: i64,
     pub lease_seconds: u64,
     pub poll_interval_ms: u64,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct AuthSettings {
-    pub oidc: OidcFileSettings,
 }
 
 /// `[auth.oidc]` as written; [`Settings::oidc`] checks it and reads the secret file.
@@ -239,8 +252,19 @@ impl Default for Settings {
                 max_label_value_bytes: limits.max_label_value_bytes,
                 max_annotation_value_bytes: limits.max_annotation_value_bytes,
             },
-            delivery: DeliverySettings::default(),
             auth: AuthSettings::default(),
+            delivery: DeliverySettings::default(),
+        }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            alertmanager_api_open: false,
+            metrics_public: false,
+            session_hours: 24,
+            oidc: OidcFileSettings::default(),
         }
     }
 }
@@ -312,8 +336,8 @@ impl fmt::Debug for Settings {
             .field("sqlite", &self.sqlite)
             .field("database", &self.database)
             .field("intake", &self.intake)
-            .field("delivery", &self.delivery)
             .field("auth", &self.auth)
+            .field("delivery", &self.delivery)
             .finish()
     }
 }

@@ -17,12 +17,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::{StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use hinomi_core::Role;
 use hinomi_store::{AuditEntry, OidcFlow, UserRecord};
 use openidconnect::core::{
@@ -35,10 +33,11 @@ use openidconnect::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
+use super::sha256_hex;
 use crate::AppState;
+use crate::routes::RouteTable;
 
 /// The browser cookie binding a callback to the browser that started the sign-in.
 const FLOW_COOKIE: &str = "hinomi_oidc";
@@ -204,12 +203,12 @@ impl fmt::Debug for OidcSettings {
     }
 }
 
-/// `/auth/oidc/login` and `/auth/oidc/callback`; both answer 404 while `[auth.oidc]` is
-/// not configured.
-pub fn oidc_routes() -> Router<AppState> {
-    Router::new()
-        .route("/auth/oidc/login", get(login))
-        .route("/auth/oidc/callback", get(callback))
+/// `/auth/oidc/login` and `/auth/oidc/callback`, public (they are how a principal is
+/// made); both answer 404 while `[auth.oidc]` is not configured.
+pub fn oidc_routes() -> RouteTable {
+    RouteTable::new()
+        .get("/auth/oidc/login", login)
+        .get("/auth/oidc/callback", callback)
 }
 
 /// Why a sign-in through the provider did not happen.
@@ -306,10 +305,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
-
 /// The client for calls to the provider: bounded in time, and never following a redirect
 /// (a redirect from a token endpoint is a misconfiguration or an attack, not something to
 /// chase with the client secret).
@@ -346,7 +341,12 @@ async fn login(
     State(state): State<AppState>,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, OidcError> {
-    let oidc = state.auth.oidc.as_ref().ok_or(OidcError::NotConfigured)?;
+    let oidc = state
+        .auth
+        .settings
+        .oidc
+        .as_ref()
+        .ok_or(OidcError::NotConfigured)?;
     let http = provider_http()?;
     let client = oidc.client(oidc.provider(&http).await?)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -446,7 +446,12 @@ async fn callback(
     Query(query): Query<CallbackQuery>,
     parts: Parts,
 ) -> Result<Response, OidcError> {
-    let oidc = state.auth.oidc.as_ref().ok_or(OidcError::NotConfigured)?;
+    let oidc = state
+        .auth
+        .settings
+        .oidc
+        .as_ref()
+        .ok_or(OidcError::NotConfigured)?;
     if let Some(error) = query.error {
         // The provider's error code only: it is shown back to the person, so keep it short
         // and free of markup.
@@ -500,8 +505,9 @@ async fn callback(
     let claims: VerifiedClaims = token
         .into_claims(&client.id_token_verifier(), &Nonce::new(flow.nonce.clone()))
         .map_err(|e| OidcError::Token(error_chain(&e)))?;
-    let user = sign_in_user(&state, oidc, &claims, &source_of(&parts), now).await?;
-    let session = super::start_session(&state, &user, &source_of(&parts), "oidc")
+    let source = source_of(&parts);
+    let user = sign_in_user(&state, oidc, &claims, &source, now).await?;
+    let session = super::start_session(&state, &user, &source, "oidc")
         .await
         .map_err(|e| OidcError::Internal(e.message.clone()))?;
     let mut response = StatusCode::SEE_OTHER.into_response();

@@ -45,9 +45,19 @@ async fn every_response_carries_the_security_headers() {
         let anonymous = server.anonymous();
         let cases = [
             (
-                "a page",
-                server.anonymous().get(format!("{}/login", server.url)),
-                200,
+                "a browser sent to sign in",
+                reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap()
+                    .get(format!("{}/api/v2/alerts", server.url))
+                    .header(header::ACCEPT, "text/html"),
+                303,
+            ),
+            (
+                "a sign-in error page",
+                anonymous.get(format!("{}/auth/oidc/callback?state=s", server.url)),
+                404,
             ),
             (
                 "the API",
@@ -110,46 +120,9 @@ both_databases!(secrets_never_reach_the_logs, |db| async move {
         ),
     ];
 
-    // A password sign-in, with the session cookie read off the response.
+    // A user with a password (given on the CLI's standard input, never to the server's log).
     let password = server.create_user("haru", "responder");
     secrets.push(("a password".into(), password.clone()));
-    let r = server
-        .anonymous()
-        .post(format!("{}/login", server.url))
-        .form(&[("username", "haru"), ("password", &password), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_redirection(), "sign-in: {}", r.status());
-    let cookie = r
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next()?.split_once('='))
-        .find(|(name, _)| *name == "hinomi_session")
-        .map(|(_, v)| v.to_owned())
-        .expect("a session cookie");
-    secrets.push(("a session cookie".into(), cookie.clone()));
-    let r = server
-        .anonymous()
-        .get(format!("{}/api/v2/alerts", server.url))
-        .header(header::COOKIE, format!("hinomi_session={cookie}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "the session works");
-
-    // A failed sign-in: the wrong password is a secret too (often a near miss of the real one).
-    let wrong = format!("{password}-typo");
-    secrets.push(("a mistyped password".into(), wrong.clone()));
-    let r = server
-        .anonymous()
-        .post(format!("{}/login", server.url))
-        .form(&[("username", "haru"), ("password", &wrong), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
-    assert!(!r.status().is_redirection() || r.headers().get(header::SET_COOKIE).is_none());
 
     // An API token, used as a bearer and as a basic-auth password.
     let token = server.create_token("haru", None);
@@ -180,6 +153,17 @@ both_databases!(secrets_never_reach_the_logs, |db| async move {
         .await
         .unwrap();
     assert_eq!(r.status(), 401, "a wrong token is refused");
+    // A failed basic-auth sign-in: the wrong secret is often a near miss of the real one.
+    let wrong = format!("{password}-typo");
+    secrets.push(("a mistyped password".into(), wrong.clone()));
+    let r = server
+        .anonymous()
+        .get(format!("{}/api/v2/alerts", server.url))
+        .basic_auth("haru", Some(&wrong))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "a wrong password is refused");
 
     // An integration key, used for intake.
     let key = server.create_integration("logs-test", &[]);
@@ -198,8 +182,16 @@ both_databases!(secrets_never_reach_the_logs, |db| async move {
     assert_eq!(r.status(), 202);
 
     // An OpenID Connect sign-in: its code, tokens and the session it makes.
-    let (oidc_session, _) = oidc_sign_in(&server, "/").await;
-    secrets.push(("an OIDC session cookie".into(), oidc_session));
+    let (session, _) = oidc_sign_in(&server, "/").await;
+    let r = server
+        .anonymous()
+        .get(format!("{}/api/v2/alerts", server.url))
+        .header(header::COOKIE, format!("hinomi_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the session works");
+    secrets.push(("a session cookie".into(), session));
     for issued in provider.issued_secrets() {
         secrets.push(("an OIDC code or token".into(), issued));
     }
