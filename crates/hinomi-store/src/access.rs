@@ -28,11 +28,11 @@ pub struct UserRecord {
     pub disabled_at: Option<i64>,
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, email, password_hash, role, locale, \
+pub(crate) const USER_COLUMNS: &str = "id, username, display_name, email, password_hash, role, locale, \
      time_zone, oidc_subject, must_change_password, created_at, disabled_at";
 
 impl UserRecord {
-    fn from_row(row: &AnyRow) -> Result<UserRecord> {
+    pub(crate) fn from_row(row: &AnyRow) -> Result<UserRecord> {
         Ok(UserRecord {
             id: row.try_get("id")?,
             username: row.try_get("username")?,

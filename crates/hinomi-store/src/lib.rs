@@ -13,6 +13,7 @@
 mod access;
 mod codec;
 mod history;
+mod oidc;
 mod outbox;
 mod records;
 mod tx;
@@ -25,6 +26,7 @@ use sqlx::{AnyPool, Executor, Row};
 
 pub use access::{AuditEntry, AuditQuery, SessionRecord, TokenRecord, UserRecord};
 pub use history::EventRecord;
+pub use oidc::OidcFlow;
 pub use outbox::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDelivery};
 pub use records::{
     ChangeRecord, GroupRow, IntegrationRecord, NewGroup, NewOutbox, OutboxRow, StoredAlert,

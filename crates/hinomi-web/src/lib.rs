@@ -16,6 +16,7 @@ pub mod ops;
 pub mod pagerduty;
 mod reload;
 pub mod routes;
+pub mod security;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -85,7 +86,8 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .post("/v2/change/enqueue", pagerduty::change_enqueue)
         .post("/intake/generic", generic::intake)
         .post("/intake/generic/{key}", generic::intake_with_path_key)
-        .merge(console::public_routes());
+        .merge(console::public_routes())
+        .merge(auth::oidc::oidc_routes());
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)
         .get("/api/v2/alerts", alertmanager::get_alerts)
@@ -129,6 +131,12 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(CatchPanicLayer::custom(ops::panic_response))
+        .layer(middleware::map_response_with_state(
+            security::SecurityHeaders {
+                hsts: state.auth.settings.secure_cookies,
+            },
+            security::apply,
+        ))
         .with_state(state)
 }
 

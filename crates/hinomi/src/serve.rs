@@ -103,7 +103,7 @@ impl Server {
             }),
             config: Arc::new(source),
             metrics: install_metrics().ok(),
-            auth: Arc::new(hinomi_web::auth::Auth::new(auth_settings(settings))),
+            auth: Arc::new(hinomi_web::auth::Auth::new(auth_settings(settings)?)),
         };
         crate::access_cli::bootstrap_owner(engine.store(), settings).await?;
         Ok(Server {
@@ -136,13 +136,14 @@ impl Server {
 }
 
 /// The web crate's access settings from `[auth]` and the external URL.
-fn auth_settings(settings: &Settings) -> hinomi_web::auth::AuthSettings {
-    hinomi_web::auth::AuthSettings {
+fn auth_settings(settings: &Settings) -> anyhow::Result<hinomi_web::auth::AuthSettings> {
+    Ok(hinomi_web::auth::AuthSettings {
         alertmanager_api_open: settings.auth.alertmanager_api_open,
         metrics_public: settings.auth.metrics_public,
         session_ttl_ms: (settings.auth.session_hours.max(1) * 3_600_000) as i64,
         secure_cookies: settings.external_url.starts_with("https://"),
-    }
+        oidc: settings.oidc()?,
+    })
 }
 
 pub async fn run(settings: Settings) -> anyhow::Result<()> {

@@ -2,6 +2,7 @@
 //! environment < command-line flags. Secrets (the database URL's password) never reach
 //! `Debug` output or logs.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -71,6 +72,31 @@ metrics_public = false
 # How long a console sign-in lasts.
 session_hours = 24
 
+[auth.oidc]
+# Sign-in through an OpenID Connect provider (authorization code flow with PKCE).
+# Empty issuer: off. Register <external_url>/auth/oidc/callback as the redirect URI.
+issuer = ""
+client_id = ""
+# The client secret, or a file holding it (read at start). Both empty: a public client.
+client_secret = ""
+client_secret_file = ""
+# Scopes asked for besides "openid".
+scopes = ["profile", "email"]
+# The ID token claim listing the user's groups; a dotted path reaches into objects
+# ("realm_access.roles").
+groups_claim = "groups"
+# Role of a user in no mapped group: viewer, responder, admin or owner; empty refuses them.
+default_role = ""
+# On a first sign-in, link to the existing user with the same verified email address.
+match_email = false
+# Text of the sign-in button on the login page.
+button_label = "Sign in with SSO"
+
+[auth.oidc.group_roles]
+# A group -> role map, applied at every sign-in; the highest role of the user's groups wins.
+# sre = "admin"
+# oncall = "responder"
+
 [delivery]
 # Webhook timeout when the receiver sets none.
 timeout_seconds = 10
@@ -106,6 +132,7 @@ pub struct AuthSettings {
     pub alertmanager_api_open: bool,
     pub metrics_public: bool,
     pub session_hours: u64,
+    pub oidc: OidcFileSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -148,6 +175,61 @@ pub struct DeliverySettings {
     pub poll_interval_ms: u64,
 }
 
+/// `[auth.oidc]` as written; [`Settings::oidc`] checks it and reads the secret file.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcFileSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub client_secret_file: String,
+    pub scopes: Vec<String>,
+    pub groups_claim: String,
+    pub default_role: String,
+    pub match_email: bool,
+    pub button_label: String,
+    pub group_roles: BTreeMap<String, String>,
+}
+
+impl Default for OidcFileSettings {
+    fn default() -> Self {
+        OidcFileSettings {
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            client_secret_file: String::new(),
+            scopes: vec!["profile".into(), "email".into()],
+            groups_claim: "groups".into(),
+            default_role: String::new(),
+            match_email: false,
+            button_label: "Sign in with SSO".into(),
+            group_roles: BTreeMap::new(),
+        }
+    }
+}
+
+impl fmt::Debug for OidcFileSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcFileSettings")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &redact(&self.client_secret))
+            .field("client_secret_file", &self.client_secret_file)
+            .field("scopes", &self.scopes)
+            .field("groups_claim", &self.groups_claim)
+            .field("default_role", &self.default_role)
+            .field("match_email", &self.match_email)
+            .field("button_label", &self.button_label)
+            .field("group_roles", &self.group_roles)
+            .finish()
+    }
+}
+
+/// `***` for a set secret, nothing for an unset one (so `config show` tells which).
+fn redact(secret: &str) -> &'static str {
+    if secret.is_empty() { "" } else { "***" }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         let limits = hinomi_web::Limits::default();
@@ -182,6 +264,7 @@ impl Default for AuthSettings {
             alertmanager_api_open: false,
             metrics_public: false,
             session_hours: 24,
+            oidc: OidcFileSettings::default(),
         }
     }
 }
@@ -312,6 +395,55 @@ impl Settings {
         Ok(settings)
     }
 
+    /// OpenID Connect sign-in as configured in `[auth.oidc]`; `None` when no issuer is set.
+    /// Errors name the setting that is wrong.
+    pub fn oidc(&self) -> anyhow::Result<Option<hinomi_web::auth::oidc::OidcSettings>> {
+        let o = &self.auth.oidc;
+        if o.issuer.is_empty() {
+            return Ok(None);
+        }
+        anyhow::ensure!(
+            o.client_secret.is_empty() || o.client_secret_file.is_empty(),
+            "auth.oidc: set client_secret or client_secret_file, not both"
+        );
+        let secret = if o.client_secret_file.is_empty() {
+            o.client_secret.clone()
+        } else {
+            std::fs::read_to_string(&o.client_secret_file)
+                .with_context(|| {
+                    format!(
+                        "auth.oidc.client_secret_file: cannot read {}",
+                        o.client_secret_file
+                    )
+                })?
+                .trim_end_matches(['\r', '\n'])
+                .to_owned()
+        };
+        let mut oidc = hinomi_web::auth::oidc::OidcSettings::new(
+            &o.issuer,
+            &o.client_id,
+            &secret,
+            &self.external_url,
+        )?;
+        let role = |field: String, text: &str| {
+            hinomi_core::Role::parse(text).with_context(|| format!("{field}: {text:?}"))
+        };
+        for (group, name) in &o.group_roles {
+            let r = role(format!("auth.oidc.group_roles.{group}"), name)?;
+            oidc.group_roles.insert(group.clone(), r);
+        }
+        oidc.default_role = if o.default_role.is_empty() {
+            None
+        } else {
+            Some(role("auth.oidc.default_role".into(), &o.default_role)?)
+        };
+        oidc.scopes = o.scopes.clone();
+        oidc.groups_claim = o.groups_claim.clone();
+        oidc.match_email = o.match_email;
+        oidc.button_label = o.button_label.clone();
+        Ok(Some(oidc))
+    }
+
     /// The database URL: the configured one, or the SQLite file in `data_dir`.
     pub fn database_url(&self) -> anyhow::Result<String> {
         if !self.database_url.is_empty() {
@@ -370,6 +502,39 @@ mod tests {
         std::fs::write(&file, "lisen = \"x\"\n").unwrap();
         let err = Settings::load(Some(&file), Vec::new(), &FlagOverrides::default()).unwrap_err();
         assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+    }
+
+    #[test]
+    fn oidc_settings_are_checked_and_the_secret_is_hidden() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret_file = dir.path().join("secret");
+        std::fs::write(&secret_file, "fr0m-file\n").unwrap();
+        let mut s = Settings::default();
+        assert!(s.oidc().unwrap().is_none(), "off without an issuer");
+        s.auth.oidc.issuer = "https://id.example".into();
+        s.auth.oidc.client_id = "hinomi".into();
+        s.auth.oidc.client_secret = "in-settings".into();
+        s.auth.oidc.group_roles.insert("sre".into(), "admin".into());
+        s.auth.oidc.default_role = "viewer".into();
+        let oidc = s.oidc().unwrap().unwrap();
+        assert_eq!(oidc.group_roles["sre"], hinomi_core::Role::Admin);
+        assert_eq!(oidc.default_role, Some(hinomi_core::Role::Viewer));
+        for shown in [format!("{s:?}"), format!("{s:#?}"), format!("{oidc:?}")] {
+            assert!(!shown.contains("in-settings"), "{shown}");
+        }
+
+        s.auth.oidc.client_secret_file = secret_file.display().to_string();
+        let err = s.oidc().unwrap_err();
+        assert!(format!("{err:#}").contains("not both"), "{err:#}");
+        s.auth.oidc.client_secret.clear();
+        assert!(s.oidc().is_ok());
+
+        s.auth
+            .oidc
+            .group_roles
+            .insert("oncall".into(), "pager".into());
+        let err = format!("{:#}", s.oidc().unwrap_err());
+        assert!(err.contains("auth.oidc.group_roles.oncall"), "{err}");
     }
 
     #[test]

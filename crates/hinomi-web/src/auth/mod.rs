@@ -7,6 +7,7 @@
 //! Cookie sessions also pass a CSRF check on every unsafe method: the `X-CSRF-Token`
 //! header, or a `csrf` field in a form body, must match the session's token.
 
+pub mod oidc;
 mod secret;
 mod session;
 
@@ -46,6 +47,8 @@ pub struct AuthSettings {
     pub session_ttl_ms: i64,
     /// Mark the session cookie `Secure` (hinomi is reached over https).
     pub secure_cookies: bool,
+    /// Sign-in through an OpenID Connect provider (`[auth.oidc]`), when configured.
+    pub oidc: Option<oidc::OidcSettings>,
 }
 
 impl Default for AuthSettings {
@@ -55,6 +58,7 @@ impl Default for AuthSettings {
             metrics_public: false,
             session_ttl_ms: 24 * 3_600_000,
             secure_cookies: false,
+            oidc: None,
         }
     }
 }
@@ -267,6 +271,16 @@ fn unauthenticated(request: &Request) -> Response {
         return Redirect::to(&format!("/login?next={next}")).into_response();
     }
     ApiError::unauthorized().into_response()
+}
+
+/// Where to send a browser after signing in: `next` when it is a path on this site, else
+/// the start page, so a crafted link cannot send a signed-in browser elsewhere.
+pub fn local_path(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(char::is_control);
+    if local { next } else { "/" }
 }
 
 fn form_urlencoded_component(s: &str) -> String {
@@ -521,6 +535,21 @@ mod tests {
             Some(Action::ManageConfig)
         );
         assert_eq!(compat_action(&Method::GET, "/api/v1/users"), None);
+    }
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(local_path("/alerts?x=1"), "/alerts?x=1");
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil",
+            "alerts",
+            "/\n",
+            "",
+        ] {
+            assert_eq!(local_path(bad), "/", "{bad:?}");
+        }
     }
 
     #[test]

@@ -21,6 +21,17 @@ struct LoginPage {
     username: String,
     next: String,
     error: Option<String>,
+    /// The OpenID Connect button's label, when a provider is configured.
+    oidc: Option<String>,
+}
+
+fn oidc_label(state: &AppState) -> Option<String> {
+    state
+        .auth
+        .settings
+        .oidc
+        .as_ref()
+        .map(|o| o.button_label.clone())
 }
 
 #[derive(Debug, Deserialize)]
@@ -32,7 +43,11 @@ pub(super) struct NextParams {
 }
 
 /// `GET /login`.
-pub(super) async fn login_form(ctx: Ctx, Query(p): Query<NextParams>) -> Response {
+pub(super) async fn login_form(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Query(p): Query<NextParams>,
+) -> Response {
     if let Some(lang) = p.lang.as_deref() {
         let Some(locale) = Locale::parse(lang).filter(|l| l.tag() == lang) else {
             return PageError::BadInput("lang".into(), ctx.t("prefs.error.lang").into())
@@ -50,6 +65,7 @@ pub(super) async fn login_form(ctx: Ctx, Query(p): Query<NextParams>) -> Respons
         username: String::new(),
         next: local_path(&p.next).to_owned(),
         error: None,
+        oidc: oidc_label(&state),
     };
     render(StatusCode::OK, &page)
 }
@@ -77,6 +93,7 @@ pub(super) async fn login(
             username: form.username.clone(),
             next: next.clone(),
             error: Some(error),
+            oidc: oidc_label(&state),
         };
         let mut r = render(status, &page);
         if let Some(secs) = retry

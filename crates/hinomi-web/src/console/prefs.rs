@@ -23,12 +23,7 @@ pub(super) struct PrefsForm {
     next: String,
 }
 
-/// Only same-site paths: `/x` but never `//host` or `/\host`, so the switch cannot be used
-/// to send someone elsewhere.
-pub(super) fn local_path(next: &str) -> &str {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
-    if ok { next } else { "/" }
-}
+pub(super) use crate::auth::local_path;
 
 pub(super) fn set_cookie(name: &str, value: &str) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!(
@@ -83,18 +78,4 @@ pub(super) async fn save(
         response.headers_mut().append(header::SET_COOKIE, c);
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::local_path;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(local_path("/alerts?x=1"), "/alerts?x=1");
-        assert_eq!(local_path("//evil.example/"), "/");
-        assert_eq!(local_path("/\\evil.example"), "/");
-        assert_eq!(local_path("https://evil.example/"), "/");
-        assert_eq!(local_path(""), "/");
-    }
 }

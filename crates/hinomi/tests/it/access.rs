@@ -33,7 +33,8 @@ async fn send(client: &reqwest::Client, method: &Method, url: &str) -> reqwest::
         .expect("request")
 }
 
-/// Routes that answer without a principal: health, and intake that checks its own key.
+/// Routes that answer without a principal: health, intake that checks its own key, and the
+/// OpenID Connect sign-in that makes a principal.
 const PUBLIC_ROUTES: &[&str] = &[
     "GET /-/healthy",
     "GET /-/ready",
@@ -44,6 +45,8 @@ const PUBLIC_ROUTES: &[&str] = &[
     "GET /static/{file}",
     "GET /login",
     "POST /login",
+    "GET /auth/oidc/login",
+    "GET /auth/oidc/callback",
 ];
 
 both_databases!(

@@ -146,10 +146,17 @@ impl Server {
             let mut lines = BufReader::new(stderr).lines();
             let mut tx = Some(tx);
             while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(addr) = line
+                // `listen=ADDR` in text logs, `"listen":"ADDR"` in JSON logs.
+                let text = line
                     .split("listen=")
                     .nth(1)
-                    .and_then(|rest| rest.split_whitespace().next())
+                    .and_then(|r| r.split_whitespace().next());
+                let json = || {
+                    line.split("\"listen\":\"")
+                        .nth(1)
+                        .and_then(|r| r.split('"').next())
+                };
+                if let Some(addr) = text.or_else(json)
                     && let Some(tx) = tx.take()
                 {
                     let _ = tx.send(addr.to_owned());

@@ -12,5 +12,7 @@ mod console_browser;
 mod durability;
 mod grouping;
 mod intake;
+mod oidc;
 mod real_clients;
+mod security;
 mod smoke;
