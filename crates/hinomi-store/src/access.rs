@@ -157,7 +157,7 @@ fn role_from_db(text: &str) -> Result<Role> {
     Role::parse(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-async fn append_audit<'c, E>(executor: E, e: &AuditEntry) -> Result<()>
+pub(crate) async fn append_audit<'c, E>(executor: E, e: &AuditEntry) -> Result<()>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
@@ -516,7 +516,9 @@ impl Store {
         }
         if q.action_prefix.is_some() {
             let (len, prefix) = (next(), next());
-            sql.push_str(&format!(" AND substr(action, 1, {len}) = {prefix}"));
+            sql.push_str(&format!(
+                " AND substr(action, 1, CAST({len} AS INTEGER)) = {prefix}"
+            ));
         }
         if q.target.is_some() {
             sql.push_str(&format!(" AND target = {}", next()));

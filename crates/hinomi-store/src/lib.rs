@@ -14,6 +14,7 @@ mod access;
 mod codec;
 mod outbox;
 mod records;
+mod teams;
 mod tx;
 
 use std::str::FromStr;
@@ -28,6 +29,7 @@ pub use records::{
     ChangeRecord, GroupRow, IntegrationRecord, NewGroup, NewOutbox, OutboxRow, StoredAlert,
     StoredNotifyLog,
 };
+pub use teams::{TeamMember, TeamRecord};
 pub use tx::WriteTx;
 
 use hinomi_core::{Fingerprint, Silence};

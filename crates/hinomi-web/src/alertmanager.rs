@@ -558,7 +558,24 @@ pub async fn post_silences(
     silence
         .validate(state.engine.now())
         .map_err(|e| bad_request(e.to_string()))?;
-    let id = state.engine.upsert_silence(silence).await?;
+    let action = if silence.id.is_empty() {
+        "silence.created"
+    } else {
+        "silence.updated"
+    };
+    let audit = silence_audit(
+        state.engine.now(),
+        action,
+        &silence.id,
+        serde_json::json!({
+            "matchers": silence.matchers.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+            "starts_at": silence.starts_at,
+            "ends_at": silence.ends_at,
+            "created_by": silence.created_by,
+            "comment": silence.comment,
+        }),
+    );
+    let id = state.engine.upsert_silence(silence, audit).await?;
     Ok(json_response(&SilenceId { silence_id: id }))
 }
 
@@ -567,8 +584,34 @@ pub async fn delete_silence(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AmError> {
-    state.engine.expire_silence(&id).await?;
+    let audit = silence_audit(
+        state.engine.now(),
+        "silence.expired",
+        &id,
+        serde_json::json!({}),
+    );
+    state.engine.expire_silence(&id, &audit).await?;
     Ok(StatusCode::OK)
+}
+
+/// The audit entry of a silence change made through the Alertmanager API.
+fn silence_audit(
+    now: i64,
+    action: &str,
+    target: &str,
+    detail: serde_json::Value,
+) -> hinomi_store::AuditEntry {
+    hinomi_store::AuditEntry {
+        id: 0,
+        at: now,
+        actor_kind: "open".to_owned(),
+        actor_id: String::new(),
+        actor_name: "alertmanager-api".to_owned(),
+        action: action.to_owned(),
+        target: target.to_owned(),
+        detail: detail.to_string(),
+        source: String::new(),
+    }
 }
 
 // ---- receivers and status ----------------------------------------------------------------

@@ -5,6 +5,7 @@
 mod demo;
 mod serve;
 mod settings;
+mod team_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +69,11 @@ enum Command {
     /// Integration keys: who may send events to /v2/enqueue and /intake/generic.
     #[command(subcommand)]
     Integration(IntegrationCommand),
+    /// Teams: who answers for which silences and integrations.
+    #[command(subcommand)]
+    Team(team_cli::TeamCommand),
+    /// Read the audit log: who changed what, when and from where.
+    Audit(team_cli::AuditArgs),
     /// The newest notifications and what became of them.
     Deliveries {
         #[arg(long, default_value_t = 50)]
@@ -214,6 +220,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Integration(cmd) => integration(&settings, cmd).await,
+        Command::Team(cmd) => {
+            let store = open_store(&settings).await?;
+            let result = team_cli::team(&store, cmd).await;
+            store.close().await;
+            result
+        }
+        Command::Audit(args) => {
+            let store = open_store(&settings).await?;
+            let result = team_cli::audit(&store, args).await;
+            store.close().await;
+            result
+        }
         Command::Deliveries { limit } => {
             let store = open_store(&settings).await?;
             println!(
@@ -283,16 +301,23 @@ async fn integration(settings: &Settings, cmd: IntegrationCommand) -> anyhow::Re
             for (k, v) in labels {
                 set.insert(k, v);
             }
+            let record = IntegrationRecord {
+                id: uuid_like(&key),
+                name: name.clone(),
+                kind,
+                key_hash: hinomi_web::keys::hash(&key),
+                labels: set,
+                created_at: now,
+                revoked_at: None,
+            };
+            let audit = team_cli::cli_audit(
+                now,
+                "integration.created",
+                &name,
+                serde_json::json!({ "kind": record.kind, "labels": record.labels.to_string() }),
+            );
             store
-                .create_integration(&IntegrationRecord {
-                    id: uuid_like(&key),
-                    name: name.clone(),
-                    kind,
-                    key_hash: hinomi_web::keys::hash(&key),
-                    labels: set,
-                    created_at: now,
-                    revoked_at: None,
-                })
+                .create_integration(&record, &audit)
                 .await
                 .with_context(|| {
                     format!("cannot create integration {name:?} (is the name taken?)")
@@ -316,7 +341,18 @@ async fn integration(settings: &Settings, cmd: IntegrationCommand) -> anyhow::Re
         }
         IntegrationCommand::Revoke { name } => {
             anyhow::ensure!(
-                store.revoke_integration(&name, now).await?,
+                store
+                    .revoke_integration(
+                        &name,
+                        now,
+                        &team_cli::cli_audit(
+                            now,
+                            "integration.revoked",
+                            &name,
+                            serde_json::json!({})
+                        )
+                    )
+                    .await?,
                 "no live integration named {name:?}"
             );
             println!("integration {name:?} revoked");

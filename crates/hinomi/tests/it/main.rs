@@ -5,6 +5,7 @@
 mod harness;
 
 mod alertmanager_api;
+mod audit_trail;
 mod bad_input;
 mod durability;
 mod grouping;
