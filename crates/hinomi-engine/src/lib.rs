@@ -330,10 +330,12 @@ impl Engine {
     }
 
     /// Creates or updates a silence under Alertmanager's rules; answers its id. `audit`
-    /// commits with the change; its target is set to the silence's resulting id.
+    /// commits with the change; its target is set to the silence's resulting id. A new
+    /// silence joins `team_id` when one is given; a replaced one keeps its old team.
     pub async fn upsert_silence(
         &self,
         incoming: Silence,
+        team_id: Option<&str>,
         mut audit: AuditEntry,
     ) -> Result<String, EngineError> {
         let now = self.now();
@@ -366,6 +368,9 @@ impl Engine {
         for s in &written {
             tx.append_event(now, "silence.saved", &s.id, &s.created_by, "{}")
                 .await?;
+        }
+        if let Some(team) = team_id {
+            tx.set_silence_team(&id, team).await?;
         }
         audit.target = id.clone();
         tx.append_audit(&audit).await?;

@@ -12,6 +12,7 @@
 
 mod access;
 mod codec;
+mod history;
 mod outbox;
 mod records;
 mod teams;
@@ -24,6 +25,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor, Row};
 
 pub use access::{AuditEntry, AuditQuery, SessionRecord, TokenRecord, UserRecord};
+pub use history::EventRecord;
 pub use outbox::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDelivery};
 pub use records::{
     ChangeRecord, GroupRow, IntegrationRecord, NewGroup, NewOutbox, OutboxRow, StoredAlert,

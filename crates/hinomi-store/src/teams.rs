@@ -1,6 +1,8 @@
 //! Teams and their members, and which team a silence or an integration belongs to. Like
 //! every change a person makes, each write here commits together with its audit entry.
 
+use std::collections::HashMap;
+
 use hinomi_core::TeamRole;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -48,6 +50,16 @@ impl WriteTx {
     /// entry commit (or roll back) together.
     pub async fn append_audit(&mut self, entry: &AuditEntry) -> Result<()> {
         append_audit(&mut *self.tx, entry).await
+    }
+
+    /// Puts a silence just written in this transaction in a team.
+    pub async fn set_silence_team(&mut self, silence_id: &str, team_id: &str) -> Result<()> {
+        sqlx::query("UPDATE silences SET team_id = $1 WHERE id = $2")
+            .bind(team_id)
+            .bind(silence_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 
     /// Gives silence `to` the team of silence `from`: an edit that replaces a silence with a
@@ -245,6 +257,27 @@ impl Store {
     /// The team a silence belongs to, if any.
     pub async fn silence_team(&self, silence_id: &str) -> Result<Option<String>> {
         self.owner_team("silences", "id", silence_id).await
+    }
+
+    /// Every silence that belongs to a team, by id, with the team's id.
+    pub async fn silence_teams(&self) -> Result<HashMap<String, String>> {
+        self.owner_teams("silences", "id").await
+    }
+
+    /// Every integration that belongs to a team, by name, with the team's id.
+    pub async fn integration_teams(&self) -> Result<HashMap<String, String>> {
+        self.owner_teams("integrations", "name").await
+    }
+
+    async fn owner_teams(&self, table: &str, key: &str) -> Result<HashMap<String, String>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {key} AS owner, team_id FROM {table} WHERE team_id IS NOT NULL"
+        ))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("owner")?, r.try_get("team_id")?)))
+            .collect()
     }
 
     /// The team an integration belongs to, if any.

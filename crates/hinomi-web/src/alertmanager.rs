@@ -575,7 +575,7 @@ pub async fn post_silences(
             "comment": silence.comment,
         }),
     );
-    let id = state.engine.upsert_silence(silence, audit).await?;
+    let id = state.engine.upsert_silence(silence, None, audit).await?;
     Ok(json_response(&SilenceId { silence_id: id }))
 }
 
