@@ -16,6 +16,7 @@ pub mod matcher;
 pub mod notify;
 pub mod route;
 pub mod silence;
+pub mod throttle;
 pub mod time;
 
 pub use access::{Action, Role, TeamRole, UnknownRole, UnknownTeamRole, may_in_team};
@@ -32,3 +33,4 @@ pub use route::{GroupBy, Route, RouteOpts, RouteSpec, group_key};
 pub use silence::{
     Silence, SilenceError, SilenceState, SilenceUpsert, can_update, expire, plan_upsert,
 };
+pub use throttle::Throttle;

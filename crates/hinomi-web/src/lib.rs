@@ -6,12 +6,15 @@
 #![forbid(unsafe_code)]
 
 pub mod alertmanager;
+pub mod auth;
 mod body;
+pub mod error;
 pub mod generic;
 pub mod keys;
 pub mod ops;
 pub mod pagerduty;
 mod reload;
+pub mod routes;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,12 +23,13 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
 use hinomi_engine::Engine;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 
+pub use error::ApiError;
 pub use reload::{ConfigSource, ReloadError};
+pub use routes::{RouteInfo, RouteTable};
 
 /// Bounds on what intake accepts, so one request cannot exhaust memory.
 #[derive(Clone, Debug)]
@@ -65,34 +69,60 @@ pub struct AppState {
     pub config: Arc<ConfigSource>,
     /// Renders `/metrics`; `None` serves an empty page (tests that install no recorder).
     pub metrics: Option<PrometheusHandle>,
+    /// Access settings, sign-in throttling and the credential cache.
+    pub auth: Arc<auth::Auth>,
 }
 
-/// Every route hinomi serves.
+/// The public and the protected routes. Public routes answer without a principal: health,
+/// intake that checks its own integration key, and (by setting) metrics. Every other route
+/// is behind [`auth::authenticate`].
+fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
+    let mut public = RouteTable::new()
+        .get("/-/healthy", ops::healthy)
+        .get("/-/ready", ops::ready)
+        .post("/v2/enqueue", pagerduty::enqueue)
+        .post("/v2/change/enqueue", pagerduty::change_enqueue)
+        .post("/intake/generic", generic::intake)
+        .post("/intake/generic/{key}", generic::intake_with_path_key);
+    let mut protected = RouteTable::new()
+        .post("/-/reload", ops::reload)
+        .get("/api/v2/alerts", alertmanager::get_alerts)
+        .post("/api/v2/alerts", alertmanager::post_alerts)
+        .get("/api/v2/alerts/groups", alertmanager::get_groups)
+        .get("/api/v2/silences", alertmanager::get_silences)
+        .post("/api/v2/silences", alertmanager::post_silences)
+        .get("/api/v2/silence/{id}", alertmanager::get_silence)
+        .delete("/api/v2/silence/{id}", alertmanager::delete_silence)
+        .get("/api/v2/receivers", alertmanager::get_receivers)
+        .get("/api/v2/status", alertmanager::get_status);
+    if metrics_public {
+        public = public.get("/metrics", ops::metrics);
+    } else {
+        protected = protected.get("/metrics", ops::metrics);
+    }
+    (public, protected)
+}
+
+/// Every route hinomi serves, and whether it answers without credentials.
+pub fn route_list(metrics_public: bool) -> Vec<(RouteInfo, bool)> {
+    let (public, protected) = tables(metrics_public);
+    let public = public.routes().iter().map(|r| (r.clone(), true));
+    let protected = protected.routes().iter().map(|r| (r.clone(), false));
+    public.chain(protected).collect()
+}
+
+/// The router of every route hinomi serves.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/-/healthy", get(ops::healthy).head(ops::healthy))
-        .route("/-/ready", get(ops::ready).head(ops::ready))
-        .route("/-/reload", post(ops::reload))
-        .route("/metrics", get(ops::metrics))
-        .route(
-            "/api/v2/alerts",
-            get(alertmanager::get_alerts).post(alertmanager::post_alerts),
-        )
-        .route("/api/v2/alerts/groups", get(alertmanager::get_groups))
-        .route(
-            "/api/v2/silences",
-            get(alertmanager::get_silences).post(alertmanager::post_silences),
-        )
-        .route(
-            "/api/v2/silence/{id}",
-            get(alertmanager::get_silence).delete(alertmanager::delete_silence),
-        )
-        .route("/api/v2/receivers", get(alertmanager::get_receivers))
-        .route("/api/v2/status", get(alertmanager::get_status))
-        .route("/v2/enqueue", post(pagerduty::enqueue))
-        .route("/v2/change/enqueue", post(pagerduty::change_enqueue))
-        .route("/intake/generic", post(generic::intake))
-        .route("/intake/generic/{key}", post(generic::intake_with_path_key))
+    let (public, protected) = tables(state.auth.settings.metrics_public);
+    let protected = protected
+        .into_router()
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
+    public
+        .into_router()
+        .merge(protected)
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(CatchPanicLayer::custom(ops::panic_response))

@@ -92,6 +92,13 @@ pub async fn run(listen: String) -> anyhow::Result<()> {
         data_dir: dir.clone(),
         alertmanager_config: config_path.display().to_string(),
         external_url: format!("http://{listen}"),
+        // A throw-away server on loopback: the Alertmanager API and metrics are open so the
+        // commands below work as they are; the console still needs the printed sign-in.
+        auth: crate::settings::AuthSettings {
+            alertmanager_api_open: true,
+            metrics_public: true,
+            ..Default::default()
+        },
         ..Settings::default()
     };
     init_logging(&settings);

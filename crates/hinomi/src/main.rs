@@ -2,6 +2,7 @@
 //! together. Logic lives in the libraries; this file only connects them.
 #![forbid(unsafe_code)]
 
+mod access_cli;
 mod demo;
 mod serve;
 mod settings;
@@ -69,11 +70,17 @@ enum Command {
     /// Integration keys: who may send events to /v2/enqueue and /intake/generic.
     #[command(subcommand)]
     Integration(IntegrationCommand),
+    /// People who sign in to the console and the API.
+    #[command(subcommand)]
+    User(access_cli::UserCommand),
+    /// Personal API tokens.
+    #[command(subcommand)]
+    Token(access_cli::TokenCommand),
     /// Teams: who answers for which silences and integrations.
     #[command(subcommand)]
     Team(team_cli::TeamCommand),
-    /// Read the audit log: who changed what, when and from where.
-    Audit(team_cli::AuditArgs),
+    /// The audit log: who changed what, when and from where.
+    Audit(access_cli::AuditArgs),
     /// The newest notifications and what became of them.
     Deliveries {
         #[arg(long, default_value_t = 50)]
@@ -220,15 +227,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Integration(cmd) => integration(&settings, cmd).await,
+        Command::User(cmd) => {
+            let store = open_store(&settings).await?;
+            let result = access_cli::user(&store, cmd).await;
+            store.close().await;
+            result
+        }
+        Command::Audit(args) => {
+            let store = open_store(&settings).await?;
+            let result = access_cli::audit(&store, args).await;
+            store.close().await;
+            result
+        }
         Command::Team(cmd) => {
             let store = open_store(&settings).await?;
             let result = team_cli::team(&store, cmd).await;
             store.close().await;
             result
         }
-        Command::Audit(args) => {
+        Command::Token(cmd) => {
             let store = open_store(&settings).await?;
-            let result = team_cli::audit(&store, args).await;
+            let result = access_cli::token(&store, cmd).await;
             store.close().await;
             result
         }
@@ -296,28 +315,30 @@ async fn integration(settings: &Settings, cmd: IntegrationCommand) -> anyhow::Re
             );
             anyhow::ensure!(!name.trim().is_empty(), "the integration name is empty");
             let chosen = key.is_some();
+            let kind_for_audit = kind.clone();
             let key = key.unwrap_or_else(hinomi_web::keys::generate);
             let mut set = LabelSet::new();
             for (k, v) in labels {
                 set.insert(k, v);
             }
-            let record = IntegrationRecord {
-                id: uuid_like(&key),
-                name: name.clone(),
-                kind,
-                key_hash: hinomi_web::keys::hash(&key),
-                labels: set,
-                created_at: now,
-                revoked_at: None,
-            };
-            let audit = team_cli::cli_audit(
-                now,
-                "integration.created",
-                &name,
-                serde_json::json!({ "kind": record.kind, "labels": record.labels.to_string() }),
-            );
             store
-                .create_integration(&record, &audit)
+                .create_integration(
+                    &IntegrationRecord {
+                        id: uuid_like(&key),
+                        name: name.clone(),
+                        kind,
+                        key_hash: hinomi_web::keys::hash(&key),
+                        labels: set,
+                        created_at: now,
+                        revoked_at: None,
+                    },
+                    &access_cli::cli_audit(
+                        now,
+                        "integration.created",
+                        &name,
+                        serde_json::json!({ "kind": kind_for_audit }),
+                    ),
+                )
                 .await
                 .with_context(|| {
                     format!("cannot create integration {name:?} (is the name taken?)")
@@ -345,12 +366,12 @@ async fn integration(settings: &Settings, cmd: IntegrationCommand) -> anyhow::Re
                     .revoke_integration(
                         &name,
                         now,
-                        &team_cli::cli_audit(
+                        &access_cli::cli_audit(
                             now,
                             "integration.revoked",
                             &name,
                             serde_json::json!({})
-                        )
+                        ),
                     )
                     .await?,
                 "no live integration named {name:?}"

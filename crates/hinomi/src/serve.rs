@@ -103,7 +103,9 @@ impl Server {
             }),
             config: Arc::new(source),
             metrics: install_metrics().ok(),
+            auth: Arc::new(hinomi_web::auth::Auth::new(auth_settings(settings))),
         };
+        crate::access_cli::bootstrap_owner(engine.store(), settings).await?;
         Ok(Server {
             engine,
             state,
@@ -119,7 +121,8 @@ impl Server {
     ) -> anyhow::Result<()> {
         let reload_state = self.state.clone();
         let hup = tokio::spawn(async move { reload_on_sighup(reload_state).await });
-        axum::serve(self.listener, router)
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
             .context("HTTP server failed")?;
@@ -129,6 +132,16 @@ impl Server {
         self.engine.store().close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// The web crate's access settings from `[auth]` and the external URL.
+fn auth_settings(settings: &Settings) -> hinomi_web::auth::AuthSettings {
+    hinomi_web::auth::AuthSettings {
+        alertmanager_api_open: settings.auth.alertmanager_api_open,
+        metrics_public: settings.auth.metrics_public,
+        session_ttl_ms: (settings.auth.session_hours.max(1) * 3_600_000) as i64,
+        secure_cookies: settings.external_url.starts_with("https://"),
     }
 }
 

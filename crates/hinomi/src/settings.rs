@@ -61,6 +61,16 @@ max_name_bytes = 1024
 max_label_value_bytes = 16384
 max_annotation_value_bytes = 262144
 
+[auth]
+# Leave the Alertmanager API (/api/v2) open to requests without credentials, as
+# Alertmanager is. Only on a trusted network: anyone who reaches hinomi could then post
+# alerts and silence them. Off: send an API token or integration key (bearer or basic auth).
+alertmanager_api_open = false
+# Serve /metrics without credentials (otherwise scrape it with an API token).
+metrics_public = false
+# How long a console sign-in lasts.
+session_hours = 24
+
 [delivery]
 # Webhook timeout when the receiver sets none.
 timeout_seconds = 10
@@ -86,7 +96,16 @@ pub struct Settings {
     pub sqlite: SqliteSettings,
     pub database: DatabaseSettings,
     pub intake: IntakeSettings,
+    pub auth: AuthSettings,
     pub delivery: DeliverySettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    pub alertmanager_api_open: bool,
+    pub metrics_public: bool,
+    pub session_hours: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -151,7 +170,18 @@ impl Default for Settings {
                 max_label_value_bytes: limits.max_label_value_bytes,
                 max_annotation_value_bytes: limits.max_annotation_value_bytes,
             },
+            auth: AuthSettings::default(),
             delivery: DeliverySettings::default(),
+        }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            alertmanager_api_open: false,
+            metrics_public: false,
+            session_hours: 24,
         }
     }
 }
@@ -223,6 +253,7 @@ impl fmt::Debug for Settings {
             .field("sqlite", &self.sqlite)
             .field("database", &self.database)
             .field("intake", &self.intake)
+            .field("auth", &self.auth)
             .field("delivery", &self.delivery)
             .finish()
     }

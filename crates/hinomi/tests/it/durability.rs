@@ -53,11 +53,26 @@ struct Storm {
 }
 
 impl Storm {
-    fn start(targets: Vec<String>, clients: usize, batch: usize, group_per_alert: bool) -> Storm {
+    /// `token` authenticates the posts (every target shares one database, so one token).
+    fn start(
+        targets: Vec<String>,
+        token: &str,
+        clients: usize,
+        batch: usize,
+        group_per_alert: bool,
+    ) -> Storm {
         let stop = Arc::new(AtomicBool::new(false));
         let acked = Acked::default();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
+            .default_headers(
+                [(
+                    reqwest::header::AUTHORIZATION,
+                    format!("Bearer {token}").parse().unwrap(),
+                )]
+                .into_iter()
+                .collect(),
+            )
             .build()
             .unwrap();
         let clients = (0..clients)
@@ -158,7 +173,7 @@ both_databases!(
         let Some(server) = Server::start(db, opts.clone()).await else {
             return;
         };
-        let storm = Storm::start(vec![server.url.clone()], 4, 25, false);
+        let storm = Storm::start(vec![server.url.clone()], &server.token, 4, 25, false);
         // Kill while the clients are still posting, once a good number were acknowledged.
         storm.wait_acked(2000, Duration::from_secs(30)).await;
         let (database_url, dir) = (server.database_url.clone(), server.dir.clone());
@@ -187,7 +202,7 @@ both_databases!(
             .await;
         assert_eq!(r.status(), 200);
         // SIGTERM while clients are posting: queued intake is committed and answered.
-        let storm = Storm::start(vec![server.url.clone()], 3, 20, false);
+        let storm = Storm::start(vec![server.url.clone()], &server.token, 3, 20, false);
         storm.wait_acked(1000, Duration::from_secs(30)).await;
         let (database_url, dir) = (server.database_url.clone(), server.dir.clone());
         let status = server.terminate().await;
@@ -467,7 +482,7 @@ async fn postgres_survivor_delivers_everything_after_kill9() {
     };
     // Every alert its own group, posted to both; kill one instance while groups are
     // waiting, being flushed and being delivered.
-    let storm = Storm::start(vec![a.url.clone(), b.url.clone()], 3, 5, true);
+    let storm = Storm::start(vec![a.url.clone(), b.url.clone()], &a.token, 3, 5, true);
     storm.wait_acked(150, Duration::from_secs(30)).await;
     let keys = sink.keys.clone();
     eventually(Duration::from_secs(30), "deliveries under way", || {

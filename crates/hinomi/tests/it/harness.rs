@@ -91,7 +91,10 @@ pub struct Server {
     pub dir: Arc<tempfile::TempDir>,
     pub config_path: Option<PathBuf>,
     child: Child,
+    /// Sends the harness owner's API token with every request.
     pub http: reqwest::Client,
+    /// The harness owner's API token (role owner).
+    pub token: String,
     pub log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -115,6 +118,7 @@ impl Server {
             std::fs::write(&path, text).expect("write alertmanager.yml");
             path
         });
+        let token = harness_owner_token(&database_url, dir.path());
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hinomi"));
         cmd.arg("serve")
             .arg("--listen")
@@ -173,9 +177,73 @@ impl Server {
             dir,
             config_path,
             child,
-            http: reqwest::Client::new(),
+            http: authorized_client(&token),
+            token,
             log,
         }
+    }
+
+    /// A client that sends no credentials.
+    pub fn anonymous(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    /// Runs the `hinomi` CLI against this server's database; answers its standard output,
+    /// and panics with its standard error when it fails.
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> String {
+        run_cli(&self.database_url, args, stdin)
+    }
+
+    /// Creates a user with `role` and a password it can sign in with (no forced change).
+    pub fn create_user(&self, username: &str, role: &str) -> String {
+        let password = format!("{username}-password-long");
+        self.cli(
+            &[
+                "user",
+                "create",
+                username,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            Some(&password),
+        );
+        password
+    }
+
+    /// An API token for `username` (created with the CLI).
+    pub fn create_token(&self, username: &str, role: Option<&str>) -> String {
+        let name = format!("t{}", uuid_hex());
+        let mut args = vec!["token", "create", username, "--name", &name];
+        if let Some(role) = role {
+            args.extend(["--role", role]);
+        }
+        self.cli(&args, None).trim().to_owned()
+    }
+
+    /// A client with a cookie store, signed in to the console as `username`.
+    pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let r = client
+            .post(format!("{}/login", self.url))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .expect("sign in");
+        assert!(
+            r.status().is_redirection(),
+            "sign-in as {username} answered {}",
+            r.status()
+        );
+        client
     }
 
     pub fn pid(&self) -> u32 {
@@ -267,6 +335,76 @@ impl Server {
         );
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     }
+}
+
+/// Runs the `hinomi` CLI on `database_url`.
+pub fn run_cli(database_url: &str, args: &[&str], stdin: Option<&str>) -> String {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hinomi"))
+        .arg("--database-url")
+        .arg(database_url)
+        .args(args)
+        .env_remove("HINOMI_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the hinomi CLI");
+    let mut input = child.stdin.take().expect("stdin piped");
+    input
+        .write_all(stdin.unwrap_or_default().as_bytes())
+        .expect("write stdin");
+    drop(input);
+    let out = child.wait_with_output().expect("wait for the hinomi CLI");
+    assert!(
+        out.status.success(),
+        "hinomi {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// The owner the harness acts as, made once per test directory (restarts and second
+/// instances share it): its API token.
+fn harness_owner_token(database_url: &str, dir: &std::path::Path) -> String {
+    let path = dir.join("harness-token");
+    if let Ok(token) = std::fs::read_to_string(&path) {
+        return token;
+    }
+    run_cli(
+        database_url,
+        &[
+            "user",
+            "create",
+            "harness-owner",
+            "--admin",
+            "--password-stdin",
+        ],
+        Some("harness-owner-password"),
+    );
+    let token = run_cli(
+        database_url,
+        &["token", "create", "harness-owner", "--name", "harness"],
+        None,
+    )
+    .trim()
+    .to_owned();
+    std::fs::write(&path, &token).expect("keep the harness token");
+    token
+}
+
+/// A client that sends `Authorization: Bearer <token>` with every request.
+pub fn authorized_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("token header"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 /// One notification the sink received.

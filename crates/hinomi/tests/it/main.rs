@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod access;
 mod alertmanager_api;
 mod audit_trail;
 mod bad_input;

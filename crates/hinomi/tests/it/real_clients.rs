@@ -76,6 +76,8 @@ async fn run(program: &Path, args: &[String]) -> Ran {
 struct Amtool {
     bin: PathBuf,
     url: String,
+    /// An `--http.config.file` with the server's API token, as amtool users configure it.
+    http_config: Option<tempfile::NamedTempFile>,
 }
 
 impl Amtool {
@@ -84,16 +86,29 @@ impl Amtool {
         Some(Amtool {
             bin: require_tool("amtool")?,
             url: String::new(),
+            http_config: None,
         })
     }
 
     fn at(mut self, server: &Server) -> Amtool {
+        use std::io::Write as _;
         self.url = server.url.clone();
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        write!(
+            file,
+            "authorization:\n  type: Bearer\n  credentials: {}\n",
+            server.token
+        )
+        .expect("write http config");
+        self.http_config = Some(file);
         self
     }
 
     async fn run(&self, args: &[&str]) -> Ran {
         let mut all = vec![format!("--alertmanager.url={}", self.url)];
+        if let Some(file) = &self.http_config {
+            all.push(format!("--http.config.file={}", file.path().display()));
+        }
         all.extend(args.iter().map(|s| (*s).to_owned()));
         run(&self.bin, &all).await
     }
@@ -684,7 +699,7 @@ struct Prometheus {
 impl Prometheus {
     /// Starts Prometheus evaluating `rules` every second and sending alerts to
     /// `alertmanager` (host:port) with no resend delay to speak of.
-    async fn start(bin: &Path, alertmanager: &str, rules: &str) -> Prometheus {
+    async fn start(bin: &Path, alertmanager: &str, key: &str, rules: &str) -> Prometheus {
         let dir = tempfile::tempdir().expect("temp dir");
         let rules_path = dir.path().join("rules.yml");
         std::fs::write(&rules_path, rules).expect("write rules");
@@ -692,7 +707,7 @@ impl Prometheus {
         std::fs::write(
             &config_path,
             format!(
-                "global:\n  evaluation_interval: 1s\n  scrape_interval: 1m\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['{alertmanager}']\nrule_files: ['{}']\n",
+                "global:\n  evaluation_interval: 1s\n  scrape_interval: 1m\nalerting:\n  alertmanagers:\n    - basic_auth:\n        username: prometheus\n        password: {key}\n      static_configs:\n        - targets: ['{alertmanager}']\nrule_files: ['{}']\n",
                 rules_path.display()
             ),
         )
@@ -799,7 +814,10 @@ async fn prometheus_sends_alerts_to_hinomi() {
           summary: "value is {{ $value }}"
 "#;
     let host_port = server.url.trim_start_matches("http://").to_owned();
-    let prometheus = Prometheus::start(&bin, &host_port, rules).await;
+    // Prometheus sends an integration key with basic auth, as its `alertmanagers` block
+    // allows; hinomi's /api/v2 is closed to requests without credentials.
+    let key = server.create_integration("prometheus", &[]);
+    let prometheus = Prometheus::start(&bin, &host_port, &key, rules).await;
     let context = || format!("prometheus log:\n{}", prometheus.log_text());
 
     // Prometheus discovers hinomi, evaluates the rule and posts the alert.
