@@ -14,6 +14,7 @@ use hinomi_core::{Alert, LabelSet, MatchOp, Matcher, Silence, time};
 use hinomi_engine::{AlertQuery, AlertView, EngineError, Incoming, WriteOp};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::Principal;
 use crate::{AppState, Limits, body};
 
 /// An Alertmanager-style error: a status and a bare JSON string.
@@ -546,6 +547,7 @@ struct SilenceId {
 
 /// `POST /api/v2/silences`: creates a silence, or updates the one named by `id`.
 pub async fn post_silences(
+    principal: Principal,
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AmError> {
@@ -563,7 +565,7 @@ pub async fn post_silences(
     } else {
         "silence.updated"
     };
-    let audit = silence_audit(
+    let audit = principal.audit(
         state.engine.now(),
         action,
         &silence.id,
@@ -581,10 +583,11 @@ pub async fn post_silences(
 
 /// `DELETE /api/v2/silence/{id}`: expires the silence.
 pub async fn delete_silence(
+    principal: Principal,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AmError> {
-    let audit = silence_audit(
+    let audit = principal.audit(
         state.engine.now(),
         "silence.expired",
         &id,
@@ -592,26 +595,6 @@ pub async fn delete_silence(
     );
     state.engine.expire_silence(&id, &audit).await?;
     Ok(StatusCode::OK)
-}
-
-/// The audit entry of a silence change made through the Alertmanager API.
-fn silence_audit(
-    now: i64,
-    action: &str,
-    target: &str,
-    detail: serde_json::Value,
-) -> hinomi_store::AuditEntry {
-    hinomi_store::AuditEntry {
-        id: 0,
-        at: now,
-        actor_kind: "open".to_owned(),
-        actor_id: String::new(),
-        actor_name: "alertmanager-api".to_owned(),
-        action: action.to_owned(),
-        target: target.to_owned(),
-        detail: detail.to_string(),
-        source: String::new(),
-    }
 }
 
 // ---- receivers and status ----------------------------------------------------------------

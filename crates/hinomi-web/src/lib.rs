@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod alertmanager;
+pub mod api_v1;
 pub mod auth;
 mod body;
 pub mod error;
@@ -95,6 +96,7 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .delete("/api/v2/silence/{id}", alertmanager::delete_silence)
         .get("/api/v2/receivers", alertmanager::get_receivers)
         .get("/api/v2/status", alertmanager::get_status);
+    protected = protected.merge(api_v1::routes());
     if metrics_public {
         public = public.get("/metrics", ops::metrics);
     } else {
@@ -116,6 +118,7 @@ pub fn router(state: AppState) -> Router {
     let (public, protected) = tables(state.auth.settings.metrics_public);
     let protected = protected
         .into_router()
+        .merge(api_v1::swagger_ui())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

@@ -6,10 +6,12 @@ mod harness;
 
 mod access;
 mod alertmanager_api;
+mod api_v1;
 mod audit_trail;
 mod bad_input;
 mod durability;
 mod grouping;
 mod intake;
 mod real_clients;
+mod role_walk;
 mod smoke;
