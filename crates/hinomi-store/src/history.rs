@@ -1,43 +1,41 @@
-//! Reads of the event log: what happened to one alert or silence, oldest first.
+//! Reads of the event log for one subject's history: what happened to an alert (by
+//! fingerprint or deduplication key) and to the silences that touched it.
 
 use sqlx::Row;
 
-use crate::{Result, Store};
+use crate::{Result, Store, codec};
 
 /// One entry of the event log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventRecord {
     pub id: i64,
     pub at: i64,
-    /// `alert.resolved`, `silence.expired`, ...
+    /// `alert.resolved`, `silence.saved`, ...
     pub kind: String,
-    /// What it happened to: a silence id, an alert's fingerprint or dedup key.
     pub subject: String,
     pub actor: String,
-    /// A JSON object.
+    /// A JSON object with the particulars.
     pub data: String,
 }
 
 impl Store {
-    /// The newest `limit` events about any of `subjects`, oldest first.
-    pub async fn events_about(&self, subjects: &[String], limit: i64) -> Result<Vec<EventRecord>> {
+    /// The newest `limit` events about any of `subjects`, newest first.
+    pub async fn events_for(&self, subjects: &[&str], limit: i64) -> Result<Vec<EventRecord>> {
         if subjects.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=subjects.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT id, at, kind, subject, actor, data FROM events WHERE subject IN ({}) \
-             ORDER BY id DESC LIMIT ${}",
-            placeholders.join(", "),
-            subjects.len() + 1
+             ORDER BY at DESC, id DESC LIMIT {}",
+            codec::placeholders(self.backend, 1, subjects.len()),
+            limit.max(0)
         );
-        let mut query = sqlx::query(&sql);
+        let mut q = sqlx::query(&sql);
         for s in subjects {
-            query = query.bind(s.clone());
+            q = q.bind(*s);
         }
-        let rows = query.bind(limit).fetch_all(&self.read).await?;
-        let mut out = rows
-            .iter()
+        let rows = q.fetch_all(&self.read).await?;
+        rows.iter()
             .map(|row| {
                 Ok(EventRecord {
                     id: row.try_get("id")?,
@@ -48,8 +46,6 @@ impl Store {
                     data: row.try_get("data")?,
                 })
             })
-            .collect::<Result<Vec<_>>>()?;
-        out.reverse();
-        Ok(out)
+            .collect()
     }
 }

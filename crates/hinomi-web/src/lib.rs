@@ -9,6 +9,7 @@ pub mod alertmanager;
 pub mod api_v1;
 pub mod auth;
 mod body;
+pub mod console;
 pub mod error;
 pub mod generic;
 pub mod keys;
@@ -84,7 +85,8 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .post("/v2/enqueue", pagerduty::enqueue)
         .post("/v2/change/enqueue", pagerduty::change_enqueue)
         .post("/intake/generic", generic::intake)
-        .post("/intake/generic/{key}", generic::intake_with_path_key);
+        .post("/intake/generic/{key}", generic::intake_with_path_key)
+        .merge(console::public_routes());
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)
         .get("/api/v2/alerts", alertmanager::get_alerts)
@@ -95,7 +97,8 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .get("/api/v2/silence/{id}", alertmanager::get_silence)
         .delete("/api/v2/silence/{id}", alertmanager::delete_silence)
         .get("/api/v2/receivers", alertmanager::get_receivers)
-        .get("/api/v2/status", alertmanager::get_status);
+        .get("/api/v2/status", alertmanager::get_status)
+        .merge(console::routes());
     protected = protected.merge(api_v1::routes());
     if metrics_public {
         public = public.get("/metrics", ops::metrics);

@@ -126,10 +126,11 @@ pub struct HistoryEntry {
 pub struct AlertDetail {
     #[serde(flatten)]
     alert: AlertOut,
+    /// Newest first.
     history: Vec<HistoryEntry>,
 }
 
-/// Get one firing alert, with its history from the event log.
+/// Get one firing alert, with its history from the event log (newest first).
 #[utoipa::path(get, path = "/api/v1/alerts/{fingerprint}", tag = "alerts",
     params(("fingerprint" = String, Path, description = "The alert's fingerprint, in hex")),
     responses((status = 200, body = AlertDetail), (status = 404, body = super::ErrorBody)))]
@@ -151,12 +152,13 @@ pub async fn get_one(
         .iter()
         .find(|v| v.alert.fingerprint() == fp)
         .ok_or_else(|| ApiError::not_found(format!("alert {fingerprint}")))?;
-    let mut subjects = vec![fp.to_string()];
-    subjects.extend(view.alert.dedup.clone());
+    let fp_text = fp.to_string();
+    let mut subjects = vec![fp_text.as_str()];
+    subjects.extend(view.alert.dedup.as_deref());
     let history = state
         .engine
         .store()
-        .events_about(&subjects, 200)
+        .events_for(&subjects, 200)
         .await?
         .into_iter()
         .map(|e| HistoryEntry {

@@ -41,6 +41,9 @@ const PUBLIC_ROUTES: &[&str] = &[
     "POST /v2/change/enqueue",
     "POST /intake/generic",
     "POST /intake/generic/{key}",
+    "GET /static/{file}",
+    "GET /login",
+    "POST /login",
 ];
 
 both_databases!(

@@ -9,6 +9,8 @@ mod alertmanager_api;
 mod api_v1;
 mod audit_trail;
 mod bad_input;
+mod console;
+mod console_browser;
 mod durability;
 mod grouping;
 mod intake;
