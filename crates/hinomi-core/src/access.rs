@@ -76,6 +76,8 @@ pub enum Action {
     ManageSelf,
     /// Create, change and remove users and reset their passwords.
     ManageUsers,
+    /// Create and remove teams and change who is in them.
+    ManageTeams,
     /// Create and revoke integration keys.
     ManageIntegrations,
     /// Reload the configuration.
@@ -85,13 +87,14 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::Read,
         Action::ReadMetrics,
         Action::PostAlerts,
         Action::ManageSilences,
         Action::ManageSelf,
         Action::ManageUsers,
+        Action::ManageTeams,
         Action::ManageIntegrations,
         Action::ManageConfig,
         Action::ReadAudit,
@@ -103,10 +106,34 @@ impl Action {
             Action::Read | Action::ReadMetrics | Action::ManageSelf => Role::Viewer,
             Action::PostAlerts | Action::ManageSilences => Role::Responder,
             Action::ManageUsers
+            | Action::ManageTeams
             | Action::ManageIntegrations
             | Action::ManageConfig
             | Action::ReadAudit => Role::Admin,
         }
+    }
+
+    /// What the action covers, for the access table in the documentation.
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::Read => "Read alerts, groups, silences, receivers and status",
+            Action::ReadMetrics => "Read hinomi's own Prometheus metrics",
+            Action::PostAlerts => "Post alerts to the Alertmanager API",
+            Action::ManageSilences => "Create, edit and expire silences",
+            Action::ManageSelf => "Read and change one's own profile, password and API tokens",
+            Action::ManageUsers => "Create, change and remove users; reset their passwords",
+            Action::ManageTeams => "Create and remove teams; change who is in them",
+            Action::ManageIntegrations => "Create and revoke integration keys",
+            Action::ManageConfig => "Reload the configuration",
+            Action::ReadAudit => "Read and export the audit log",
+        }
+    }
+
+    /// Whether a team role can grant the action on a resource that belongs to the team.
+    /// Only reading and silencing are team-scoped: everything else concerns the whole
+    /// installation and follows the global role alone.
+    pub fn team_scoped(self) -> bool {
+        matches!(self, Action::Read | Action::ManageSilences)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -117,11 +144,63 @@ impl Action {
             Action::ManageSilences => "manage_silences",
             Action::ManageSelf => "manage_self",
             Action::ManageUsers => "manage_users",
+            Action::ManageTeams => "manage_teams",
             Action::ManageIntegrations => "manage_integrations",
             Action::ManageConfig => "manage_config",
             Action::ReadAudit => "read_audit",
         }
     }
+}
+
+/// A member's standing inside one team. It reaches at most responder: a team can give
+/// its members the right to silence its alerts, never to administer the installation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TeamRole {
+    /// Sees the team's resources (as every viewer does).
+    Viewer,
+    /// Also creates, edits and expires the team's silences.
+    Responder,
+}
+
+impl TeamRole {
+    pub const ALL: [TeamRole; 2] = [TeamRole::Viewer, TeamRole::Responder];
+
+    pub fn as_str(self) -> &'static str {
+        self.as_role().as_str()
+    }
+
+    pub fn as_role(self) -> Role {
+        match self {
+            TeamRole::Viewer => Role::Viewer,
+            TeamRole::Responder => Role::Responder,
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<TeamRole, UnknownTeamRole> {
+        TeamRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == text)
+            .ok_or_else(|| UnknownTeamRole(text.to_owned()))
+    }
+}
+
+impl fmt::Display for TeamRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown team role {0:?}: expected viewer or responder")]
+pub struct UnknownTeamRole(pub String);
+
+/// Whether someone may perform `action` on a resource that belongs to a team (a silence or
+/// an integration with a `team_id`): their global role allows it, or the action is
+/// team-scoped and their role in that team allows it. `team_role` is `None` for people
+/// outside the team and for resources that belong to no team.
+pub fn may_in_team(global: Role, team_role: Option<TeamRole>, action: Action) -> bool {
+    global.may(action)
+        || (action.team_scoped() && team_role.is_some_and(|t| t.as_role().may(action)))
 }
 
 #[cfg(test)]
@@ -148,6 +227,45 @@ mod tests {
         assert!(!Role::Viewer.may(Action::ManageSilences));
         assert!(Role::Responder.may(Action::ManageSilences));
         assert!(!Role::Responder.may(Action::ReadAudit));
+    }
+
+    #[test]
+    fn a_team_responder_silences_for_the_team_only() {
+        use TeamRole as T;
+        // A viewer who responds for the team may silence the team's alerts...
+        assert!(may_in_team(
+            Role::Viewer,
+            Some(T::Responder),
+            Action::ManageSilences
+        ));
+        // ...but not as a mere team viewer, nor outside the team.
+        assert!(!may_in_team(
+            Role::Viewer,
+            Some(T::Viewer),
+            Action::ManageSilences
+        ));
+        assert!(!may_in_team(Role::Viewer, None, Action::ManageSilences));
+        // The team role never reaches installation-wide actions.
+        for a in [
+            Action::ManageUsers,
+            Action::ManageTeams,
+            Action::ManageIntegrations,
+            Action::ReadAudit,
+            Action::PostAlerts,
+        ] {
+            assert!(!may_in_team(Role::Viewer, Some(T::Responder), a), "{a:?}");
+        }
+        // The global role still counts inside any team.
+        assert!(may_in_team(Role::Responder, None, Action::ManageSilences));
+        assert!(may_in_team(
+            Role::Admin,
+            Some(T::Viewer),
+            Action::ManageIntegrations
+        ));
+        for r in TeamRole::ALL {
+            assert_eq!(TeamRole::parse(r.as_str()), Ok(r));
+        }
+        assert!(TeamRole::parse("admin").is_err());
     }
 
     #[test]

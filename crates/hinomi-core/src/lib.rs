@@ -19,7 +19,7 @@ pub mod silence;
 pub mod throttle;
 pub mod time;
 
-pub use access::{Action, Role, UnknownRole};
+pub use access::{Action, Role, TeamRole, UnknownRole, UnknownTeamRole, may_in_team};
 pub use alert::{Alert, AlertError, AlertStatus, merge_on_put, normalize_posted};
 pub use config::{Config, ConfigError, HttpConfig, Receiver, WebhookConfig};
 pub use duration::{DurationError, format_duration, parse_duration};

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use hinomi_core::{Alert, Config, Fingerprint, Silence, SilenceUpsert, plan_upsert};
 use hinomi_notify::webhook::WebhookSender;
-use hinomi_store::{Backend, ClaimedDelivery, Store, StoreError, WriteTx};
+use hinomi_store::{AuditEntry, Backend, ClaimedDelivery, Store, StoreError, WriteTx};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
@@ -329,8 +329,15 @@ impl Engine {
         Ok(n)
     }
 
-    /// Creates or updates a silence under Alertmanager's rules; answers its id.
-    pub async fn upsert_silence(&self, incoming: Silence) -> Result<String, EngineError> {
+    /// Creates or updates a silence under Alertmanager's rules; answers its id. `audit`
+    /// commits with the change; its target is set to the silence's resulting id. A new
+    /// silence joins `team_id` when one is given; a replaced one keeps its old team.
+    pub async fn upsert_silence(
+        &self,
+        incoming: Silence,
+        team_id: Option<&str>,
+        mut audit: AuditEntry,
+    ) -> Result<String, EngineError> {
         let now = self.now();
         let mut tx = self.shared.store.begin().await?;
         let existing = if incoming.id.is_empty() {
@@ -353,6 +360,7 @@ impl Engine {
             SilenceUpsert::ReplaceWithNew { expire_old, new } => {
                 tx.upsert_silence(&expire_old).await?;
                 tx.upsert_silence(&new).await?;
+                tx.copy_silence_team(&expire_old.id, &new.id).await?;
                 let id = new.id.clone();
                 (vec![expire_old, new], id)
             }
@@ -361,6 +369,11 @@ impl Engine {
             tx.append_event(now, "silence.saved", &s.id, &s.created_by, "{}")
                 .await?;
         }
+        if let Some(team) = team_id {
+            tx.set_silence_team(&id, team).await?;
+        }
+        audit.target = id.clone();
+        tx.append_audit(&audit).await?;
         self.publish_silences(&mut tx).await?;
         tx.commit().await?;
         let mut index = self.shared.index.write().expect("index lock");
@@ -370,8 +383,9 @@ impl Engine {
         Ok(id)
     }
 
-    /// Expires a silence now.
-    pub async fn expire_silence(&self, id: &str) -> Result<(), EngineError> {
+    /// Expires a silence now; `audit` commits with the change (and is dropped when the
+    /// silence had already expired, since nothing changes).
+    pub async fn expire_silence(&self, id: &str, audit: &AuditEntry) -> Result<(), EngineError> {
         let now = self.now();
         let mut tx = self.shared.store.begin().await?;
         let existing = tx
@@ -385,8 +399,9 @@ impl Engine {
             Err(e) => return Err(e.into()),
         };
         tx.upsert_silence(&expired).await?;
-        tx.append_event(now, "silence.expired", id, "api", "{}")
+        tx.append_event(now, "silence.expired", id, &audit.actor_name, "{}")
             .await?;
+        tx.append_audit(audit).await?;
         self.publish_silences(&mut tx).await?;
         tx.commit().await?;
         self.shared

@@ -157,7 +157,7 @@ fn role_from_db(text: &str) -> Result<Role> {
     Role::parse(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-async fn append_audit<'c, E>(executor: E, e: &AuditEntry) -> Result<()>
+pub(crate) async fn append_audit<'c, E>(executor: E, e: &AuditEntry) -> Result<()>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {

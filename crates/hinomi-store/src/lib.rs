@@ -16,6 +16,7 @@ mod history;
 mod oidc;
 mod outbox;
 mod records;
+mod teams;
 mod tx;
 
 use std::str::FromStr;
@@ -32,6 +33,7 @@ pub use records::{
     ChangeRecord, GroupRow, IntegrationRecord, NewGroup, NewOutbox, OutboxRow, StoredAlert,
     StoredNotifyLog,
 };
+pub use teams::{TeamMember, TeamRecord};
 pub use tx::WriteTx;
 
 use hinomi_core::{Fingerprint, Silence};

@@ -16,7 +16,7 @@ use crate::codec::CHUNK;
 /// A write transaction. Dropping it without [`WriteTx::commit`] rolls it back.
 #[derive(Debug)]
 pub struct WriteTx {
-    tx: Transaction<'static, Any>,
+    pub(crate) tx: Transaction<'static, Any>,
     backend: Backend,
 }
 

@@ -14,6 +14,7 @@ use hinomi_core::{Alert, LabelSet, MatchOp, Matcher, Silence, time};
 use hinomi_engine::{AlertQuery, AlertView, EngineError, Incoming, WriteOp};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::Principal;
 use crate::{AppState, Limits, body};
 
 /// An Alertmanager-style error: a status and a bare JSON string.
@@ -546,6 +547,7 @@ struct SilenceId {
 
 /// `POST /api/v2/silences`: creates a silence, or updates the one named by `id`.
 pub async fn post_silences(
+    principal: Principal,
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AmError> {
@@ -558,16 +560,40 @@ pub async fn post_silences(
     silence
         .validate(state.engine.now())
         .map_err(|e| bad_request(e.to_string()))?;
-    let id = state.engine.upsert_silence(silence).await?;
+    let action = if silence.id.is_empty() {
+        "silence.created"
+    } else {
+        "silence.updated"
+    };
+    let audit = principal.audit(
+        state.engine.now(),
+        action,
+        &silence.id,
+        serde_json::json!({
+            "matchers": silence.matchers.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+            "starts_at": silence.starts_at,
+            "ends_at": silence.ends_at,
+            "created_by": silence.created_by,
+            "comment": silence.comment,
+        }),
+    );
+    let id = state.engine.upsert_silence(silence, None, audit).await?;
     Ok(json_response(&SilenceId { silence_id: id }))
 }
 
 /// `DELETE /api/v2/silence/{id}`: expires the silence.
 pub async fn delete_silence(
+    principal: Principal,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AmError> {
-    state.engine.expire_silence(&id).await?;
+    let audit = principal.audit(
+        state.engine.now(),
+        "silence.expired",
+        &id,
+        serde_json::json!({}),
+    );
+    state.engine.expire_silence(&id, &audit).await?;
     Ok(StatusCode::OK)
 }
 

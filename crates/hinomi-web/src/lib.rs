@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod alertmanager;
+pub mod api_v1;
 pub mod auth;
 mod body;
 pub mod console;
@@ -100,6 +101,7 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .get("/api/v2/receivers", alertmanager::get_receivers)
         .get("/api/v2/status", alertmanager::get_status)
         .merge(console::routes());
+    protected = protected.merge(api_v1::routes());
     if metrics_public {
         public = public.get("/metrics", ops::metrics);
     } else {
@@ -121,6 +123,7 @@ pub fn router(state: AppState) -> Router {
     let (public, protected) = tables(state.auth.settings.metrics_public);
     let protected = protected
         .into_router()
+        .merge(api_v1::swagger_ui())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

@@ -6,6 +6,7 @@ mod access_cli;
 mod demo;
 mod serve;
 mod settings;
+mod team_cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -75,6 +76,9 @@ enum Command {
     /// Personal API tokens.
     #[command(subcommand)]
     Token(access_cli::TokenCommand),
+    /// Teams: who answers for which silences and integrations.
+    #[command(subcommand)]
+    Team(team_cli::TeamCommand),
     /// The audit log: who changed what, when and from where.
     Audit(access_cli::AuditArgs),
     /// The newest notifications and what became of them.
@@ -232,6 +236,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(args) => {
             let store = open_store(&settings).await?;
             let result = access_cli::audit(&store, args).await;
+            store.close().await;
+            result
+        }
+        Command::Team(cmd) => {
+            let store = open_store(&settings).await?;
+            let result = team_cli::team(&store, cmd).await;
             store.close().await;
             result
         }

@@ -258,14 +258,10 @@ pub(super) async fn save(
     } else {
         "silence.updated"
     };
-    match state.engine.upsert_silence(silence).await {
-        Ok(id) => {
-            let audit = me.principal.audit(now, action, &id, detail);
-            if let Err(e) = state.engine.store().append_audit(&audit).await {
-                return PageError::Internal(e.to_string()).into_page(ctx);
-            }
-            Redirect::to("/silences").into_response()
-        }
+    // The engine commits the entry with the change and sets its target to the silence's id.
+    let audit = me.principal.audit(now, action, "", detail);
+    match state.engine.upsert_silence(silence, None, audit).await {
+        Ok(_) => Redirect::to("/silences").into_response(),
         Err(EngineError::SilenceNotFound(_)) => PageError::NotFound.into_page(ctx),
         Err(EngineError::Silence(e)) => refill(ctx, form, ("matchers".into(), e.to_string())),
         Err(e) => PageError::Internal(e.to_string()).into_page(ctx),
@@ -282,17 +278,14 @@ pub(super) async fn expire(
         Ok(me) => me.clone(),
         Err(e) => return e.into_page(ctx),
     };
-    match state.engine.expire_silence(&id).await {
-        Ok(()) => {
-            let now = state.engine.now();
-            let audit = me
-                .principal
-                .audit(now, "silence.expired", &id, serde_json::json!({}));
-            if let Err(e) = state.engine.store().append_audit(&audit).await {
-                return PageError::Internal(e.to_string()).into_page(ctx);
-            }
-            Redirect::to("/silences").into_response()
-        }
+    let audit = me.principal.audit(
+        state.engine.now(),
+        "silence.expired",
+        &id,
+        serde_json::json!({}),
+    );
+    match state.engine.expire_silence(&id, &audit).await {
+        Ok(()) => Redirect::to("/silences").into_response(),
         Err(EngineError::SilenceNotFound(_)) => PageError::NotFound.into_page(ctx),
         Err(e) => PageError::Internal(e.to_string()).into_page(ctx),
     }

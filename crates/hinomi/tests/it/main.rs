@@ -6,6 +6,8 @@ mod harness;
 
 mod access;
 mod alertmanager_api;
+mod api_v1;
+mod audit_trail;
 mod bad_input;
 mod console;
 mod console_browser;
@@ -14,5 +16,6 @@ mod grouping;
 mod intake;
 mod oidc;
 mod real_clients;
+mod role_walk;
 mod security;
 mod smoke;

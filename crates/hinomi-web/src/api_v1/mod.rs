@@ -1,0 +1,277 @@
+//! hinomi's own REST API under `/api/v1`: JSON in and out, one error shape
+//! ([`ApiError`]), every handler checking its [`Action`] on the caller's [`Principal`]
+//! and every change written with its audit entry. The OpenAPI 3.1 document is derived from
+//! the request and response types of this module (never from domain types, so the wire
+//! format is a decision made here) and served at `/api/v1/openapi.json`, with a Swagger UI
+//! built into the binary at `/api/v1/docs`.
+
+mod alerts;
+mod audit;
+mod integrations;
+mod silences;
+mod teams;
+
+use axum::Json;
+use axum::Router;
+use hinomi_core::Action;
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::{Actor, Principal};
+use crate::error::ApiError;
+use crate::{AppState, RouteTable};
+
+/// Every `/api/v1` route; the caller puts them behind authentication.
+pub fn routes() -> RouteTable {
+    RouteTable::new()
+        .get("/api/v1/alerts", alerts::list)
+        .get("/api/v1/alerts/{fingerprint}", alerts::get_one)
+        .get("/api/v1/groups", alerts::groups)
+        .get("/api/v1/silences", silences::list)
+        .post("/api/v1/silences", silences::create)
+        .get("/api/v1/silences/{id}", silences::get_one)
+        .put("/api/v1/silences/{id}", silences::update)
+        .delete("/api/v1/silences/{id}", silences::expire)
+        .get("/api/v1/teams", teams::list)
+        .post("/api/v1/teams", teams::create)
+        .get("/api/v1/teams/{team}", teams::get_one)
+        .patch("/api/v1/teams/{team}", teams::update)
+        .delete("/api/v1/teams/{team}", teams::delete)
+        .put("/api/v1/teams/{team}/members/{username}", teams::set_member)
+        .delete(
+            "/api/v1/teams/{team}/members/{username}",
+            teams::remove_member,
+        )
+        .get("/api/v1/integrations", integrations::list)
+        .post("/api/v1/integrations", integrations::create)
+        .delete("/api/v1/integrations/{name}", integrations::revoke)
+        .put("/api/v1/integrations/{name}/team", integrations::set_team)
+        .get("/api/v1/audit", audit::list)
+        .get("/api/v1/audit/export", audit::export)
+        .get("/api/v1/openapi.json", openapi_json)
+}
+
+/// The interactive documentation: Swagger UI's files are compiled into the binary, so it
+/// works on a network with no way out.
+pub fn swagger_ui() -> Router<AppState> {
+    // The UI fetches the document from /api/v1/openapi.json (served above, behind the same
+    // authentication), so it is not registered a second time here.
+    SwaggerUi::new("/api/v1/docs")
+        .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json"))
+        .into()
+}
+
+/// `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API.
+async fn openapi_json(principal: Principal) -> Result<Json<utoipa::openapi::OpenApi>, ApiError> {
+    principal.require(Action::Read)?;
+    Ok(Json(ApiDoc::document()))
+}
+
+/// The error codes the API answers with: code, HTTP status, meaning. The document and
+/// `docs/api.md` list them; a test checks that both agree with this table.
+pub const ERROR_CODES: &[(&str, u16, &str)] = &[
+    (
+        "bad_request",
+        400,
+        "The request is malformed: unreadable JSON, a missing or wrong-typed field.",
+    ),
+    (
+        "invalid_field",
+        400,
+        "A field has a value the API refuses; `field` names it.",
+    ),
+    (
+        "unauthenticated",
+        401,
+        "No credentials, or credentials that are not (or no longer) valid.",
+    ),
+    (
+        "forbidden",
+        403,
+        "The caller's role does not allow the action.",
+    ),
+    ("not_found", 404, "The resource (or route) does not exist."),
+    (
+        "conflict",
+        409,
+        "The name is taken, or the change contradicts the current state.",
+    ),
+    (
+        "internal",
+        500,
+        "Something failed inside hinomi; the server log has the details.",
+    ),
+];
+
+/// The error body: `{"error": {"code", "message", "field"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code clients branch on; see the table in the API description.
+    pub code: String,
+    /// For people; may change between versions.
+    pub message: String,
+    /// The request field that was wrong, for bad input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "hinomi API",
+        description = "hinomi's own REST API. Authenticate with a personal API token \
+                       (`Authorization: Bearer hnm_...`) or a console session cookie (then \
+                       send `X-CSRF-Token` on unsafe methods). Errors are \
+                       `{\"error\": {\"code\", \"message\", \"field\"}}`; the codes are listed \
+                       under `x-error-codes`."
+    ),
+    paths(
+        alerts::list,
+        alerts::get_one,
+        alerts::groups,
+        silences::list,
+        silences::get_one,
+        silences::create,
+        silences::update,
+        silences::expire,
+        teams::list,
+        teams::get_one,
+        teams::create,
+        teams::update,
+        teams::delete,
+        teams::set_member,
+        teams::remove_member,
+        integrations::list,
+        integrations::create,
+        integrations::revoke,
+        integrations::set_team,
+        audit::list,
+        audit::export,
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&Security),
+    tags(
+        (name = "alerts", description = "Alerts and alert groups"),
+        (name = "silences", description = "Silences"),
+        (name = "teams", description = "Teams and their members"),
+        (name = "integrations", description = "Integration keys for intake"),
+        (name = "audit", description = "The audit log"),
+    )
+)]
+pub struct ApiDoc;
+
+impl ApiDoc {
+    /// The document, with the error code table added as an extension.
+    pub fn document() -> utoipa::openapi::OpenApi {
+        let mut doc = ApiDoc::openapi();
+        let codes: Vec<serde_json::Value> = ERROR_CODES
+            .iter()
+            .map(|(code, status, meaning)| {
+                serde_json::json!({ "code": code, "status": status, "meaning": meaning })
+            })
+            .collect();
+        let mut extensions = utoipa::openapi::extensions::Extensions::default();
+        extensions.insert("x-error-codes".to_owned(), serde_json::Value::Array(codes));
+        doc.info
+            .extensions
+            .get_or_insert_with(Default::default)
+            .merge(extensions);
+        doc
+    }
+}
+
+/// Declares the two ways to authenticate, and requires one on every operation.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("hinomi_session"))),
+        );
+        doc.security = Some(vec![
+            SecurityRequirement::new("token", Vec::<String>::new()),
+            SecurityRequirement::new("session", Vec::<String>::new()),
+        ]);
+    }
+}
+
+/// The name a change is made under: the user's, or the token's user's.
+fn actor_name(principal: &Principal) -> String {
+    match &principal.actor {
+        Actor::User { username, .. } | Actor::Token { username, .. } => username.clone(),
+        Actor::Integration { name, .. } => name.clone(),
+        Actor::Open => "open".to_owned(),
+    }
+}
+
+/// Milliseconds to the API's time format (RFC 3339, UTC).
+fn time(ms: i64) -> String {
+    hinomi_core::time::format_millis(ms)
+}
+
+/// Parses an RFC 3339 time given in `field`.
+fn parse_time(field: &str, text: &str) -> Result<i64, ApiError> {
+    hinomi_core::time::parse(text).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_field",
+            field,
+            format!("{field}: {text:?} is not an RFC 3339 time"),
+        )
+    })
+}
+
+/// A JSON body, with a rejection in the API's error shape.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(JsonBody(v)),
+            Err(e) => Err(ApiError::bad_request("bad_request", "body", e.body_text())),
+        }
+    }
+}
+
+/// A query string, with a rejection in the API's error shape.
+#[derive(Debug)]
+pub struct QueryArgs<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for QueryArgs<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
+        let raw = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(raw).map(QueryArgs).map_err(|e| {
+            ApiError::bad_request("bad_request", "query", format!("query string: {e}"))
+        })
+    }
+}

@@ -1,0 +1,468 @@
+//! hinomi's own REST API, black-box: teams, silences with team scope, integrations, alerts
+//! and the audit log, the OpenAPI document and the offline Swagger UI, on both databases.
+
+use serde_json::{Value, json};
+
+use crate::both_databases;
+use crate::harness::*;
+
+/// Sends `method path` with an optional JSON body; answers status and parsed body
+/// (`Value::Null` for an empty one).
+async fn call(server: &Server, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut req = server.http.request(
+        reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+        format!("{}{path}", server.url),
+    );
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{method} {path}: not JSON: {text}"))
+    };
+    (status, value)
+}
+
+fn assert_error(got: &(u16, Value), status: u16, code: &str, field: Option<&str>) {
+    assert_eq!(got.0, status, "{}", got.1);
+    assert_eq!(got.1["error"]["code"], code, "{}", got.1);
+    match field {
+        Some(f) => assert_eq!(got.1["error"]["field"], f, "{}", got.1),
+        None => assert!(got.1["error"].get("field").is_none(), "{}", got.1),
+    }
+}
+
+fn silence(matchers: &[&str], team: Option<&str>) -> Value {
+    let mut body = json!({
+        "matchers": matchers,
+        "ends_at": api_time(now_ms() + 3_600_000),
+        "comment": "メンテナンス中",
+    });
+    if let Some(team) = team {
+        body["team"] = team.into();
+    }
+    body
+}
+
+both_databases!(teams_and_silences, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    // Teams.
+    let created = call(
+        &server,
+        "POST",
+        "/api/v1/teams",
+        Some(json!({"name": "db", "description": "データベース"})),
+    )
+    .await;
+    assert_eq!(created.0, 201, "{}", created.1);
+    let team_id = created.1["id"].as_str().unwrap().to_owned();
+    assert_error(
+        &call(
+            &server,
+            "POST",
+            "/api/v1/teams",
+            Some(json!({"name": "db"})),
+        )
+        .await,
+        409,
+        "conflict",
+        None,
+    );
+    assert_error(
+        &call(
+            &server,
+            "POST",
+            "/api/v1/teams",
+            Some(json!({"name": "  "})),
+        )
+        .await,
+        400,
+        "invalid_field",
+        Some("name"),
+    );
+    assert_error(
+        &call(
+            &server,
+            "POST",
+            "/api/v1/teams",
+            Some(json!({"name": "x", "colour": "red"})),
+        )
+        .await,
+        400,
+        "bad_request",
+        Some("body"),
+    );
+    let (status, team) = call(&server, "GET", "/api/v1/teams/db", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(team["id"], team_id.as_str());
+    assert_eq!(team["members"], json!([]));
+    assert_error(
+        &call(
+            &server,
+            "PUT",
+            "/api/v1/teams/db/members/nobody",
+            Some(json!({"role": "admin"})),
+        )
+        .await,
+        400,
+        "invalid_field",
+        Some("role"),
+    );
+    assert_error(
+        &call(
+            &server,
+            "PUT",
+            "/api/v1/teams/db/members/nobody",
+            Some(json!({"role": "responder"})),
+        )
+        .await,
+        404,
+        "not_found",
+        None,
+    );
+    let (status, renamed) = call(
+        &server,
+        "PATCH",
+        "/api/v1/teams/db",
+        Some(json!({"name": "database"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{renamed}");
+    assert_eq!(renamed["name"], "database");
+
+    // Silences: one in the team, one in none.
+    let (status, s1) = call(
+        &server,
+        "POST",
+        "/api/v1/silences",
+        Some(silence(&["alertname=\"Disk\""], Some("database"))),
+    )
+    .await;
+    assert_eq!(status, 201, "{s1}");
+    assert_eq!(s1["team_id"], team_id.as_str());
+    assert_eq!(s1["state"], "active");
+    assert_eq!(s1["created_by"], "harness-owner");
+    assert_eq!(s1["matchers"], json!(["alertname=\"Disk\""]));
+    let id1 = s1["id"].as_str().unwrap().to_owned();
+    // Bad input names its field and stores nothing.
+    assert_error(
+        &call(
+            &server,
+            "POST",
+            "/api/v1/silences",
+            Some(silence(&["alertname=~("], None)),
+        )
+        .await,
+        400,
+        "invalid_field",
+        Some("matchers[0]"),
+    );
+    assert_error(
+        &call(
+            &server,
+            "POST",
+            "/api/v1/silences",
+            Some(silence(&[], None)),
+        )
+        .await,
+        400,
+        "invalid_field",
+        Some("matchers"),
+    );
+    let mut past = silence(&["a=\"b\""], None);
+    past["ends_at"] = api_time(now_ms() - 60_000).into();
+    assert_error(
+        &call(&server, "POST", "/api/v1/silences", Some(past)).await,
+        400,
+        "invalid_field",
+        Some("ends_at"),
+    );
+    assert_error(
+        &call(
+            &server,
+            "POST",
+            "/api/v1/silences",
+            Some(silence(&["a=\"b\""], Some("nope"))),
+        )
+        .await,
+        400,
+        "invalid_field",
+        Some("team"),
+    );
+    let (_, list) = call(&server, "GET", "/api/v1/silences", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    // New matchers replace the silence; the new one stays in the team.
+    let (status, s2) = call(
+        &server,
+        "PUT",
+        &format!("/api/v1/silences/{id1}"),
+        Some(silence(&["alertname=\"Memory\""], None)),
+    )
+    .await;
+    assert_eq!(status, 200, "{s2}");
+    let id2 = s2["id"].as_str().unwrap().to_owned();
+    assert_ne!(id1, id2);
+    assert_eq!(s2["team_id"], team_id.as_str());
+    let (_, old) = call(&server, "GET", &format!("/api/v1/silences/{id1}"), None).await;
+    assert_eq!(old["state"], "expired");
+    let (status, _) = call(&server, "DELETE", &format!("/api/v1/silences/{id2}"), None).await;
+    assert_eq!(status, 204);
+    assert_error(
+        &call(&server, "DELETE", "/api/v1/silences/no-such-id", None).await,
+        404,
+        "not_found",
+        None,
+    );
+    // Deleting the team leaves its silences in no team.
+    let (status, _) = call(&server, "DELETE", "/api/v1/teams/database", None).await;
+    assert_eq!(status, 204);
+    let (_, s2) = call(&server, "GET", &format!("/api/v1/silences/{id2}"), None).await;
+    assert_eq!(s2["team_id"], Value::Null);
+
+    // Every change is in the audit log, newest first, paged by id.
+    let (status, page) = call(
+        &server,
+        "GET",
+        "/api/v1/audit?action=silence.&limit=2",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let entries = page["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["action"], "silence.expired");
+    assert_eq!(entries[0]["target"], id2.as_str());
+    assert_eq!(entries[1]["action"], "silence.updated");
+    assert_eq!(entries[1]["detail"]["previous_id"], id1.as_str());
+    let before = page["next_before_id"].as_i64().expect("a next page");
+    let (_, page) = call(
+        &server,
+        "GET",
+        &format!("/api/v1/audit?action=silence.&limit=2&before_id={before}"),
+        None,
+    )
+    .await;
+    let entries = page["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["action"], "silence.created");
+    assert_eq!(entries[0]["target"], id1.as_str());
+    assert_eq!(entries[0]["detail"]["comment"], "メンテナンス中");
+    assert_eq!(page["next_before_id"], Value::Null);
+    assert_error(
+        &call(&server, "GET", "/api/v1/audit?limit=0", None).await,
+        400,
+        "invalid_field",
+        Some("limit"),
+    );
+    assert_error(
+        &call(&server, "GET", "/api/v1/audit?since=yesterday", None).await,
+        400,
+        "invalid_field",
+        Some("since"),
+    );
+    // The export streams every entry as one JSON object per line.
+    let r = server.get("/api/v1/audit/export").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/x-ndjson");
+    let text = r.text().await.unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let actions: Vec<&str> = lines.iter().filter_map(|l| l["action"].as_str()).collect();
+    for a in [
+        "team.created",
+        "team.updated",
+        "team.deleted",
+        "silence.created",
+        "silence.updated",
+        "silence.expired",
+    ] {
+        assert!(
+            actions.contains(&a),
+            "{a} missing from the export: {actions:?}"
+        );
+    }
+    assert!(server.terminate().await.success());
+});
+
+both_databases!(integrations_and_alerts, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let (status, created) = call(
+        &server,
+        "POST",
+        "/api/v1/integrations",
+        Some(json!({"name": "grafana", "labels": {"team": "db"}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let key = created["key"].as_str().unwrap().to_owned();
+    assert_eq!(key.len(), 32);
+    assert_eq!(created["kind"], "pagerduty");
+    assert_error(
+        &call(
+            &server,
+            "POST",
+            "/api/v1/integrations",
+            Some(json!({"name": "grafana"})),
+        )
+        .await,
+        409,
+        "conflict",
+        None,
+    );
+    assert_error(
+        &call(
+            &server,
+            "POST",
+            "/api/v1/integrations",
+            Some(json!({"name": "x", "kind": "email"})),
+        )
+        .await,
+        400,
+        "invalid_field",
+        Some("kind"),
+    );
+    let (_, list) = call(&server, "GET", "/api/v1/integrations", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(
+        !list.to_string().contains(&key),
+        "the key is shown only once"
+    );
+    // The key works for intake until it is revoked.
+    let event = json!({"routing_key": key, "event_action": "trigger", "dedup_key": "d1",
+        "payload": {"summary": "disk full", "source": "db1", "severity": "critical"}});
+    let r = server.post_json("/v2/enqueue", &event).await;
+    assert_eq!(r.status(), 202);
+
+    // Alerts: filter by matchers and state; one alert with its history.
+    let r = server
+        .post_json(
+            "/api/v2/alerts",
+            &json!([am_alert(&[("alertname", "Disk"), ("sev", "crit")])]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (status, alerts) = call(
+        &server,
+        "GET",
+        "/api/v1/alerts?filter=%7Balertname%3D%22Disk%22%7D",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{alerts}");
+    let alerts = alerts.as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["labels"]["sev"], "crit");
+    assert_eq!(alerts[0]["state"], "active");
+    let fp = alerts[0]["fingerprint"].as_str().unwrap().to_owned();
+    let (status, one) = call(&server, "GET", &format!("/api/v1/alerts/{fp}"), None).await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["labels"]["alertname"], "Disk");
+    assert!(one["history"].is_array());
+    let (_, suppressed_only) = call(&server, "GET", "/api/v1/alerts?active=false", None).await;
+    assert_eq!(suppressed_only, json!([]));
+    assert_error(
+        &call(
+            &server,
+            "GET",
+            "/api/v1/alerts?filter=%7Balertname%3D~%22(%22%7D",
+            None,
+        )
+        .await,
+        400,
+        "invalid_field",
+        Some("filter"),
+    );
+    assert_error(
+        &call(&server, "GET", "/api/v1/alerts?active=maybe", None).await,
+        400,
+        "bad_request",
+        Some("query"),
+    );
+    assert_error(
+        &call(&server, "GET", "/api/v1/alerts/0000000000000001", None).await,
+        404,
+        "not_found",
+        None,
+    );
+    let (status, groups) = call(&server, "GET", "/api/v1/groups", None).await;
+    assert_eq!(status, 200);
+    assert!(!groups.as_array().unwrap().is_empty());
+
+    let (status, _) = call(&server, "DELETE", "/api/v1/integrations/grafana", None).await;
+    assert_eq!(status, 204);
+    assert_error(
+        &call(&server, "DELETE", "/api/v1/integrations/grafana", None).await,
+        404,
+        "not_found",
+        None,
+    );
+    let r = server.post_json("/v2/enqueue", &event).await;
+    assert!(r.status().is_client_error(), "a revoked key is refused");
+    assert!(server.terminate().await.success());
+});
+
+both_databases!(openapi_and_swagger_ui, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let doc = server.get_json("/api/v1/openapi.json").await;
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    for path in [
+        "/api/v1/silences",
+        "/api/v1/silences/{id}",
+        "/api/v1/teams",
+        "/api/v1/audit/export",
+        "/api/v1/alerts/{fingerprint}",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the document"
+        );
+    }
+    assert!(doc["components"]["schemas"].get("SilenceIn").is_some());
+    assert!(doc["components"]["securitySchemes"].get("token").is_some());
+    // The error code table is in the document and in docs/api.md, alike.
+    let codes = doc["info"]["x-error-codes"]
+        .as_array()
+        .expect("x-error-codes");
+    let api_md =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/api.md")).unwrap();
+    for c in codes {
+        let row = format!("| `{}` | {} |", c["code"].as_str().unwrap(), c["status"]);
+        assert!(
+            api_md.contains(&row),
+            "docs/api.md lacks the row starting {row:?}"
+        );
+    }
+    assert_eq!(
+        api_md.matches("\n| `").count(),
+        codes.len(),
+        "docs/api.md lists other codes"
+    );
+    // Swagger UI is served from the binary.
+    let r = server.get("/api/v1/docs/").await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("swagger-ui"), "{page}");
+    let r = server.get("/api/v1/docs/swagger-ui-bundle.js").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().len() > 100_000);
+    let r = server.get("/api/v1/docs/swagger-initializer.js").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("/api/v1/openapi.json"));
+    assert!(server.terminate().await.success());
+});

@@ -1,0 +1,243 @@
+//! Every `/api/v1` and `/api/v2` route, tried with every kind of caller: a viewer, a
+//! responder, an admin and an owner (API tokens), an integration key, and nobody. Each
+//! answer must agree with the access table in `hinomi_core::access`: allowed means neither
+//! 401 nor 403; denied means 403 (401 without credentials). The list of routes walked must
+//! be the router's own, so a new route cannot go unchecked. Team scope: a viewer who is a
+//! responder in a team manages that team's silences and no others.
+
+use axum::http::Method;
+use hinomi_core::{Action, Role};
+use serde_json::{Value, json};
+
+use crate::both_databases;
+use crate::harness::*;
+
+/// Who calls.
+#[derive(Clone, Copy, Debug)]
+enum Caller {
+    Role(Role),
+    Integration,
+    Nobody,
+}
+
+impl Caller {
+    fn allowed(self, action: Action) -> bool {
+        match self {
+            Caller::Role(r) => r.may(action),
+            Caller::Integration => action == Action::PostAlerts,
+            Caller::Nobody => false,
+        }
+    }
+}
+
+/// The action each route performs, and a body that would be accepted.
+fn route_action(method: &Method, path: &str) -> (Action, Value) {
+    let silence = json!({"matchers": ["walk=\"x\""], "ends_at": api_time(now_ms() + 3_600_000), "comment": "walk"});
+    let am_silence = json!({"matchers": [{"name": "walk", "value": "x", "isRegex": false, "isEqual": true}],
+        "startsAt": api_time(now_ms()), "endsAt": api_time(now_ms() + 3_600_000), "createdBy": "walk", "comment": "walk"});
+    let read = *method == Method::GET;
+    match (path, read) {
+        ("/api/v2/alerts", false) => (
+            Action::PostAlerts,
+            json!([am_alert(&[("alertname", "Walk")])]),
+        ),
+        ("/api/v2/silences", false) => (Action::ManageSilences, am_silence),
+        ("/api/v2/silence/{id}", false) => (Action::ManageSilences, Value::Null),
+        (p, true) if p.starts_with("/api/v2/") => (Action::Read, Value::Null),
+        ("/api/v1/audit" | "/api/v1/audit/export", true) => (Action::ReadAudit, Value::Null),
+        (p, true) if p.starts_with("/api/v1/") => (Action::Read, Value::Null),
+        ("/api/v1/silences" | "/api/v1/silences/{id}", false) => (Action::ManageSilences, silence),
+        (p, false) if p.starts_with("/api/v1/teams") => (
+            Action::ManageTeams,
+            if *method == Method::PUT {
+                json!({"role": "viewer"})
+            } else {
+                json!({"name": format!("t{}", uuid_hex())})
+            },
+        ),
+        (p, false) if p.starts_with("/api/v1/integrations") => (
+            Action::ManageIntegrations,
+            if *method == Method::PUT {
+                json!({"team": null})
+            } else {
+                json!({"name": format!("i{}", uuid_hex())})
+            },
+        ),
+        _ => panic!("the walk does not know {method} {path}: add it"),
+    }
+}
+
+both_databases!(every_route_with_every_role, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let mut callers: Vec<(Caller, reqwest::Client)> = Vec::new();
+    for role in Role::ALL {
+        let name = format!("walk-{role}");
+        server.create_user(&name, role.as_str());
+        callers.push((
+            Caller::Role(role),
+            authorized_client(&server.create_token(&name, None)),
+        ));
+    }
+    let key = server.create_integration("walk-key", &[]);
+    callers.push((Caller::Integration, authorized_client(&key)));
+    callers.push((Caller::Nobody, server.anonymous()));
+
+    let routes: Vec<_> = hinomi_web::route_list(false)
+        .into_iter()
+        .filter(|(r, _)| r.path.starts_with("/api/v1/") || r.path.starts_with("/api/v2/"))
+        .map(|(r, _)| r)
+        .collect();
+    assert!(
+        routes
+            .iter()
+            .any(|r| r.path == "/api/v1/teams/{team}/members/{username}")
+    );
+    for route in &routes {
+        let (action, body) = route_action(&route.method, route.path);
+        for (caller, client) in &callers {
+            // Fresh resources per call, so a delete by one caller leaves the next its own.
+            let team = format!("t{}", uuid_hex());
+            let (s, _) = (
+                server
+                    .http
+                    .post(format!("{}/api/v1/teams", server.url))
+                    .json(&json!({"name": team}))
+                    .send()
+                    .await
+                    .unwrap(),
+                (),
+            );
+            assert_eq!(s.status(), 201);
+            let r = server.http.post(format!("{}/api/v1/silences", server.url))
+                .json(&json!({"matchers": ["walk=\"y\""], "ends_at": api_time(now_ms() + 3_600_000), "comment": "walk"}))
+                .send().await.unwrap();
+            let silence: Value = r.json().await.unwrap();
+            let integration = format!("i{}", uuid_hex());
+            let r = server
+                .http
+                .post(format!("{}/api/v1/integrations", server.url))
+                .json(&json!({"name": integration}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            let path = route
+                .path
+                .replace("{id}", silence["id"].as_str().unwrap())
+                .replace("{team}", &team)
+                .replace("{username}", "walk-viewer")
+                .replace("{name}", &integration)
+                .replace("{fingerprint}", "0000000000000001");
+            let mut req = client.request(route.method.clone(), format!("{}{path}", server.url));
+            if !body.is_null() {
+                req = req.json(&body);
+            }
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let text = r.text().await.unwrap_or_default();
+            let what = format!(
+                "{} {} as {caller:?} ({})",
+                route.method,
+                route.path,
+                action.as_str()
+            );
+            if caller.allowed(action) {
+                assert!(
+                    status != 401 && status != 403,
+                    "{what} must be allowed: {status} {text}"
+                );
+            } else if matches!(caller, Caller::Nobody) {
+                assert_eq!(status, 401, "{what}: {text}");
+            } else {
+                assert_eq!(status, 403, "{what}: {text}");
+            }
+        }
+    }
+    assert!(server.terminate().await.success());
+});
+
+both_databases!(
+    a_team_responder_manages_the_team_silences_only,
+    |db| async move {
+        let Some(server) = Server::start(db, Options::default()).await else {
+            return;
+        };
+        server.create_user("kenji", "viewer");
+        let kenji = authorized_client(&server.create_token("kenji", None));
+        let r = server
+            .post_json("/api/v1/teams", &json!({"name": "db"}))
+            .await;
+        assert_eq!(r.status(), 201);
+        let r = server
+            .http
+            .put(format!("{}/api/v1/teams/db/members/kenji", server.url))
+            .json(&json!({"role": "responder"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body = |team: Option<&str>| {
+            let mut b = json!({"matchers": ["alertname=\"Disk\""], "ends_at": api_time(now_ms() + 3_600_000), "comment": "増設"});
+            if let Some(t) = team {
+                b["team"] = t.into();
+            }
+            b
+        };
+        let url = format!("{}/api/v1/silences", server.url);
+        // In the team: allowed, and the silence is the team's.
+        let r = kenji
+            .post(&url)
+            .json(&body(Some("db")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let s: Value = r.json().await.unwrap();
+        let id = s["id"].as_str().unwrap().to_owned();
+        // Outside any team: the global role (viewer) decides.
+        let r = kenji.post(&url).json(&body(None)).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        // Another team's silence: refused, and nothing changes.
+        let r = server
+            .post_json("/api/v1/teams", &json!({"name": "web"}))
+            .await;
+        assert_eq!(r.status(), 201);
+        let r = server
+            .post_json("/api/v1/silences", &body(Some("web")))
+            .await;
+        let other: Value = r.json().await.unwrap();
+        let other_id = other["id"].as_str().unwrap();
+        let r = kenji
+            .delete(format!("{url}/{other_id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let still = server
+            .get_json(&format!("/api/v1/silences/{other_id}"))
+            .await;
+        assert_eq!(still["state"], "active");
+        // The team's own silence: expired by the team responder.
+        let r = kenji.delete(format!("{url}/{id}")).send().await.unwrap();
+        assert_eq!(r.status(), 204);
+        // As a team viewer, no longer.
+        let r = server
+            .http
+            .put(format!("{}/api/v1/teams/db/members/kenji", server.url))
+            .json(&json!({"role": "viewer"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = kenji
+            .post(&url)
+            .json(&body(Some("db")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        assert!(server.terminate().await.success());
+    }
+);
