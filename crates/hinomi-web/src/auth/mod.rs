@@ -216,7 +216,7 @@ pub fn compat_action(method: &Method, path: &str) -> Option<Action> {
 
 /// The middleware on every protected route.
 pub async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let source = client_address(&request);
+    let source = client_address(request.extensions());
     let path = request
         .extensions()
         .get::<MatchedPath>()
@@ -294,9 +294,8 @@ fn is_unsafe(method: &Method) -> bool {
 }
 
 /// The client's address, when the server knows it.
-pub fn client_address(request: &Request) -> String {
-    request
-        .extensions()
+pub fn client_address(extensions: &axum::http::Extensions) -> String {
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned())

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
-use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::header::{self, HeaderValue};
 use axum::http::{StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
 use hinomi_core::Role;
@@ -455,7 +455,7 @@ async fn callback(
         .await
         .map_err(|e| OidcError::Internal(e.to_string()))?
         .ok_or(OidcError::UnknownState)?;
-    let browser = flow_cookie(&parts.headers).ok_or(OidcError::OtherBrowser)?;
+    let browser = super::cookie(&parts.headers, FLOW_COOKIE).ok_or(OidcError::OtherBrowser)?;
     if sha256_hex(browser) != flow.browser_hash {
         return Err(OidcError::OtherBrowser);
     }
@@ -489,7 +489,7 @@ async fn callback(
     let claims: VerifiedClaims = token
         .into_claims(&client.id_token_verifier(), &Nonce::new(flow.nonce.clone()))
         .map_err(|e| OidcError::Token(error_chain(&e)))?;
-    let source = source_of(&parts);
+    let source = super::client_address(&parts.extensions);
     let user = sign_in_user(&state, oidc, &claims, &source, now).await?;
     let session = super::start_session(&state, &user, &source, "oidc")
         .await
@@ -509,26 +509,6 @@ async fn callback(
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
-}
-
-/// The client's address, for the audit log.
-fn source_of(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
-fn flow_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == FLOW_COOKIE)
-        .map(|(_, value)| value)
 }
 
 /// A username from the provider's claims: the preferred username, else the email address,

@@ -15,11 +15,10 @@ mod prefs;
 mod silences;
 
 use askama::Template;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hinomi_core::Action;
 use jiff::tz::TimeZone;
@@ -208,19 +207,15 @@ impl Ctx {
         let lang = user
             .as_ref()
             .and_then(|u| u.locale.clone())
-            .or_else(|| cookie(headers, LANG_COOKIE));
+            .or_else(|| crate::auth::cookie(headers, LANG_COOKIE).map(str::to_owned));
         let locale = Locale::negotiate(lang.as_deref(), accept);
         let (tz, tz_name) = user
             .as_ref()
             .and_then(|u| u.time_zone.clone())
-            .or_else(|| cookie(headers, TZ_COOKIE))
+            .or_else(|| crate::auth::cookie(headers, TZ_COOKIE).map(str::to_owned))
             .and_then(|name| TimeZone::get(&name).ok().map(|tz| (tz, name)))
             .unwrap_or_else(|| (TimeZone::UTC, "UTC".to_owned()));
-        let source = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned());
+        let source = crate::auth::client_address(&parts.extensions);
         let path = parts
             .uri
             .path_and_query()
@@ -241,18 +236,6 @@ impl Ctx {
             source,
         }
     }
-}
-
-/// The value of cookie `name`, if the request carries it.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
 }
 
 /// Renders a template as a page with `status`.

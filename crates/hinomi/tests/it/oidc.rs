@@ -459,7 +459,7 @@ both_databases!(sign_in_creates_matches_and_maps_groups, |db| async move {
         .unwrap();
     let page = page.text().await.unwrap();
     assert!(
-        page.contains("href=\"/auth/oidc/login?next=%2Falerts\""),
+        page.contains("href=\"/auth/oidc/login?next=/alerts\""),
         "{page}"
     );
 
