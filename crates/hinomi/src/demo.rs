@@ -157,6 +157,9 @@ pub async fn run(listen: String) -> anyhow::Result<()> {
         match engine.write(WriteOp::Alerts(incoming)).await {
             Ok(_) => {
                 println!("Stored. Critical alerts notify at once, warnings after group_wait (2s).");
+                println!(
+                    "Console: http://{listen}/ (sign in as admin with the one-time password printed above)"
+                );
                 println!("Try:");
                 println!("  curl -s http://{listen}/api/v2/alerts | python3 -m json.tool");
                 println!("  curl -s http://{listen}/api/v2/alerts/groups");
