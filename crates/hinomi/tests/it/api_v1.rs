@@ -509,8 +509,10 @@ both_databases!(me_and_own_tokens, |db| async move {
         &server,
         "PATCH",
         "/api/v1/me",
-        Some(json!({"display_name": "管理者", "email": "owner@example.com",
-                    "locale": "ja", "time_zone": "Asia/Tokyo"})),
+        Some(
+            json!({"display_name": "管理者", "email": "owner@example.com",
+                    "locale": "ja", "time_zone": "Asia/Tokyo"}),
+        ),
     )
     .await;
     assert_eq!(patched.0, 200, "{}", patched.1);
@@ -565,9 +567,17 @@ both_databases!(me_and_own_tokens, |db| async move {
     let listed = call(&server, "GET", "/api/v1/me/tokens", None).await;
     assert_eq!(listed.0, 200);
     let mine = listed.1.as_array().unwrap();
-    assert!(mine.iter().any(|t| t["id"] == id.as_str() && t["live"] == true));
+    assert!(
+        mine.iter()
+            .any(|t| t["id"] == id.as_str() && t["live"] == true)
+    );
     assert!(mine.iter().all(|t| t.get("secret").is_none()));
-    assert_eq!(call_as(&server, &secret, "GET", "/api/v1/alerts", None).await.0, 200);
+    assert_eq!(
+        call_as(&server, &secret, "GET", "/api/v1/alerts", None)
+            .await
+            .0,
+        200
+    );
     // The viewer token may not make a token above viewer.
     assert_error(
         &call_as(
@@ -604,9 +614,15 @@ both_databases!(users_roles_and_the_last_owner, |db| async move {
         return;
     };
     for (body, field) in [
-        (json!({"username": "bad name", "role": "viewer"}), "username"),
+        (
+            json!({"username": "bad name", "role": "viewer"}),
+            "username",
+        ),
         (json!({"username": "hanako", "role": "root"}), "role"),
-        (json!({"username": "hanako", "role": "viewer", "email": "@"}), "email"),
+        (
+            json!({"username": "hanako", "role": "viewer", "email": "@"}),
+            "email",
+        ),
     ] {
         assert_error(
             &call(&server, "POST", "/api/v1/users", Some(body)).await,
@@ -640,7 +656,14 @@ both_databases!(users_roles_and_the_last_owner, |db| async move {
     );
     let users = call(&server, "GET", "/api/v1/users", None).await;
     assert_eq!(users.0, 200);
-    assert!(users.1.as_array().unwrap().iter().any(|u| u["username"] == "hanako"));
+    assert!(
+        users
+            .1
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["username"] == "hanako")
+    );
     let one = call(&server, "GET", "/api/v1/users/hanako", None).await;
     assert_eq!(one.1["display_name"], "花子");
     let by_id = call(
@@ -805,7 +828,10 @@ both_databases!(users_roles_and_the_last_owner, |db| async move {
         "forbidden",
         None,
     );
-    assert_eq!(call_as(&server, &second, "GET", "/api/v1/me", None).await.0, 200);
+    assert_eq!(
+        call_as(&server, &second, "GET", "/api/v1/me", None).await.0,
+        200
+    );
     let r = call_as(
         &server,
         &aiko,
@@ -815,7 +841,12 @@ both_databases!(users_roles_and_the_last_owner, |db| async move {
     )
     .await;
     assert_eq!(r.0, 204, "{}", r.1);
-    assert_eq!(call_as(&server, &script, "GET", "/api/v1/alerts", None).await.0, 401);
+    assert_eq!(
+        call_as(&server, &script, "GET", "/api/v1/alerts", None)
+            .await
+            .0,
+        401
+    );
 
     // Disabling shuts the user out; deleting removes them.
     let r = call_as(
@@ -828,7 +859,10 @@ both_databases!(users_roles_and_the_last_owner, |db| async move {
     .await;
     assert_eq!(r.0, 200, "{}", r.1);
     assert!(r.1["disabled_at"].is_string());
-    assert_eq!(call_as(&server, &aiko, "GET", "/api/v1/me", None).await.0, 401);
+    assert_eq!(
+        call_as(&server, &aiko, "GET", "/api/v1/me", None).await.0,
+        401
+    );
     let r = call_as(&server, &second, "DELETE", "/api/v1/users/hanako", None).await;
     assert_eq!(r.0, 204, "{}", r.1);
     assert_error(
@@ -857,7 +891,12 @@ both_databases!(a_reset_password_must_be_changed, |db| async move {
     };
     let old = server.create_user("kenji", "responder");
     let kenji = server.create_token("kenji", None);
-    assert_eq!(call_as(&server, &kenji, "GET", "/api/v1/alerts", None).await.0, 200);
+    assert_eq!(
+        call_as(&server, &kenji, "GET", "/api/v1/alerts", None)
+            .await
+            .0,
+        200
+    );
     let reset = call(&server, "POST", "/api/v1/users/kenji/password-reset", None).await;
     assert_eq!(reset.0, 200, "{}", reset.1);
     let otp = reset.1["one_time_password"].as_str().unwrap().to_owned();
@@ -871,7 +910,10 @@ both_databases!(a_reset_password_must_be_changed, |db| async move {
     let me = call_as(&server, &kenji, "GET", "/api/v1/me", None).await;
     assert_eq!(me.1["must_change_password"], true);
     for (body, field) in [
-        (json!({"current": old, "new": "a brand new passphrase"}), "current"),
+        (
+            json!({"current": old, "new": "a brand new passphrase"}),
+            "current",
+        ),
         (json!({"current": otp, "new": "short"}), "new"),
     ] {
         assert_error(
@@ -890,7 +932,12 @@ both_databases!(a_reset_password_must_be_changed, |db| async move {
     )
     .await;
     assert_eq!(r.0, 204, "{}", r.1);
-    assert_eq!(call_as(&server, &kenji, "GET", "/api/v1/alerts", None).await.0, 200);
+    assert_eq!(
+        call_as(&server, &kenji, "GET", "/api/v1/alerts", None)
+            .await
+            .0,
+        200
+    );
     let me = call_as(&server, &kenji, "GET", "/api/v1/me", None).await;
     assert_eq!(me.1["must_change_password"], false);
     server.sign_in("kenji", "a brand new passphrase").await;
@@ -898,7 +945,10 @@ both_databases!(a_reset_password_must_be_changed, |db| async move {
     let text = audit.1.to_string();
     assert!(text.contains("user.password_reset"), "{text}");
     assert!(text.contains("user.password_changed"), "{text}");
-    assert!(!text.contains(&otp), "the one-time password is in the audit log");
+    assert!(
+        !text.contains(&otp),
+        "the one-time password is in the audit log"
+    );
     assert!(server.terminate().await.success());
 });
 
@@ -916,7 +966,10 @@ both_databases!(the_cli_manages_users_and_tokens, |db| async move {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("last enabled owner"), "{stderr}");
-    assert_eq!(call(&server, "GET", "/api/v1/me", None).await.1["role"], "owner");
+    assert_eq!(
+        call(&server, "GET", "/api/v1/me", None).await.1["role"],
+        "owner"
+    );
 
     server.create_user("yuki", "responder");
     server.cli(&["user", "set-role", "yuki", "viewer"], None);
@@ -939,11 +992,16 @@ both_databases!(the_cli_manages_users_and_tokens, |db| async move {
         &token,
         "POST",
         "/api/v1/me/password",
-        Some(json!({"current": otp, "new": "ゆきの新しいパスワード"})),
+        Some(json!({"current": otp, "new": "ゆきの新しいパスワードです"})),
     )
     .await;
     assert_eq!(r.0, 204, "{}", r.1);
-    assert_eq!(call_as(&server, &token, "GET", "/api/v1/alerts", None).await.0, 200);
+    assert_eq!(
+        call_as(&server, &token, "GET", "/api/v1/alerts", None)
+            .await
+            .0,
+        200
+    );
 
     let listed = server.cli(&["token", "list", "--user", "yuki"], None);
     let line = listed.lines().next().unwrap_or_else(|| panic!("{listed}"));
@@ -953,9 +1011,17 @@ both_databases!(the_cli_manages_users_and_tokens, |db| async move {
     server.cli(&["token", "revoke", &id], None);
     assert!(server.cli(&["token", "list"], None).contains("revoked"));
     // The server may hold the token in its credential cache for a few seconds.
-    eventually_async(std::time::Duration::from_secs(15), "the revoked token refused", || async {
-        (call_as(&server, &token, "GET", "/api/v1/alerts", None).await.0 == 401).then_some(())
-    })
+    eventually_async(
+        std::time::Duration::from_secs(15),
+        "the revoked token refused",
+        || async {
+            (call_as(&server, &token, "GET", "/api/v1/alerts", None)
+                .await
+                .0
+                == 401)
+                .then_some(())
+        },
+    )
     .await;
 
     server.cli(&["user", "disable", "yuki"], None);
