@@ -178,6 +178,33 @@ where
     Ok(())
 }
 
+/// The last-owner rule, checked inside the transaction that would break it so two
+/// concurrent demotions cannot both pass: `before` (the user's row as it is now, with
+/// `username`, `role` and `disabled_at`) may stop being an enabled owner only if another
+/// enabled owner remains.
+async fn check_not_last_owner(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    before: &AnyRow,
+    id: &str,
+) -> Result<()> {
+    let was_owner = role_from_db(&before.try_get::<String, _>("role")?)? == Role::Owner
+        && before.try_get::<Option<i64>, _>("disabled_at")?.is_none();
+    if !was_owner {
+        return Ok(());
+    }
+    let others: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM users WHERE role = 'owner' AND disabled_at IS NULL AND id <> $1",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?;
+    if others == 0 {
+        return Err(StoreError::LastOwner(before.try_get("username")?));
+    }
+    Ok(())
+}
+
 impl Store {
     pub async fn count_users(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) FROM users")
@@ -244,17 +271,24 @@ impl Store {
     }
 
     /// Writes every changeable field of `u` (all but id, username and creation time). A
-    /// disabled user or a changed password ends the user's sessions.
+    /// disabled user or a changed password ends the user's sessions. Refuses
+    /// ([`StoreError::LastOwner`]) to demote or disable the last enabled owner.
     pub async fn update_user(&self, u: &UserRecord, audit: &AuditEntry) -> Result<bool> {
         let mut tx = self.write.begin().await?;
-        let before = sqlx::query("SELECT password_hash, disabled_at FROM users WHERE id = $1")
-            .bind(&u.id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let before = sqlx::query(
+            "SELECT username, password_hash, role, disabled_at FROM users WHERE id = $1",
+        )
+        .bind(&u.id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(before) = before else {
             return Ok(false);
         };
         let old_hash: Option<String> = before.try_get("password_hash")?;
+        let stays_owner = u.role == Role::Owner && u.disabled_at.is_none();
+        if !stays_owner {
+            check_not_last_owner(&mut tx, &before, &u.id).await?;
+        }
         sqlx::query(
             "UPDATE users SET display_name = $2, email = $3, password_hash = $4, role = $5, \
              locale = $6, time_zone = $7, oidc_subject = $8, must_change_password = $9, \
@@ -284,8 +318,17 @@ impl Store {
     }
 
     /// Removes a user with their sessions and tokens; answers whether the user existed.
+    /// Refuses ([`StoreError::LastOwner`]) to remove the last enabled owner.
     pub async fn delete_user(&self, id: &str, audit: &AuditEntry) -> Result<bool> {
         let mut tx = self.write.begin().await?;
+        let before = sqlx::query("SELECT username, role, disabled_at FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(before) = before else {
+            return Ok(false);
+        };
+        check_not_last_owner(&mut tx, &before, id).await?;
         for table in ["sessions", "api_tokens"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                 .bind(id)

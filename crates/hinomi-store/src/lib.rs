@@ -107,6 +107,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Config(String),
+    /// The change would leave no enabled owner: someone must always be able to manage
+    /// everyone else.
+    #[error("{0} is the last enabled owner; make another owner first")]
+    LastOwner(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

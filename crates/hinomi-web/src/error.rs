@@ -96,7 +96,12 @@ impl std::error::Error for ApiError {}
 
 impl From<hinomi_store::StoreError> for ApiError {
     fn from(e: hinomi_store::StoreError) -> Self {
-        ApiError::internal(e)
+        match e {
+            hinomi_store::StoreError::LastOwner(_) => {
+                ApiError::conflict("last_owner", e.to_string())
+            }
+            e => ApiError::internal(e),
+        }
     }
 }
 

@@ -36,6 +36,19 @@ pub enum UserCommand {
     },
     /// List users.
     List,
+    /// Change a user's role. The last enabled owner cannot be demoted.
+    SetRole {
+        username: String,
+        /// owner, admin, responder or viewer.
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+    /// Disable a user: their sessions end and their tokens stop working. The last enabled
+    /// owner cannot be disabled.
+    Disable { username: String },
+    /// Give a user a one-time password (printed once), to be changed at the next sign-in;
+    /// their sessions end.
+    ResetPassword { username: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +66,14 @@ pub enum TokenCommand {
         #[arg(long, value_parser = parse_lifetime)]
         expires: Option<i64>,
     },
+    /// List tokens (never their secrets), newest first.
+    List {
+        /// Only this user's tokens.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a token by id (as `token list` shows it).
+    Revoke { id: String },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -86,11 +107,7 @@ pub fn cli_audit(now: i64, action: &str, target: &str, detail: serde_json::Value
 /// Validates a username: what people type to sign in and what the audit log shows.
 fn check_username(name: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
-        !name.is_empty()
-            && name.len() <= 64
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')),
+        auth::username_ok(name),
         "username {name:?}: use 1 to 64 letters, digits, '.', '_', '-' or '@'"
     );
     Ok(())
@@ -175,6 +192,44 @@ pub async fn user(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
                 eprintln!("user {username:?} ({role}) created");
             }
         }
+        UserCommand::SetRole { username, role } => {
+            let mut user = existing_user(store, &username).await?;
+            let before = user.role;
+            user.role = role;
+            let audit = cli_audit(
+                now,
+                "user.updated",
+                &username,
+                json!({ "role": role.as_str(), "previous_role": before.as_str() }),
+            );
+            // The store refuses to demote the last enabled owner, for the API alike.
+            store.update_user(&user, &audit).await?;
+            eprintln!("user {username:?} is now {role} (was {before})");
+        }
+        UserCommand::Disable { username } => {
+            let mut user = existing_user(store, &username).await?;
+            if user.disabled_at.is_some() {
+                eprintln!("user {username:?} was already disabled");
+                return Ok(());
+            }
+            user.disabled_at = Some(now);
+            let audit = cli_audit(now, "user.updated", &username, json!({ "disabled": true }));
+            store.update_user(&user, &audit).await?;
+            eprintln!("user {username:?} disabled");
+        }
+        UserCommand::ResetPassword { username } => {
+            let mut user = existing_user(store, &username).await?;
+            let password = auth::one_time_password();
+            user.password_hash = Some(auth::hash_password(&password));
+            user.must_change_password = true;
+            let audit = cli_audit(now, "user.password_reset", &username, json!({}));
+            store.update_user(&user, &audit).await?;
+            println!("{password}");
+            eprintln!(
+                "the one-time password of {username:?} is above, shown only now; it must be \
+                 changed at the next sign-in"
+            );
+        }
         UserCommand::List => {
             for u in store.users().await? {
                 let state = if u.disabled_at.is_some() {
@@ -193,6 +248,13 @@ pub async fn user(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn existing_user(store: &Store, username: &str) -> anyhow::Result<UserRecord> {
+    store
+        .user_by_username(username)
+        .await?
+        .with_context(|| format!("no user named {username:?}"))
 }
 
 /// `hinomi audit`: the newest audit entries, as a table or as JSON lines.
@@ -291,6 +353,49 @@ pub async fn token(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
             store.create_token(&record, &audit).await?;
             println!("{token}");
             eprintln!("token {name:?} for {username:?} ({role}) created; it is shown only now");
+        }
+        TokenCommand::List { user } => {
+            let users = store.users().await?;
+            let user_id = match &user {
+                Some(name) => Some(
+                    users
+                        .iter()
+                        .find(|u| &u.username == name)
+                        .with_context(|| format!("no user named {name:?}"))?
+                        .id
+                        .clone(),
+                ),
+                None => None,
+            };
+            for t in store.tokens(user_id.as_deref()).await? {
+                let username = users
+                    .iter()
+                    .find(|u| u.id == t.user_id)
+                    .map_or("?", |u| u.username.as_str());
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else if t.live(now) {
+                    "live"
+                } else {
+                    "expired"
+                };
+                println!(
+                    "{:<36} {:<24} {:<10} {:<8} {}",
+                    t.id,
+                    username,
+                    t.role.as_str(),
+                    state,
+                    t.name
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let audit = cli_audit(now, "token.revoked", &id, json!({}));
+            anyhow::ensure!(
+                store.revoke_token(&id, now, &audit).await?,
+                "no live token with id {id:?}"
+            );
+            eprintln!("token {id} revoked (a running hinomi may accept it for 5 more seconds)");
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ mod audit;
 mod integrations;
 mod silences;
 mod teams;
+mod users;
 
 use axum::Json;
 use axum::Router;
@@ -47,6 +48,20 @@ pub fn routes() -> RouteTable {
         .post("/api/v1/integrations", integrations::create)
         .delete("/api/v1/integrations/{name}", integrations::revoke)
         .put("/api/v1/integrations/{name}/team", integrations::set_team)
+        .get("/api/v1/me", users::me)
+        .patch("/api/v1/me", users::update_me)
+        .post("/api/v1/me/password", users::change_password)
+        .get("/api/v1/me/tokens", users::my_tokens)
+        .post("/api/v1/me/tokens", users::create_token)
+        .delete("/api/v1/me/tokens/{id}", users::revoke_my_token)
+        .get("/api/v1/tokens", users::all_tokens)
+        .delete("/api/v1/tokens/{id}", users::revoke_token)
+        .get("/api/v1/users", users::list_users)
+        .post("/api/v1/users", users::create_user)
+        .get("/api/v1/users/{id}", users::get_user)
+        .patch("/api/v1/users/{id}", users::update_user)
+        .delete("/api/v1/users/{id}", users::delete_user)
+        .post("/api/v1/users/{id}/password-reset", users::reset_password)
         .get("/api/v1/audit", audit::list)
         .get("/api/v1/audit/export", audit::export)
         .get("/api/v1/openapi.json", openapi_json)
@@ -96,6 +111,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "conflict",
         409,
         "The name is taken, or the change contradicts the current state.",
+    ),
+    (
+        "last_owner",
+        409,
+        "The change would leave no enabled owner; make another owner first.",
     ),
     (
         "internal",
@@ -153,6 +173,20 @@ pub struct ErrorDetail {
         integrations::set_team,
         audit::list,
         audit::export,
+        users::me,
+        users::update_me,
+        users::change_password,
+        users::my_tokens,
+        users::create_token,
+        users::revoke_my_token,
+        users::all_tokens,
+        users::revoke_token,
+        users::list_users,
+        users::create_user,
+        users::get_user,
+        users::update_user,
+        users::delete_user,
+        users::reset_password,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
@@ -162,6 +196,8 @@ pub struct ErrorDetail {
         (name = "teams", description = "Teams and their members"),
         (name = "integrations", description = "Integration keys for intake"),
         (name = "audit", description = "The audit log"),
+        (name = "me", description = "One's own profile, password and API tokens"),
+        (name = "users", description = "Users and everyone's API tokens"),
     )
 )]
 pub struct ApiDoc;

@@ -29,7 +29,7 @@ use crate::{AppState, keys};
 
 pub use secret::{
     MIN_PASSWORD_CHARS, PasswordError, TOKEN_PREFIX, check_new_password, hash_password, new_token,
-    one_time_password, random_hex, sha256_hex, verify_password,
+    one_time_password, random_hex, sha256_hex, username_ok, verify_password,
 };
 pub use session::{
     NewSession, SESSION_COOKIE, SignInError, sign_in_with_password, sign_out, start_session,

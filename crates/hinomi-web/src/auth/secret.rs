@@ -53,6 +53,16 @@ pub enum PasswordError {
     TooLong,
 }
 
+/// Whether `name` is a valid username: what people type to sign in and what the audit log
+/// shows, so 1 to 64 letters, digits, `.`, `_`, `-` or `@`.
+pub fn username_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+}
+
 /// Checks a new password's length (the only rule: long passphrases beat composition rules).
 pub fn check_new_password(password: &str) -> Result<(), PasswordError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {

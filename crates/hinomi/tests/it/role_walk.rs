@@ -45,6 +45,27 @@ fn route_action(method: &Method, path: &str) -> (Action, Value) {
         ("/api/v2/silence/{id}", false) => (Action::ManageSilences, Value::Null),
         (p, true) if p.starts_with("/api/v2/") => (Action::Read, Value::Null),
         ("/api/v1/audit" | "/api/v1/audit/export", true) => (Action::ReadAudit, Value::Null),
+        (p, _) if p.starts_with("/api/v1/me") => (
+            Action::ManageSelf,
+            match (method.as_str(), p) {
+                ("PATCH", _) => json!({"locale": "ja"}),
+                ("POST", "/api/v1/me/password") => {
+                    json!({"current": "not the password", "new": "a long enough passphrase"})
+                }
+                ("POST", _) => json!({"name": "walk"}),
+                _ => Value::Null,
+            },
+        ),
+        (p, _) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/tokens") => (
+            Action::ManageUsers,
+            match (method.as_str(), p) {
+                ("POST", "/api/v1/users") => {
+                    json!({"username": format!("u{}", uuid_hex()), "role": "viewer"})
+                }
+                ("PATCH", _) => json!({"display_name": "walk"}),
+                _ => Value::Null,
+            },
+        ),
         (p, true) if p.starts_with("/api/v1/") => (Action::Read, Value::Null),
         ("/api/v1/silences" | "/api/v1/silences/{id}", false) => (Action::ManageSilences, silence),
         (p, false) if p.starts_with("/api/v1/teams") => (
