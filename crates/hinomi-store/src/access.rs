@@ -215,31 +215,26 @@ impl Store {
 
     /// Creates a user; answers false (and writes nothing) when the username is taken.
     pub async fn create_user(&self, u: &UserRecord, audit: &AuditEntry) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query(&format!(
-            "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-             $11, $12) ON CONFLICT (username) DO NOTHING"
-        ))
-        .bind(&u.id)
-        .bind(&u.username)
-        .bind(&u.display_name)
-        .bind(u.email.as_deref())
-        .bind(u.password_hash.as_deref())
-        .bind(u.role.as_str())
-        .bind(u.locale.as_deref())
-        .bind(u.time_zone.as_deref())
-        .bind(u.oidc_subject.as_deref())
-        .bind(i64::from(u.must_change_password))
-        .bind(u.created_at)
-        .bind(u.disabled_at)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        append_audit(&mut *tx, audit).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.change_audited(
+            sqlx::query(&format!(
+                "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                 $11, $12) ON CONFLICT (username) DO NOTHING"
+            ))
+            .bind(&u.id)
+            .bind(&u.username)
+            .bind(&u.display_name)
+            .bind(u.email.as_deref())
+            .bind(u.password_hash.as_deref())
+            .bind(u.role.as_str())
+            .bind(u.locale.as_deref())
+            .bind(u.time_zone.as_deref())
+            .bind(u.oidc_subject.as_deref())
+            .bind(i64::from(u.must_change_password))
+            .bind(u.created_at)
+            .bind(u.disabled_at),
+            audit,
+        )
+        .await
     }
 
     pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRecord>> {
@@ -477,20 +472,15 @@ impl Store {
 
     /// Revokes a live token; answers whether it was live.
     pub async fn revoke_token(&self, id: &str, now: i64, audit: &AuditEntry) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        self.change_audited(
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            )
+            .bind(id)
+            .bind(now),
+            audit,
         )
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        append_audit(&mut *tx, audit).await?;
-        tx.commit().await?;
-        Ok(true)
+        .await
     }
 
     /// Registers an integration key (stored as its SHA-256 hash only).
@@ -524,15 +514,26 @@ impl Store {
         now: i64,
         audit: &AuditEntry,
     ) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query(
-            "UPDATE integrations SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
+        self.change_audited(
+            sqlx::query(
+                "UPDATE integrations SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(name),
+            audit,
         )
-        .bind(now)
-        .bind(name)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        .await
+    }
+
+    /// Runs one statement and, when it changed a row, its audit entry, in one transaction;
+    /// answers whether a row changed (nothing is written when none did).
+    pub(crate) async fn change_audited<'q>(
+        &self,
+        statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        audit: &AuditEntry,
+    ) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        if statement.execute(&mut *tx).await?.rows_affected() == 0 {
             return Ok(false);
         }
         append_audit(&mut *tx, audit).await?;

@@ -80,23 +80,18 @@ impl WriteTx {
 impl Store {
     /// Creates a team; answers false (and writes nothing) when the name is taken.
     pub async fn create_team(&self, t: &TeamRecord, audit: &AuditEntry) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query(
-            "INSERT INTO teams (id, name, description, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (name) DO NOTHING",
+        self.change_audited(
+            sqlx::query(
+                "INSERT INTO teams (id, name, description, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(&t.id)
+            .bind(&t.name)
+            .bind(&t.description)
+            .bind(t.created_at),
+            audit,
         )
-        .bind(&t.id)
-        .bind(&t.name)
-        .bind(&t.description)
-        .bind(t.created_at)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        append_audit(&mut *tx, audit).await?;
-        tx.commit().await?;
-        Ok(true)
+        .await
     }
 
     /// Every team, by name.
@@ -207,18 +202,13 @@ impl Store {
         user_id: &str,
         audit: &AuditEntry,
     ) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
-            .bind(team_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        append_audit(&mut *tx, audit).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.change_audited(
+            sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
+                .bind(team_id)
+                .bind(user_id),
+            audit,
+        )
+        .await
     }
 
     /// The members of a team, by username. Memberships of removed users are not listed.
@@ -326,17 +316,12 @@ impl Store {
         team_id: Option<&str>,
         audit: &AuditEntry,
     ) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query(&format!("UPDATE {table} SET team_id = $1 WHERE {key} = $2"))
-            .bind(team_id)
-            .bind(value)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        append_audit(&mut *tx, audit).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.change_audited(
+            sqlx::query(&format!("UPDATE {table} SET team_id = $1 WHERE {key} = $2"))
+                .bind(team_id)
+                .bind(value),
+            audit,
+        )
+        .await
     }
 }
