@@ -6,13 +6,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use hinomi_core::{Alert, Config, Fingerprint};
-use hinomi_store::{Backend, NewGroup, StoredAlert, WriteTx};
+use hinomi_store::{Backend, ClaimedDelivery, Durable, NewGroup, StoredAlert, WriteTx};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{EngineError, Shared, dispatch};
 
 /// Most alerts committed in one transaction; more wait for the next commit.
 const MAX_BATCH_ALERTS: usize = 20_000;
+
+/// How often the writer lets other tasks run before it concludes no request is coming.
+const YIELDS_BEFORE_IDLE: usize = 2;
 
 /// Most due groups one intake commit flushes itself.
 const INLINE_FLUSHES: usize = dispatch::FLUSH_BATCH as usize;
@@ -71,20 +74,28 @@ pub(crate) struct WriteRequest {
     pub(crate) reply: oneshot::Sender<Result<WriteOutcome, EngineError>>,
 }
 
-/// Commits what queued up each time round. On `stop` it takes no more requests, commits
-/// and answers the ones already queued, and ends.
+/// Commits what queued up each time round. A commit's requests are answered once it is
+/// durable, on a task of their own, while the next commit is already being written: on
+/// SQLite the log's fsync runs beside the write connection (see `hinomi_store::Durable`).
+/// On `stop` it takes no more requests, commits and answers the ones already queued, and
+/// ends.
 pub(crate) async fn run(
     shared: Shared,
     mut rx: mpsc::Receiver<WriteRequest>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let mut acks = tokio::task::JoinSet::new();
     loop {
-        let first = tokio::select! {
-            next = rx.recv() => next,
-            _ = stop.changed() => {
-                rx.close();
-                rx.recv().await
-            }
+        while acks.try_join_next().is_some() {}
+        let first = match next_request(&shared, &mut rx).await {
+            Some(first) => Some(first),
+            None => tokio::select! {
+                next = rx.recv() => next,
+                _ = stop.changed() => {
+                    rx.close();
+                    rx.recv().await
+                }
+            },
         };
         let Some(first) = first else { break };
         let mut weight = first.op.weight();
@@ -101,24 +112,73 @@ pub(crate) async fn run(
         let started = std::time::Instant::now();
         let (ops, replies): (Vec<WriteOp>, Vec<_>) =
             batch.into_iter().map(|r| (r.op, r.reply)).unzip();
-        let result = commit(&shared, ops).await;
-        metrics::histogram!("hinomi_intake_commit_seconds").record(started.elapsed().as_secs_f64());
-        metrics::histogram!("hinomi_intake_commit_batch_alerts").record(weight as f64);
-        match result {
-            Ok(outcomes) => {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(Ok(outcome));
-                }
+        match commit(&shared, ops).await {
+            Ok(committed) => {
+                let shared = shared.clone();
+                acks.spawn(async move {
+                    let durable = committed.durable.wait().await;
+                    metrics::histogram!("hinomi_intake_commit_seconds")
+                        .record(started.elapsed().as_secs_f64());
+                    metrics::histogram!("hinomi_intake_commit_batch_alerts").record(weight as f64);
+                    match durable {
+                        Ok(()) => {
+                            shared.hand_over(committed.leased);
+                            if committed.new_groups {
+                                shared.wake_dispatcher();
+                            }
+                            for (reply, outcome) in replies.into_iter().zip(committed.outcomes) {
+                                let _ = reply.send(Ok(outcome));
+                            }
+                        }
+                        Err(e) => fail(replies, &e.into()),
+                    }
+                });
             }
-            Err(e) => {
-                tracing::error!(error = %e, requests = replies.len(), "intake commit failed");
-                let message = e.to_string();
-                for reply in replies {
-                    let _ = reply.send(Err(EngineError::Unavailable(message.clone())));
-                }
-            }
+            Err(e) => fail(replies, &e),
         }
     }
+    while acks.join_next().await.is_some() {}
+}
+
+/// A request already queued, or about to be: requests whose bytes have arrived are parsed
+/// by tasks on the same runtime, so the writer lets them run before it concludes nothing
+/// is coming. Only then does it tell the store that no commit follows the last one, so
+/// that one fsync covers every commit of a burst.
+async fn next_request(
+    shared: &Shared,
+    rx: &mut mpsc::Receiver<WriteRequest>,
+) -> Option<WriteRequest> {
+    for _ in 0..YIELDS_BEFORE_IDLE {
+        if let Ok(next) = rx.try_recv() {
+            return Some(next);
+        }
+        tokio::task::yield_now().await;
+    }
+    let next = rx.try_recv().ok();
+    if next.is_none() {
+        shared.store.nothing_follows();
+    }
+    next
+}
+
+/// Answers every request of a commit that failed.
+fn fail(replies: Vec<oneshot::Sender<Result<WriteOutcome, EngineError>>>, e: &EngineError) {
+    tracing::error!(error = %e, requests = replies.len(), "intake commit failed");
+    let message = e.to_string();
+    for reply in replies {
+        let _ = reply.send(Err(EngineError::Unavailable(message.clone())));
+    }
+}
+
+/// A commit that has returned: what to wait on before anyone hears of it, and what to do
+/// then.
+struct Committed {
+    durable: Durable,
+    outcomes: Vec<WriteOutcome>,
+    /// Deliveries of groups flushed in the commit, for this instance to send.
+    leased: Vec<ClaimedDelivery>,
+    /// Whether the commit made groups whose timers the dispatcher must learn of.
+    new_groups: bool,
 }
 
 /// The stored versions of the alerts about to be written. On SQLite this instance is the
@@ -145,7 +205,9 @@ async fn existing_alerts(
         .collect())
 }
 
-async fn commit(shared: &Shared, ops: Vec<WriteOp>) -> Result<Vec<WriteOutcome>, EngineError> {
+/// Writes `ops` in one transaction. Its sync waits for the next commit, or for the writer
+/// to say none follows (see [`next_request`]).
+async fn commit(shared: &Shared, ops: Vec<WriteOp>) -> Result<Committed, EngineError> {
     let now = shared.clock.now_ms();
     let config = shared.config();
     let mut tx = shared.store.begin().await?;
@@ -244,18 +306,21 @@ async fn commit(shared: &Shared, ops: Vec<WriteOp>) -> Result<Vec<WriteOutcome>,
     shared
         .publish_alert_changes(&mut tx, current.keys().copied())
         .await?;
-    tx.commit().await?;
-    shared.hand_over(leased);
-
+    let durable = tx.commit_pipelined(true).await?;
+    // At once, not when durable: the next commit, already under way, reads the index. A
+    // read may so see an alert a moment before it is durable; its poster hears of it only
+    // after.
     shared
         .index
         .write()
         .expect("index lock")
         .apply(current.into_values());
-    if !groups.is_empty() {
-        shared.wake_dispatcher();
-    }
-    Ok(outcomes)
+    Ok(Committed {
+        durable,
+        outcomes,
+        leased,
+        new_groups: !groups.is_empty(),
+    })
 }
 
 async fn apply_incoming(
@@ -289,7 +354,7 @@ async fn apply_incoming(
     if !was_firing && !alert.resolved_at(now) {
         entering.push(fp);
     }
-    current.insert(fp, StoredAlert::new(alert, dedup));
+    current.insert(fp, StoredAlert::with_fingerprint(alert, dedup, fp));
     Ok(())
 }
 

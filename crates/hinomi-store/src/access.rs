@@ -183,7 +183,7 @@ where
 /// `username`, `role` and `disabled_at`) may stop being an enabled owner only if another
 /// enabled owner remains.
 async fn check_not_last_owner(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut crate::durable::Txn,
     before: &AnyRow,
     id: &str,
 ) -> Result<()> {
@@ -399,9 +399,9 @@ impl Store {
 
     /// Deletes sessions that expired before `now`.
     pub async fn gc_sessions(&self, now: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.write)
+        let done = self
+            .write
+            .execute(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now))
             .await?;
         Ok(done.rows_affected())
     }
@@ -543,7 +543,9 @@ impl Store {
 
     /// Appends an entry for a change recorded elsewhere (a silence, a reload).
     pub async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
-        append_audit(&self.write, entry).await
+        let mut tx = self.write.begin().await?;
+        append_audit(&mut *tx, entry).await?;
+        tx.commit().await
     }
 
     /// Audit entries matching `q`, newest first.

@@ -63,13 +63,16 @@ impl Store {
     /// Removes and answers the unexpired flow with this state hash. A second call with the
     /// same hash answers `None`, so a callback cannot be replayed.
     pub async fn take_oidc_flow(&self, state_hash: &str, now: i64) -> Result<Option<OidcFlow>> {
-        let row = sqlx::query(
-            "DELETE FROM oidc_flows WHERE state_hash = $1 RETURNING state_hash, browser_hash, \
-             nonce, pkce_verifier, next_path, created_at, expires_at",
-        )
-        .bind(state_hash)
-        .fetch_optional(&self.write)
-        .await?;
+        let row = self
+            .write
+            .fetch_optional(
+                sqlx::query(
+                    "DELETE FROM oidc_flows WHERE state_hash = $1 RETURNING state_hash, \
+                     browser_hash, nonce, pkce_verifier, next_path, created_at, expires_at",
+                )
+                .bind(state_hash),
+            )
+            .await?;
         let Some(row) = row else {
             return Ok(None);
         };

@@ -85,12 +85,15 @@ impl Store {
              RETURNING {CLAIMED_COLUMNS}",
             self.backend.skip_locked()
         );
-        let rows = sqlx::query(&sql)
-            .bind(owner)
-            .bind(now + lease_ms)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.write)
+        let rows = self
+            .write
+            .fetch_all(
+                sqlx::query(&sql)
+                    .bind(owner)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .bind(limit),
+            )
             .await?;
         rows.iter().map(claimed_from_row).collect()
     }
@@ -106,16 +109,19 @@ impl Store {
         held_until: i64,
         new_until: i64,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE outbox SET lease_until = $4 WHERE id = $1 AND lease_owner = $2 \
-             AND lease_until = $3 AND state = 'pending'",
-        )
-        .bind(id)
-        .bind(owner)
-        .bind(held_until)
-        .bind(new_until)
-        .execute(&self.write)
-        .await?;
+        let done = self
+            .write
+            .execute(
+                sqlx::query(
+                    "UPDATE outbox SET lease_until = $4 WHERE id = $1 AND lease_owner = $2 \
+                     AND lease_until = $3 AND state = 'pending'",
+                )
+                .bind(id)
+                .bind(owner)
+                .bind(held_until)
+                .bind(new_until),
+            )
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 

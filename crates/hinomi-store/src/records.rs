@@ -36,6 +36,21 @@ impl StoredAlert {
         }
     }
 
+    /// [`StoredAlert::new`] for an alert whose fingerprint is known already (intake
+    /// computes it once per alert, and hashing the labels again shows in profiles).
+    pub fn with_fingerprint(
+        alert: Alert,
+        dedup: Option<String>,
+        fingerprint: Fingerprint,
+    ) -> StoredAlert {
+        debug_assert_eq!(alert.fingerprint(), fingerprint);
+        StoredAlert {
+            fingerprint,
+            alert,
+            dedup,
+        }
+    }
+
     pub fn fingerprint(&self) -> Fingerprint {
         self.fingerprint
     }

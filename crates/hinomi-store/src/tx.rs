@@ -2,9 +2,10 @@
 //! commits and group flushes. Nothing here decides anything; it reads and writes rows.
 
 use hinomi_core::{Fingerprint, Silence};
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use crate::codec;
+use crate::durable::{Durable, Txn};
 use crate::records::{
     ALERT_COLUMNS, ALERT_TABLES, GROUP_COLUMNS, GroupRow, NewGroup, NewOutbox, SILENCE_COLUMNS,
     StoredAlert, StoredNotifyLog, silence_from_row,
@@ -16,18 +17,26 @@ use crate::codec::CHUNK;
 /// A write transaction. Dropping it without [`WriteTx::commit`] rolls it back.
 #[derive(Debug)]
 pub struct WriteTx {
-    pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) tx: Txn,
     backend: Backend,
 }
 
 impl WriteTx {
-    pub(crate) fn new(tx: Transaction<'static, Any>, backend: Backend) -> WriteTx {
+    pub(crate) fn new(tx: Txn, backend: Backend) -> WriteTx {
         WriteTx { tx, backend }
     }
 
+    /// Commits, and answers once the commit is durable.
     pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
-        Ok(())
+        self.tx.commit().await
+    }
+
+    /// Commits, and answers at once with the [`Durable`] to wait on before anyone is told
+    /// of the commit; the write connection is free for the next transaction meanwhile.
+    /// `another_follows` says the caller is about to commit again, so that one fsync may
+    /// cover both (the first waits a bounded time for it).
+    pub async fn commit_pipelined(self, another_follows: bool) -> Result<Durable> {
+        self.tx.commit_pipelined(another_follows).await
     }
 
     /// The stored alerts among `fps`, locked for update on PostgreSQL.

@@ -64,9 +64,27 @@ impl Default for Limits {
     }
 }
 
-/// Everything a handler may need. Cheap to clone.
+/// Everything a handler may need, behind one pointer: axum clones the state for every
+/// request, and one reference count is cheaper than one per part.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<App>);
+
+impl AppState {
+    pub fn new(app: App) -> AppState {
+        AppState(Arc::new(app))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+#[derive(Debug)]
+pub struct App {
     pub engine: Engine,
     pub limits: Arc<Limits>,
     pub config: Arc<ConfigSource>,

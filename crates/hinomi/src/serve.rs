@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use hinomi_engine::{Engine, EngineSettings, SystemClock};
-use hinomi_web::{AppState, ConfigSource, Limits};
+use hinomi_web::{App, AppState, ConfigSource, Limits};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 
@@ -91,7 +91,7 @@ impl Server {
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let i = &settings.intake;
-        let state = AppState {
+        let state = AppState::new(App {
             engine: engine.clone(),
             limits: Arc::new(Limits {
                 max_body_bytes: i.max_body_bytes,
@@ -104,7 +104,7 @@ impl Server {
             config: Arc::new(source),
             metrics: install_metrics().ok(),
             auth: Arc::new(hinomi_web::auth::Auth::new(auth_settings(settings)?)),
-        };
+        });
         crate::access_cli::bootstrap_owner(engine.store(), settings).await?;
         Ok(Server {
             engine,

@@ -291,7 +291,7 @@ pub(super) async fn events(ctx: Ctx, State(state): State<AppState>) -> Response 
 fn live_stream(state: AppState) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
     let stream = futures_util::stream::unfold(
-        (state.engine, None::<u64>),
+        (state.engine.clone(), None::<u64>),
         move |(engine, last)| async move {
             loop {
                 let now = digest(&engine);
