@@ -15,6 +15,7 @@ pub mod generic;
 pub mod keys;
 pub mod ops;
 pub mod pagerduty;
+mod people;
 mod reload;
 pub mod routes;
 pub mod security;

@@ -1,9 +1,10 @@
-//! `/api/v1/teams`: teams and their members. Everyone may read them; admins change them.
+//! `/api/v1/teams`: teams and their members. Everyone may read them; admins change them,
+//! through `crate::people` as the console does.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use hinomi_core::{Action, TeamRole};
+use hinomi_core::Action;
 use hinomi_store::{TeamMember, TeamRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,6 +13,7 @@ use super::{JsonBody, time};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::people;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberOut {
@@ -52,15 +54,6 @@ fn team_out(t: TeamRecord, members: Option<Vec<TeamMember>>) -> TeamOut {
     }
 }
 
-async fn find(state: &AppState, team: &str) -> Result<TeamRecord, ApiError> {
-    state
-        .engine
-        .store()
-        .team(team)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("team {team}")))
-}
-
 /// List teams.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams",
     responses((status = 200, body = Vec<TeamOut>)))]
@@ -83,7 +76,7 @@ pub async fn get_one(
     Path(team): Path<String>,
 ) -> Result<Json<TeamOut>, ApiError> {
     principal.require(Action::Read)?;
-    let t = find(&state, &team).await?;
+    let t = people::team_record(&state, &team).await?;
     let members = state.engine.store().team_members(&t.id).await?;
     Ok(Json(team_out(t, Some(members))))
 }
@@ -96,18 +89,6 @@ pub struct TeamIn {
     description: String,
 }
 
-fn check_name(name: &str) -> Result<String, ApiError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::bad_request(
-            "invalid_field",
-            "name",
-            "name: 1 to 64 characters",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
 /// Create a team.
 #[utoipa::path(post, path = "/api/v1/teams", tag = "teams", request_body = TeamIn,
     responses((status = 201, body = TeamOut), (status = 400, body = super::ErrorBody),
@@ -117,26 +98,7 @@ pub async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<TeamIn>,
 ) -> Result<(StatusCode, Json<TeamOut>), ApiError> {
-    principal.require(Action::ManageTeams)?;
-    let now = state.engine.now();
-    let record = TeamRecord {
-        id: uuid::Uuid::new_v4().to_string(),
-        name: check_name(&body.name)?,
-        description: body.description,
-        created_at: now,
-    };
-    let audit = principal.audit(
-        now,
-        "team.created",
-        &record.id,
-        serde_json::json!({ "name": record.name, "description": record.description }),
-    );
-    if !state.engine.store().create_team(&record, &audit).await? {
-        return Err(ApiError::conflict(
-            "conflict",
-            format!("a team named {:?} exists already", record.name),
-        ));
-    }
+    let record = people::create_team(&principal, &state, &body.name, &body.description).await?;
     Ok((
         StatusCode::CREATED,
         Json(team_out(record, Some(Vec::new()))),
@@ -161,26 +123,14 @@ pub async fn update(
     Path(team): Path<String>,
     JsonBody(body): JsonBody<TeamPatch>,
 ) -> Result<Json<TeamOut>, ApiError> {
-    principal.require(Action::ManageTeams)?;
-    let mut t = find(&state, &team).await?;
-    if let Some(name) = body.name {
-        t.name = check_name(&name)?;
-    }
-    if let Some(description) = body.description {
-        t.description = description;
-    }
-    let audit = principal.audit(
-        state.engine.now(),
-        "team.updated",
-        &t.id,
-        serde_json::json!({ "name": t.name, "description": t.description }),
-    );
-    if !state.engine.store().update_team(&t, &audit).await? {
-        return Err(ApiError::conflict(
-            "conflict",
-            format!("a team named {:?} exists already", t.name),
-        ));
-    }
+    let t = people::update_team(
+        &principal,
+        &state,
+        &team,
+        body.name.as_deref(),
+        body.description.as_deref(),
+    )
+    .await?;
     let members = state.engine.store().team_members(&t.id).await?;
     Ok(Json(team_out(t, Some(members))))
 }
@@ -194,17 +144,7 @@ pub async fn delete(
     State(state): State<AppState>,
     Path(team): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    principal.require(Action::ManageTeams)?;
-    let t = find(&state, &team).await?;
-    let audit = principal.audit(
-        state.engine.now(),
-        "team.deleted",
-        &t.id,
-        serde_json::json!({ "name": t.name }),
-    );
-    if !state.engine.store().delete_team(&t.id, &audit).await? {
-        return Err(ApiError::not_found(format!("team {team}")));
-    }
+    people::delete_team(&principal, &state, &team).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -227,26 +167,8 @@ pub async fn set_member(
     Path((team, username)): Path<(String, String)>,
     JsonBody(body): JsonBody<MemberIn>,
 ) -> Result<Json<TeamOut>, ApiError> {
-    principal.require(Action::ManageTeams)?;
-    let role = TeamRole::parse(&body.role)
-        .map_err(|e| ApiError::bad_request("invalid_field", "role", e.to_string()))?;
-    let t = find(&state, &team).await?;
-    let store = state.engine.store();
-    let user = store
-        .user_by_username(&username)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
-    let now = state.engine.now();
-    let audit = principal.audit(
-        now,
-        "team.member_set",
-        &t.id,
-        serde_json::json!({ "user": user.username, "role": role.as_str() }),
-    );
-    store
-        .set_team_member(&t.id, &user.id, role, now, &audit)
-        .await?;
-    let members = store.team_members(&t.id).await?;
+    let t = people::set_member(&principal, &state, &team, &username, &body.role).await?;
+    let members = state.engine.store().team_members(&t.id).await?;
     Ok(Json(team_out(t, Some(members))))
 }
 
@@ -259,24 +181,6 @@ pub async fn remove_member(
     State(state): State<AppState>,
     Path((team, username)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    principal.require(Action::ManageTeams)?;
-    let t = find(&state, &team).await?;
-    let store = state.engine.store();
-    let user = store
-        .user_by_username(&username)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {username}")))?;
-    let audit = principal.audit(
-        state.engine.now(),
-        "team.member_removed",
-        &t.id,
-        serde_json::json!({ "user": user.username }),
-    );
-    if !store.remove_team_member(&t.id, &user.id, &audit).await? {
-        return Err(ApiError::not_found(format!(
-            "{username} in team {}",
-            t.name
-        )));
-    }
+    people::remove_member(&principal, &state, &team, &username).await?;
     Ok(StatusCode::NO_CONTENT)
 }

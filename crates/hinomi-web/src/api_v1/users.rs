@@ -1,7 +1,8 @@
 //! `/api/v1/me`, `/api/v1/me/tokens`, `/api/v1/tokens` and `/api/v1/users`: one's own
 //! profile, password and API tokens, and the administration of people and their tokens.
 //! Nobody gives or touches a role above their own ([`Role::may_grant`]); the last enabled
-//! owner is protected by the store, inside the transaction of the change.
+//! owner is protected by the store, inside the transaction of the change. Changes to people
+//! go through `crate::people`, which the console uses too.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -16,6 +17,7 @@ use super::{JsonBody, time};
 use crate::AppState;
 use crate::auth::{self, Principal};
 use crate::error::ApiError;
+use crate::people::{self, NewUser, PeopleError, UserChange};
 
 /// A person, never their password hash.
 #[derive(Debug, Serialize, ToSchema)]
@@ -88,11 +90,7 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
 }
 
 fn above_own_role(role: Role) -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        format!("{role} is above your own role"),
-    )
+    PeopleError::AboveOwnRole(role).into()
 }
 
 /// The caller's own user, read fresh (the principal's copy may be a few seconds old).
@@ -106,60 +104,6 @@ async fn me_record(principal: &Principal, state: &AppState) -> Result<UserRecord
         .user_by_id(&user.id)
         .await?
         .ok_or_else(ApiError::unauthorized)
-}
-
-/// A user named by id or username.
-async fn user_record(state: &AppState, id: &str) -> Result<UserRecord, ApiError> {
-    let store = state.engine.store();
-    if let Some(u) = store.user_by_id(id).await? {
-        return Ok(u);
-    }
-    store
-        .user_by_username(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {id}")))
-}
-
-/// A display name: 1 to 100 characters, no control characters.
-fn check_display_name(text: &str) -> Result<String, ApiError> {
-    let name = text.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(invalid(
-            "display_name",
-            "display_name: 1 to 100 characters, no control characters",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
-/// An email address (an empty one clears it). Only its shape is checked: one `@` between
-/// two non-empty parts, no spaces; the mail server is the judge of the rest.
-fn check_email(text: &str) -> Result<Option<String>, ApiError> {
-    let email = text.trim();
-    if email.is_empty() {
-        return Ok(None);
-    }
-    let ok = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.contains('@')
-        });
-    if !ok {
-        return Err(invalid(
-            "email",
-            format!("email: {email:?} is not an email address"),
-        ));
-    }
-    Ok(Some(email.to_owned()))
-}
-
-fn parse_role(field: &str, text: &str) -> Result<Role, ApiError> {
-    Role::parse(text).map_err(|_| {
-        invalid(
-            field,
-            format!("{field}: {text:?} is none of owner, admin, responder, viewer"),
-        )
-    })
 }
 
 /// `GET /api/v1/me`.
@@ -197,10 +141,10 @@ pub async fn update_me(
     principal.require(Action::ManageSelf)?;
     let mut user = me_record(&principal, &state).await?;
     if let Some(name) = &body.display_name {
-        user.display_name = check_display_name(name)?;
+        user.display_name = people::check_display_name(name)?;
     }
     if let Some(email) = &body.email {
-        user.email = check_email(email)?;
+        user.email = people::check_email(email)?;
     }
     if let Some(locale) = body.locale.as_deref().map(str::trim) {
         user.locale = match locale {
@@ -338,7 +282,7 @@ pub async fn create_token(
         return Err(invalid("name", "name: 1 to 100 characters"));
     }
     let role = match body.role.as_deref() {
-        Some(text) => parse_role("role", text)?,
+        Some(text) => people::parse_role("role", text)?,
         None => principal.role,
     };
     if role > principal.role {
@@ -508,54 +452,13 @@ pub async fn create_user(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<UserIn>,
 ) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
-    principal.require(Action::ManageUsers)?;
-    let username = body.username.trim();
-    if !auth::username_ok(username) {
-        return Err(invalid(
-            "username",
-            "username: 1 to 64 letters, digits, '.', '_', '-' or '@'",
-        ));
-    }
-    let role = parse_role("role", &body.role)?;
-    if !principal.role.may_grant(role) {
-        return Err(above_own_role(role));
-    }
-    let display_name = match &body.display_name {
-        Some(name) => check_display_name(name)?,
-        None => username.to_owned(),
+    let new = NewUser {
+        username: &body.username,
+        role: &body.role,
+        display_name: body.display_name.as_deref(),
+        email: body.email.as_deref(),
     };
-    let email = match &body.email {
-        Some(email) => check_email(email)?,
-        None => None,
-    };
-    let password = auth::one_time_password();
-    let now = state.engine.now();
-    let user = UserRecord {
-        id: auth::random_hex(16),
-        username: username.to_owned(),
-        display_name,
-        email,
-        password_hash: Some(auth::hash_password(&password)),
-        role,
-        locale: None,
-        time_zone: None,
-        oidc_subject: None,
-        must_change_password: true,
-        created_at: now,
-        disabled_at: None,
-    };
-    let audit = principal.audit(
-        now,
-        "user.created",
-        username,
-        serde_json::json!({ "role": role.as_str() }),
-    );
-    if !state.engine.store().create_user(&user, &audit).await? {
-        return Err(ApiError::conflict(
-            "conflict",
-            format!("the username {username:?} is taken"),
-        ));
-    }
+    let (user, password) = people::create_user(&principal, &state, new).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedUser {
@@ -575,7 +478,7 @@ pub async fn get_user(
     Path(id): Path<String>,
 ) -> Result<Json<UserOut>, ApiError> {
     principal.require(Action::ManageUsers)?;
-    Ok(Json(user_out(&user_record(&state, &id).await?)))
+    Ok(Json(user_out(&people::user_record(&state, &id).await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -588,20 +491,6 @@ pub struct UserPatch {
     display_name: Option<String>,
     /// An empty string clears it.
     email: Option<String>,
-}
-
-/// A user the caller may change: nobody touches someone above their own role.
-async fn manageable(
-    principal: &Principal,
-    state: &AppState,
-    id: &str,
-) -> Result<UserRecord, ApiError> {
-    principal.require(Action::ManageUsers)?;
-    let user = user_record(state, id).await?;
-    if !principal.role.may_grant(user.role) {
-        return Err(above_own_role(user.role));
-    }
-    Ok(user)
 }
 
 /// Change a user's role, standing, name or email. The last enabled owner can be neither
@@ -617,41 +506,13 @@ pub async fn update_user(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<UserPatch>,
 ) -> Result<Json<UserOut>, ApiError> {
-    let mut user = manageable(&principal, &state, &id).await?;
-    if let Some(text) = &body.role {
-        let role = parse_role("role", text)?;
-        if !principal.role.may_grant(role) {
-            return Err(above_own_role(role));
-        }
-        user.role = role;
-    }
-    if let Some(name) = &body.display_name {
-        user.display_name = check_display_name(name)?;
-    }
-    if let Some(email) = &body.email {
-        user.email = check_email(email)?;
-    }
-    let now = state.engine.now();
-    match body.disabled {
-        Some(true) if user.disabled_at.is_none() => user.disabled_at = Some(now),
-        Some(false) => user.disabled_at = None,
-        _ => {}
-    }
-    let audit = principal.audit(
-        now,
-        "user.updated",
-        &user.username,
-        serde_json::json!({
-            "role": user.role.as_str(),
-            "disabled": user.disabled_at.is_some(),
-            "display_name": user.display_name,
-            "email": user.email,
-        }),
-    );
-    if !state.engine.store().update_user(&user, &audit).await? {
-        return Err(ApiError::not_found(format!("user {id}")));
-    }
-    state.auth.forget_credentials();
+    let change = UserChange {
+        role: body.role.as_deref(),
+        disabled: body.disabled,
+        display_name: body.display_name.as_deref(),
+        email: body.email.as_deref(),
+    };
+    let user = people::update_user(&principal, &state, &id, change).await?;
     Ok(Json(user_out(&user)))
 }
 
@@ -666,17 +527,7 @@ pub async fn delete_user(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let user = manageable(&principal, &state, &id).await?;
-    let audit = principal.audit(
-        state.engine.now(),
-        "user.deleted",
-        &user.username,
-        serde_json::json!({ "role": user.role.as_str() }),
-    );
-    if !state.engine.store().delete_user(&user.id, &audit).await? {
-        return Err(ApiError::not_found(format!("user {id}")));
-    }
-    state.auth.forget_credentials();
+    people::delete_user(&principal, &state, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -698,21 +549,7 @@ pub async fn reset_password(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<PasswordReset>, ApiError> {
-    let mut user = manageable(&principal, &state, &id).await?;
-    let password = auth::one_time_password();
-    user.password_hash = Some(auth::hash_password(&password));
-    user.must_change_password = true;
-    let audit = principal.audit(
-        state.engine.now(),
-        "user.password_reset",
-        &user.username,
-        serde_json::json!({}),
-    );
-    // A changed password hash ends the user's sessions in the same transaction.
-    if !state.engine.store().update_user(&user, &audit).await? {
-        return Err(ApiError::not_found(format!("user {id}")));
-    }
-    state.auth.forget_credentials();
+    let (_, password) = people::reset_password(&principal, &state, &id).await?;
     Ok(Json(PasswordReset {
         one_time_password: password,
     }))

@@ -1,18 +1,20 @@
-//! Administration pages: integration keys, people, and the audit log.
+//! Administration pages: integration keys, people, and the audit log. Changes to people go
+//! through [`crate::people`], the functions the API uses.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use hinomi_core::{Action, LabelSet};
-use hinomi_store::{AuditEntry, AuditQuery, IntegrationRecord, UserRecord};
+use hinomi_core::{Action, LabelSet, Role};
+use hinomi_store::{AuditEntry, AuditQuery, IntegrationRecord, StoreError, UserRecord};
 use jiff::civil::Date;
 use serde::Deserialize;
 
 use super::{Ctx, PageError, render};
 use crate::AppState;
 use crate::keys;
+use crate::people::{self, NewUser, PeopleError, UserChange};
 
 #[derive(Debug)]
 struct IntegrationRow {
@@ -177,21 +179,323 @@ pub(super) async fn revoke_integration(
     }
 }
 
+/// A refused change to people or teams, as the page shows it.
+#[derive(Debug)]
+pub(super) struct Refusal {
+    /// The form field at fault, when the input is to blame.
+    pub(super) field: Option<String>,
+    pub(super) message: String,
+}
+
+impl Refusal {
+    /// Whether `refusal` concerns form field `field` (for `aria-invalid`).
+    pub(super) fn concerns(refusal: &Option<Refusal>, field: &str) -> bool {
+        refusal
+            .as_ref()
+            .is_some_and(|r| r.field.as_deref() == Some(field))
+    }
+}
+
+/// How a refused change to people or teams reads on the page: the status to answer with
+/// and why, in the viewer's language; or the error page, for what no input can fix (no
+/// right to act, nothing by that name).
+pub(super) fn refusal(
+    ctx: &Ctx,
+    action: Action,
+    e: PeopleError,
+) -> Result<(StatusCode, Refusal), PageError> {
+    let on = |field: &str, message: String| Refusal {
+        field: Some(field.to_owned()),
+        message,
+    };
+    Ok(match e {
+        PeopleError::Denied(_) => return Err(PageError::Forbidden(action)),
+        PeopleError::NotFound(_) => return Err(PageError::NotFound),
+        PeopleError::AboveOwnRole(role) => (
+            StatusCode::FORBIDDEN,
+            on(
+                "role",
+                ctx.t("users.error.above_role")
+                    .replace("{role}", role.as_str()),
+            ),
+        ),
+        PeopleError::Invalid { field, message } => {
+            let message = match field {
+                "username" => ctx.t("users.error.username").to_owned(),
+                "display_name" => ctx.t("users.error.display_name").to_owned(),
+                "role" => ctx.t("users.error.role").to_owned(),
+                "name" => ctx.t("teams.error.name").to_owned(),
+                // The rule's own words, which name the field.
+                _ => message,
+            };
+            (StatusCode::BAD_REQUEST, on(field, message))
+        }
+        PeopleError::UsernameTaken(_) => (
+            StatusCode::CONFLICT,
+            on("username", ctx.t("users.error.taken").to_owned()),
+        ),
+        PeopleError::TeamNameTaken(_) => (
+            StatusCode::CONFLICT,
+            on("name", ctx.t("teams.error.taken").to_owned()),
+        ),
+        PeopleError::Store(StoreError::LastOwner(user)) => (
+            StatusCode::CONFLICT,
+            Refusal {
+                field: None,
+                message: ctx.t("users.error.last_owner").replace("{user}", &user),
+            },
+        ),
+        PeopleError::Store(e) => return Err(PageError::Internal(e.to_string())),
+    })
+}
+
+/// A person as the users page lists them.
+#[derive(Debug)]
+struct UserRow {
+    user: UserRecord,
+    /// Whether the viewer may change them: never someone above the viewer's own role.
+    manageable: bool,
+}
+
+impl UserRow {
+    fn has_role(&self, role: &str) -> bool {
+        self.user.role.as_str() == role
+    }
+}
+
+/// A one-time password just made, shown this once.
+#[derive(Debug)]
+struct OneTime {
+    username: String,
+    password: String,
+    /// For a new user; else for a password reset.
+    created: bool,
+}
+
+/// The new-user form, as posted and as refilled after a refusal.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct NewUserForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// What the users page shows besides the list.
+#[derive(Debug, Default)]
+struct UsersNotice {
+    one_time: Option<OneTime>,
+    form: NewUserForm,
+    /// Why the new-user form was refused.
+    form_error: Option<Refusal>,
+    /// Why a change to a listed person was refused.
+    error: Option<Refusal>,
+}
+
 #[derive(Template)]
 #[template(path = "users.html")]
 struct UsersPage {
     ctx: Ctx,
-    users: Vec<UserRecord>,
+    users: Vec<UserRow>,
+    /// The roles the viewer may give.
+    roles: Vec<&'static str>,
+    notice: UsersNotice,
 }
 
-/// `GET /users`.
-pub(super) async fn users(ctx: Ctx, State(state): State<AppState>) -> Response {
-    if let Err(e) = ctx.require(Action::ManageUsers) {
-        return e.into_page(ctx);
+impl UsersPage {
+    /// Whether the new-user form's `field` was refused (for `aria-invalid`).
+    fn form_field_error(&self, field: &str) -> bool {
+        Refusal::concerns(&self.notice.form_error, field)
     }
-    match state.engine.store().users().await {
-        Ok(users) => render(StatusCode::OK, &UsersPage { ctx, users }),
-        Err(e) => PageError::Internal(e.to_string()).into_page(ctx),
+
+    /// Whether the new-user form chose `role` (the least role when it chose none).
+    fn form_has_role(&self, role: &str) -> bool {
+        self.notice.form.role == role
+    }
+}
+
+async fn users_page(
+    ctx: Ctx,
+    state: &AppState,
+    status: StatusCode,
+    notice: UsersNotice,
+) -> Response {
+    let role = match ctx.require(Action::ManageUsers) {
+        Ok(me) => me.principal.role,
+        Err(e) => return e.into_page(ctx),
+    };
+    let users = match state.engine.store().users().await {
+        Ok(users) => users,
+        Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
+    };
+    let users = users
+        .into_iter()
+        .map(|user| UserRow {
+            manageable: role.may_grant(user.role),
+            user,
+        })
+        .collect();
+    let roles = Role::ALL
+        .into_iter()
+        .filter(|r| role.may_grant(*r))
+        .map(Role::as_str)
+        .collect();
+    render(
+        status,
+        &UsersPage {
+            ctx,
+            users,
+            roles,
+            notice,
+        },
+    )
+}
+
+/// `GET /users`: everyone, and for each what the viewer may change.
+pub(super) async fn users(ctx: Ctx, State(state): State<AppState>) -> Response {
+    users_page(ctx, &state, StatusCode::OK, UsersNotice::default()).await
+}
+
+/// `POST /users`: a new person with a one-time password, shown once.
+pub(super) async fn create_user(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(form): Form<NewUserForm>,
+) -> Response {
+    let me = match ctx.require(Action::ManageUsers) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let new = NewUser {
+        username: &form.username,
+        role: &form.role,
+        // An empty display name means the username, as in the API when it is left out.
+        display_name: Some(form.display_name.as_str()).filter(|d| !d.trim().is_empty()),
+        email: None,
+    };
+    let (status, notice) = match people::create_user(&me.principal, &state, new).await {
+        Ok((user, password)) => (
+            StatusCode::OK,
+            UsersNotice {
+                one_time: Some(OneTime {
+                    username: user.username,
+                    password,
+                    created: true,
+                }),
+                ..UsersNotice::default()
+            },
+        ),
+        Err(e) => match refusal(&ctx, Action::ManageUsers, e) {
+            Ok((status, why)) => (
+                status,
+                UsersNotice {
+                    form,
+                    form_error: Some(why),
+                    ..UsersNotice::default()
+                },
+            ),
+            Err(page) => return page.into_page(ctx),
+        },
+    };
+    users_page(ctx, &state, status, notice).await
+}
+
+/// The users page saying why a change to a listed person was refused.
+async fn refused_change(ctx: Ctx, state: &AppState, e: PeopleError) -> Response {
+    match refusal(&ctx, Action::ManageUsers, e) {
+        Ok((status, why)) => {
+            let notice = UsersNotice {
+                error: Some(why),
+                ..UsersNotice::default()
+            };
+            users_page(ctx, state, status, notice).await
+        }
+        Err(page) => page.into_page(ctx),
+    }
+}
+
+async fn change_user(ctx: Ctx, state: &AppState, id: &str, change: UserChange<'_>) -> Response {
+    let me = match ctx.require(Action::ManageUsers) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    match people::update_user(&me.principal, state, id, change).await {
+        Ok(_) => Redirect::to("/users").into_response(),
+        Err(e) => refused_change(ctx, state, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+/// `POST /users/{id}/role`.
+pub(super) async fn set_role(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<RoleForm>,
+) -> Response {
+    let change = UserChange {
+        role: Some(&form.role),
+        ..UserChange::default()
+    };
+    change_user(ctx, &state, &id, change).await
+}
+
+/// `POST /users/{id}/disable`: the person can no longer sign in; their sessions end.
+pub(super) async fn disable_user(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let change = UserChange {
+        disabled: Some(true),
+        ..UserChange::default()
+    };
+    change_user(ctx, &state, &id, change).await
+}
+
+/// `POST /users/{id}/enable`.
+pub(super) async fn enable_user(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let change = UserChange {
+        disabled: Some(false),
+        ..UserChange::default()
+    };
+    change_user(ctx, &state, &id, change).await
+}
+
+/// `POST /users/{id}/password-reset`: a one-time password, shown once.
+pub(super) async fn reset_password(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match ctx.require(Action::ManageUsers) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    match people::reset_password(&me.principal, &state, &id).await {
+        Ok((user, password)) => {
+            let notice = UsersNotice {
+                one_time: Some(OneTime {
+                    username: user.username,
+                    password,
+                    created: false,
+                }),
+                ..UsersNotice::default()
+            };
+            users_page(ctx, &state, StatusCode::OK, notice).await
+        }
+        Err(e) => refused_change(ctx, &state, e).await,
     }
 }
 

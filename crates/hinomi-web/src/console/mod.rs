@@ -13,6 +13,7 @@ mod groups;
 pub mod i18n;
 mod prefs;
 mod silences;
+mod teams;
 
 use askama::Template;
 
@@ -58,7 +59,20 @@ pub fn routes() -> RouteTable {
         .post("/integrations", admin::create_integration)
         .post("/integrations/{name}/revoke", admin::revoke_integration)
         .get("/users", admin::users)
+        .post("/users", admin::create_user)
         .get("/users/{id}", admin::user)
+        .post("/users/{id}/role", admin::set_role)
+        .post("/users/{id}/disable", admin::disable_user)
+        .post("/users/{id}/enable", admin::enable_user)
+        .post("/users/{id}/password-reset", admin::reset_password)
+        .get("/teams", teams::page)
+        .post("/teams", teams::create)
+        .post("/teams/{team}/delete", teams::delete)
+        .post("/teams/{team}/members", teams::set_member)
+        .post(
+            "/teams/{team}/members/{username}/remove",
+            teams::remove_member,
+        )
         .get("/audit", admin::audit)
 }
 
@@ -118,6 +132,10 @@ impl Ctx {
 
     pub fn may_manage_users(&self) -> bool {
         self.may(Action::ManageUsers)
+    }
+
+    pub fn may_manage_teams(&self) -> bool {
+        self.may(Action::ManageTeams)
     }
 
     pub fn may_read_audit(&self) -> bool {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::both_databases;
 use crate::harness::*;
@@ -90,6 +90,7 @@ both_databases!(pages_render_in_both_languages, |db| async move {
         ("/groups", "Alert groups", "アラートグループ"),
         ("/silences", "Silences", "サイレンス"),
         ("/silences/new", "New silence", "サイレンスを作成"),
+        ("/teams", "Teams", "チーム"),
     ] {
         let (status, body) = page(&server, &c, path, "en-US,en;q=0.9").await;
         assert_eq!(status, 200, "{path}");
@@ -585,4 +586,500 @@ both_databases!(admin_pages_and_the_audit_trail, |db| async move {
         body.contains("integration.revoked") && body.contains("token.created"),
         "{body}"
     );
+});
+
+/// The audit entries whose action starts with `prefix`, oldest first: `(action, actor,
+/// target, detail)`.
+async fn audit_entries(server: &Server, prefix: &str) -> Vec<(String, String, String, Value)> {
+    let page = server
+        .get_json(&format!("/api/v1/audit?action={prefix}&limit=1000"))
+        .await;
+    let mut entries: Vec<_> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            (
+                text(&e["action"]),
+                text(&e["actor"]["name"]),
+                text(&e["target"]),
+                e["detail"].clone(),
+            )
+        })
+        .collect();
+    entries.reverse();
+    entries
+}
+
+/// What `/api/v1/users/{name}` says of a user.
+async fn user_json(server: &Server, name: &str) -> Value {
+    server.get_json(&format!("/api/v1/users/{name}")).await
+}
+
+/// The one-time password a page shows once.
+fn shown_secret(body: &str) -> String {
+    let open = "<code class=\"secret\">";
+    let start = body.find(open).expect("a secret on the page") + open.len();
+    body[start..start + body[start..].find('<').unwrap()].to_owned()
+}
+
+both_databases!(admins_manage_people_on_the_users_page, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let admin = browser_as(&server, "yamada", "admin").await;
+    let tanaka_password = server.create_user("tanaka", "responder");
+    let tanaka = server.sign_in("tanaka", &tanaka_password).await;
+    let id = user_json(&server, "tanaka").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let owner_id = user_json(&server, "harness-owner").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (status, body) = page(&server, &admin, "/users", "en").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains(&format!("action=\"/users/{id}/role\"")),
+        "{body}"
+    );
+    assert!(body.contains(&format!("action=\"/users/{id}/disable\"")));
+    assert!(body.contains(&format!("action=\"/users/{id}/password-reset\"")));
+    assert!(body.contains(&format!("<label for=\"role-{id}\">Role</label>")));
+    // An admin may not touch an owner, and may give no role above admin.
+    assert!(!body.contains(&format!("action=\"/users/{owner_id}/role\"")));
+    assert!(body.contains("Their role is above yours"), "{body}");
+    assert!(!body.contains("<option value=\"owner\""), "{body}");
+    let (_, body) = page(&server, &admin, "/users", "ja").await;
+    assert!(body.contains("<h1>ユーザー</h1>") && body.contains("ロールを変更"));
+
+    // A role change.
+    let r = post_form(
+        &server,
+        &admin,
+        &format!("/users/{id}/role"),
+        &[("role", "viewer")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/users");
+    assert_eq!(user_json(&server, "tanaka").await["role"], "viewer");
+    // Above one's own role: refused, said on the page, nothing changed.
+    for (path, form) in [
+        (format!("/users/{id}/role"), [("role", "owner")]),
+        ("/users".to_owned(), [("role", "owner")]),
+    ] {
+        let mut form = form.to_vec();
+        form.push(("username", "would-be-owner"));
+        let r = post_form(&server, &admin, &path, &form).await;
+        assert_eq!(r.status(), 403, "{path}");
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("role: owner is above your own role"),
+            "{path}: {body}"
+        );
+    }
+    assert_eq!(user_json(&server, "tanaka").await["role"], "viewer");
+    let r = server.get("/api/v1/users/would-be-owner").await;
+    assert_eq!(r.status(), 404);
+    let r = post_form(&server, &admin, &format!("/users/{owner_id}/disable"), &[]).await;
+    assert_eq!(r.status(), 403, "an admin may not disable an owner");
+    assert!(user_json(&server, "harness-owner").await["disabled_at"].is_null());
+
+    // A new user, whose one-time password is shown once and works once.
+    let r = post_form(
+        &server,
+        &admin,
+        "/users",
+        &[
+            ("username", "kimura"),
+            ("display_name", "木村 花子"),
+            ("role", "responder"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("User created.") && body.contains("<strong>kimura</strong>"));
+    let kimura_password = shown_secret(&body);
+    assert_eq!(kimura_password.len(), 16, "{body}");
+    let kimura = user_json(&server, "kimura").await;
+    assert_eq!(kimura["role"], "responder");
+    assert_eq!(kimura["display_name"], "木村 花子");
+    assert_eq!(kimura["must_change_password"], true);
+    let kimura = server.sign_in("kimura", &kimura_password).await;
+    let (status, _) = page(&server, &kimura, "/alerts", "en").await;
+    assert_eq!(
+        status, 303,
+        "a one-time password leads to choosing one's own"
+    );
+    let (_, body) = page(&server, &admin, "/users", "en").await;
+    assert!(!body.contains(&kimura_password), "shown only once");
+    // A taken or malformed username: the field is named and what was typed stays.
+    let r = post_form(
+        &server,
+        &admin,
+        "/users",
+        &[
+            ("username", "kimura"),
+            ("display_name", "別人"),
+            ("role", "viewer"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("username: this username is taken"), "{body}");
+    assert!(body.contains("value=\"別人\""), "{body}");
+    let r = post_form(
+        &server,
+        &admin,
+        "/users",
+        &[("username", "two words"), ("role", "viewer")],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("username: use 1 to 64 letters"), "{body}");
+    assert!(body.contains("aria-invalid=\"true\""), "{body}");
+    let r = post_form(
+        &server,
+        &admin,
+        "/users",
+        &[("username", "nobody"), ("role", "root")],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("role: choose one of the roles listed")
+    );
+    assert_eq!(server.get("/api/v1/users/nobody").await.status(), 404);
+
+    // A password reset: the old password and the person's sessions end; the one shown
+    // once signs in.
+    let r = post_form(&server, &admin, &format!("/users/{id}/password-reset"), &[]).await;
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Password reset.") && body.contains("<strong>tanaka</strong>"));
+    let reset_password = shown_secret(&body);
+    let (status, _) = page(&server, &tanaka, "/alerts", "en").await;
+    assert_eq!(status, 401, "the session ended");
+    assert_eq!(server.try_sign_in("tanaka", &tanaka_password).await.1, 401);
+    assert_eq!(server.try_sign_in("tanaka", &reset_password).await.1, 303);
+
+    // Disabled, tanaka cannot sign in, even with a valid password; enabled again, can.
+    let r = post_form(&server, &admin, &format!("/users/{id}/disable"), &[]).await;
+    assert_eq!(r.status(), 303);
+    assert!(user_json(&server, "tanaka").await["disabled_at"].is_string());
+    let (_, body) = page(&server, &admin, "/users", "en").await;
+    assert!(
+        body.contains(&format!("action=\"/users/{id}/enable\"")),
+        "{body}"
+    );
+    assert_eq!(server.try_sign_in("tanaka", &reset_password).await.1, 401);
+    let r = post_form(&server, &admin, &format!("/users/{id}/enable"), &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(server.try_sign_in("tanaka", &reset_password).await.1, 303);
+
+    let r = post_form(
+        &server,
+        &admin,
+        "/users/no-such-user/role",
+        &[("role", "viewer")],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+
+    // Every change is in the audit log, by the admin, about its person.
+    let entries = audit_entries(&server, "user.").await;
+    let by_admin: Vec<(&str, &str)> = entries
+        .iter()
+        .filter(|e| e.1 == "yamada")
+        .map(|e| (e.0.as_str(), e.2.as_str()))
+        .collect();
+    assert_eq!(
+        by_admin,
+        [
+            ("user.updated", "tanaka"),
+            ("user.created", "kimura"),
+            ("user.password_reset", "tanaka"),
+            ("user.updated", "tanaka"),
+            ("user.updated", "tanaka"),
+        ],
+        "{entries:?}"
+    );
+    let role_change = entries
+        .iter()
+        .find(|e| e.0 == "user.updated" && e.1 == "yamada")
+        .unwrap();
+    assert_eq!(role_change.3["role"], "viewer");
+    let (_, body) = page(&server, &admin, "/audit?action=user.", "en").await;
+    assert!(body.contains("<code>user.password_reset</code>"), "{body}");
+});
+
+both_databases!(
+    the_last_owner_cannot_be_demoted_or_disabled,
+    |db| async move {
+        let Some(server) = Server::start(db, Options::default()).await else {
+            return;
+        };
+        // The harness owner is the only owner.
+        let owner = server
+            .sign_in("harness-owner", "harness-owner-password")
+            .await;
+        let id = user_json(&server, "harness-owner").await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let before = audit_entries(&server, "user.").await.len();
+        for (path, form) in [
+            (format!("/users/{id}/role"), vec![("role", "admin")]),
+            (format!("/users/{id}/disable"), vec![]),
+        ] {
+            let r = post_form(&server, &owner, &path, &form).await;
+            assert_eq!(r.status(), 409, "{path}");
+            let body = r.text().await.unwrap();
+            assert!(
+                body.contains("harness-owner is the last enabled owner")
+                    && body.contains("role=\"alert\""),
+                "{path}: {body}"
+            );
+            // The list is still there under the message.
+            assert!(body.contains(&format!("action=\"/users/{id}/role\"")));
+        }
+        let (_, body) = page(&server, &owner, "/users", "ja").await;
+        assert!(
+            body.contains("<option value=\"owner\""),
+            "an owner may give owner"
+        );
+        let me = user_json(&server, "harness-owner").await;
+        assert_eq!(me["role"], "owner");
+        assert!(me["disabled_at"].is_null());
+        assert_eq!(
+            audit_entries(&server, "user.").await.len(),
+            before,
+            "a refused change leaves no entry"
+        );
+        // In Japanese too.
+        let r = owner
+            .post(format!("{}/users/{id}/role", server.url))
+            .header("accept-language", "ja")
+            .form(&[("role", "viewer"), ("csrf", &csrf(&server, &owner).await)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409);
+        assert!(r.text().await.unwrap().contains("有効な最後のオーナー"));
+    }
+);
+
+both_databases!(
+    teams_are_listed_for_all_and_changed_by_admins,
+    |db| async move {
+        let Some(server) = Server::start(db, Options::default()).await else {
+            return;
+        };
+        let viewer = browser_as(&server, "suzuki", "viewer").await;
+        let responder = browser(&server).await;
+        let admin = browser_as(&server, "yamada", "admin").await;
+
+        // The empty state says what to do, to each according to their role.
+        let (status, body) = page(&server, &viewer, "/teams", "en").await;
+        assert_eq!(status, 200);
+        assert!(body.contains("No teams yet.") && body.contains("An administrator creates"));
+        assert!(!body.contains("action=\"/teams\""), "no form for viewers");
+        let (_, body) = page(&server, &admin, "/teams", "en").await;
+        assert!(
+            body.contains("action=\"/teams\"") && body.contains("Create one with the form above")
+        );
+        let (_, body) = page(&server, &admin, "/teams", "ja").await;
+        assert!(body.contains("<h1>チーム</h1>") && body.contains("チームはまだありません"));
+
+        for client in [&viewer, &responder] {
+            let r = post_form(&server, client, "/teams", &[("name", "db")]).await;
+            assert_eq!(r.status(), 403);
+            assert!(r.text().await.unwrap().contains("manage_teams"));
+        }
+        let r = post_form(
+            &server,
+            &admin,
+            "/teams",
+            &[("name", "db"), ("description", "データベース担当")],
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/teams");
+        let team = server.get_json("/api/v1/teams/db").await;
+        let team_id = team["id"].as_str().unwrap().to_owned();
+        assert_eq!(team["description"], "データベース担当");
+        let r = post_form(&server, &admin, "/teams", &[("name", "db")]).await;
+        assert_eq!(r.status(), 409);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("name: a team with this name exists"),
+            "{body}"
+        );
+        assert!(body.contains("value=\"db\""));
+        let r = post_form(&server, &admin, "/teams", &[("name", "  ")]).await;
+        assert_eq!(r.status(), 400);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("name: give the team a name")
+        );
+        assert_eq!(
+            server
+                .get_json("/api/v1/teams")
+                .await
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+
+        // Members: added with a team role, shown to everyone, changed only by admins.
+        let members = format!("/teams/{team_id}/members");
+        let r = post_form(
+            &server,
+            &responder,
+            &members,
+            &[("username", "tanaka"), ("role", "responder")],
+        )
+        .await;
+        assert_eq!(r.status(), 403);
+        let r = post_form(
+            &server,
+            &admin,
+            &members,
+            &[("username", "tanaka"), ("role", "admin")],
+        )
+        .await;
+        assert_eq!(r.status(), 400, "a team role is viewer or responder");
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("role: choose one of the roles listed")
+        );
+        let r = post_form(
+            &server,
+            &admin,
+            &members,
+            &[("username", "tanaka"), ("role", "responder")],
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        let r = post_form(
+            &server,
+            &admin,
+            &members,
+            &[("username", "suzuki"), ("role", "viewer")],
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        let team = server.get_json("/api/v1/teams/db").await;
+        let roles: Vec<(&str, &str)> = team["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["username"].as_str().unwrap(), m["role"].as_str().unwrap()))
+            .collect();
+        assert_eq!(roles, [("suzuki", "viewer"), ("tanaka", "responder")]);
+        let (_, body) = page(&server, &viewer, "/teams", "en").await;
+        assert!(
+            body.contains("<strong>tanaka</strong> <span class=\"chip\">responder</span>"),
+            "{body}"
+        );
+        assert!(!body.contains("/remove\""), "no buttons for viewers");
+        let r = post_form(&server, &viewer, &format!("{members}/tanaka/remove"), &[]).await;
+        assert_eq!(r.status(), 403);
+        let r = post_form(&server, &admin, &format!("{members}/tanaka/remove"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let team = server.get_json("/api/v1/teams/db").await;
+        assert_eq!(team["members"].as_array().unwrap().len(), 1);
+        let r = post_form(&server, &admin, &format!("{members}/tanaka/remove"), &[]).await;
+        assert_eq!(r.status(), 404, "no longer in the team");
+
+        // Deleting the team.
+        let r = post_form(
+            &server,
+            &responder,
+            &format!("/teams/{team_id}/delete"),
+            &[],
+        )
+        .await;
+        assert_eq!(r.status(), 403);
+        let r = post_form(&server, &admin, &format!("/teams/{team_id}/delete"), &[]).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(server.get("/api/v1/teams/db").await.status(), 404);
+        let (_, body) = page(&server, &admin, "/teams", "en").await;
+        assert!(body.contains("No teams yet."));
+
+        let actions: Vec<String> = audit_entries(&server, "team.")
+            .await
+            .into_iter()
+            .inspect(|e| assert_eq!(e.1, "yamada", "{e:?}"))
+            .map(|e| e.0)
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "team.created",
+                "team.member_set",
+                "team.member_set",
+                "team.member_removed",
+                "team.deleted",
+            ]
+        );
+    }
+);
+
+both_databases!(responders_and_viewers_change_no_one, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let responder = browser(&server).await;
+    let viewer = browser_as(&server, "suzuki", "viewer").await;
+    let id = user_json(&server, "suzuki").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = audit_entries(&server, "user.").await.len();
+    for client in [&responder, &viewer] {
+        let (status, _) = page(&server, client, "/users", "en").await;
+        assert_eq!(status, 403);
+        for (path, form) in [
+            (
+                "/users".to_owned(),
+                vec![("username", "sneaky"), ("role", "viewer")],
+            ),
+            (format!("/users/{id}/role"), vec![("role", "responder")]),
+            (format!("/users/{id}/disable"), vec![]),
+            (format!("/users/{id}/enable"), vec![]),
+            (format!("/users/{id}/password-reset"), vec![]),
+        ] {
+            let r = post_form(&server, client, &path, &form).await;
+            assert_eq!(r.status(), 403, "{path}");
+            let body = r.text().await.unwrap();
+            assert!(
+                body.contains("manage_users") && !body.contains("secret"),
+                "{path}: {body}"
+            );
+        }
+    }
+    let suzuki = user_json(&server, "suzuki").await;
+    assert_eq!(suzuki["role"], "viewer");
+    assert!(suzuki["disabled_at"].is_null());
+    assert_eq!(server.get("/api/v1/users/sneaky").await.status(), 404);
+    assert_eq!(audit_entries(&server, "user.").await.len(), before);
+    // Nor does the navigation offer them what they may not do.
+    let (_, body) = page(&server, &responder, "/teams", "en").await;
+    assert!(body.contains("href=\"/teams\"") && !body.contains("href=\"/users\""));
 });
