@@ -150,7 +150,8 @@ both_databases!(every_route_with_every_role, |db| async move {
                 .replace("{team}", &team)
                 .replace("{username}", "walk-viewer")
                 .replace("{name}", &integration)
-                .replace("{fingerprint}", "0000000000000001");
+                .replace("{fingerprint}", "0000000000000001")
+                .replace("{*file}", "swagger-ui.css");
             let mut req = client.request(route.method.clone(), format!("{}{path}", server.url));
             if !body.is_null() {
                 req = req.json(&body);
