@@ -324,17 +324,6 @@ fn location(r: &reqwest::Response) -> String {
         .to_owned()
 }
 
-/// The value of cookie `name` among a response's Set-Cookie headers.
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
-    r.headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next()?.split_once('='))
-        .find(|(n, v)| *n == name && !v.is_empty())
-        .map(|(_, v)| v.to_owned())
-}
-
 /// One sign-in up to the callback: answers the callback URL the provider sent the browser
 /// to, and the flow cookie hinomi set.
 pub async fn to_callback(server: &Server, next: &str) -> (String, String) {
