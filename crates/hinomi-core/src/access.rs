@@ -198,9 +198,18 @@ pub struct UnknownTeamRole(pub String);
 /// an integration with a `team_id`): their global role allows it, or the action is
 /// team-scoped and their role in that team allows it. `team_role` is `None` for people
 /// outside the team and for resources that belong to no team.
-pub fn may_in_team(global: Role, team_role: Option<TeamRole>, action: Action) -> bool {
-    global.may(action)
-        || (action.team_scoped() && team_role.is_some_and(|t| t.as_role().may(action)))
+///
+/// `cap` is the most the credential may do whoever holds it: a personal token made with a
+/// role below its user's is capped at that role, and the user's team roles count only up
+/// to it. `None` for credentials that carry their person's full standing.
+pub fn may_in_team(
+    global: Role,
+    team_role: Option<TeamRole>,
+    cap: Option<Role>,
+    action: Action,
+) -> bool {
+    let team = team_role.map(|t| cap.map_or(t.as_role(), |c| t.as_role().min(c)));
+    global.may(action) || (action.team_scoped() && team.is_some_and(|t| t.may(action)))
 }
 
 #[cfg(test)]
@@ -236,15 +245,22 @@ mod tests {
         assert!(may_in_team(
             Role::Viewer,
             Some(T::Responder),
+            None,
             Action::ManageSilences
         ));
         // ...but not as a mere team viewer, nor outside the team.
         assert!(!may_in_team(
             Role::Viewer,
             Some(T::Viewer),
+            None,
             Action::ManageSilences
         ));
-        assert!(!may_in_team(Role::Viewer, None, Action::ManageSilences));
+        assert!(!may_in_team(
+            Role::Viewer,
+            None,
+            None,
+            Action::ManageSilences
+        ));
         // The team role never reaches installation-wide actions.
         for a in [
             Action::ManageUsers,
@@ -253,19 +269,47 @@ mod tests {
             Action::ReadAudit,
             Action::PostAlerts,
         ] {
-            assert!(!may_in_team(Role::Viewer, Some(T::Responder), a), "{a:?}");
+            assert!(
+                !may_in_team(Role::Viewer, Some(T::Responder), None, a),
+                "{a:?}"
+            );
         }
         // The global role still counts inside any team.
-        assert!(may_in_team(Role::Responder, None, Action::ManageSilences));
+        assert!(may_in_team(
+            Role::Responder,
+            None,
+            None,
+            Action::ManageSilences
+        ));
         assert!(may_in_team(
             Role::Admin,
             Some(T::Viewer),
+            None,
             Action::ManageIntegrations
         ));
         for r in TeamRole::ALL {
             assert_eq!(TeamRole::parse(r.as_str()), Ok(r));
         }
         assert!(TeamRole::parse("admin").is_err());
+    }
+
+    #[test]
+    fn a_capped_token_takes_no_more_from_a_team() {
+        use TeamRole as T;
+        // A token capped at viewer cannot silence for the team its user responds for...
+        assert!(!may_in_team(
+            Role::Viewer,
+            Some(T::Responder),
+            Some(Role::Viewer),
+            Action::ManageSilences
+        ));
+        // ...while a cap at responder keeps the grant.
+        assert!(may_in_team(
+            Role::Viewer,
+            Some(T::Responder),
+            Some(Role::Responder),
+            Action::ManageSilences
+        ));
     }
 
     #[test]

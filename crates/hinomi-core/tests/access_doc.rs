@@ -49,6 +49,9 @@ fn render() -> String {
     out.push_str(
         "\nSo a person whose global role is viewer but who is a responder in team `db` may \
          create, edit and expire the silences of team `db`, and no others.\n\n\
+         A personal token made with a role below its user's is capped at that role, and \
+         the user's team roles count only up to the cap: a responder's token capped at \
+         viewer silences nothing, not even for the user's teams (`may_in_team`).\n\n\
          Nobody gives a role above their own (`Role::may_grant`).\n",
     );
     out

@@ -142,7 +142,6 @@ pub fn router(state: AppState) -> Router {
     let (public, protected) = tables(state.auth.settings.metrics_public);
     let protected = protected
         .into_router()
-        .merge(api_v1::swagger_ui())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

@@ -12,16 +12,19 @@ mod silences;
 mod teams;
 mod users;
 
+use std::sync::{Arc, LazyLock};
+
 use axum::Json;
-use axum::Router;
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
 use hinomi_core::Action;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
-use utoipa_swagger_ui::SwaggerUi;
 
+use crate::RouteTable;
 use crate::auth::{Actor, Principal};
 use crate::error::ApiError;
-use crate::{AppState, RouteTable};
 
 /// Every `/api/v1` route; the caller puts them behind authentication.
 pub fn routes() -> RouteTable {
@@ -65,16 +68,39 @@ pub fn routes() -> RouteTable {
         .get("/api/v1/audit", audit::list)
         .get("/api/v1/audit/export", audit::export)
         .get("/api/v1/openapi.json", openapi_json)
+        .get("/api/v1/docs", docs_redirect)
+        .get("/api/v1/docs/", swagger_ui)
+        .get("/api/v1/docs/{*file}", swagger_ui)
 }
 
-/// The interactive documentation: Swagger UI's files are compiled into the binary, so it
-/// works on a network with no way out.
-pub fn swagger_ui() -> Router<AppState> {
-    // The UI fetches the document from /api/v1/openapi.json (served above, behind the same
-    // authentication), so it is not registered a second time here.
-    SwaggerUi::new("/api/v1/docs")
-        .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json"))
-        .into()
+/// What Swagger UI is told: the document to show is `/api/v1/openapi.json` (served above,
+/// behind the same authentication).
+static SWAGGER_CONFIG: LazyLock<Arc<utoipa_swagger_ui::Config<'static>>> =
+    LazyLock::new(|| Arc::new(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")));
+
+/// `GET /api/v1/docs`: to the directory, so Swagger UI's relative links resolve.
+async fn docs_redirect(principal: Principal) -> Result<Redirect, ApiError> {
+    principal.require(Action::Read)?;
+    Ok(Redirect::to("/api/v1/docs/"))
+}
+
+/// `GET /api/v1/docs/{file}`: the interactive documentation. Swagger UI's files are
+/// compiled into the binary, so it works on a network with no way out.
+async fn swagger_ui(
+    principal: Principal,
+    file: Option<Path<String>>,
+) -> Result<Response, ApiError> {
+    principal.require(Action::Read)?;
+    let name = file.as_ref().map_or("", |Path(f)| f.as_str());
+    let found = utoipa_swagger_ui::serve(name, SWAGGER_CONFIG.clone())
+        .map_err(|e| ApiError::internal(format!("Swagger UI file {name}: {e}")))?
+        .ok_or_else(|| ApiError::not_found(format!("/api/v1/docs/{name}")))?;
+    // The crate's `gzip` feature is off: every file is stored as it is served.
+    Ok((
+        [(header::CONTENT_TYPE, found.content_type)],
+        found.bytes.into_owned(),
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API.

@@ -114,11 +114,7 @@ async fn require_manage(
         (Some(team), Some(user)) => state.engine.store().team_role(team, &user.id).await?,
         _ => None,
     };
-    if hinomi_core::may_in_team(principal.role, team_role, Action::ManageSilences) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(Action::ManageSilences))
-    }
+    principal.require_in_team(Action::ManageSilences, team_role)
 }
 
 /// Turns the request into a silence; every fault names its field.

@@ -21,8 +21,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use hinomi_core::{Action, Role, Throttle};
-use hinomi_store::{AuditEntry, UserRecord};
+use hinomi_core::{Action, Role, TeamRole, Throttle};
+use hinomi_store::{AuditEntry, TokenRecord, UserRecord};
 
 use crate::error::ApiError;
 use crate::{AppState, keys};
@@ -119,6 +119,9 @@ pub struct Principal {
     pub role: Role,
     /// The person behind a session or token.
     pub user: Option<Arc<UserRecord>>,
+    /// A personal token made with a role below its user's: that role, which bounds the
+    /// user's team roles as it bounds the global one. `None` otherwise.
+    pub cap: Option<Role>,
     /// The session's CSRF token (cookie sessions only).
     pub csrf: Option<String>,
     /// The client's address.
@@ -130,6 +133,17 @@ pub struct Principal {
 impl Principal {
     /// Whether this principal may perform `action`: a 403 naming it if not.
     pub fn require(&self, action: Action) -> Result<(), ApiError> {
+        self.require_in_team(action, None)
+    }
+
+    /// Whether this principal may perform `action` on a resource of a team in which its
+    /// person holds `team_role` (`None`: not a member, or no team): the global role, or for
+    /// team-scoped actions the team role up to the token's cap ([`hinomi_core::may_in_team`]).
+    pub fn require_in_team(
+        &self,
+        action: Action,
+        team_role: Option<TeamRole>,
+    ) -> Result<(), ApiError> {
         if let Actor::Integration { .. } = self.actor {
             return if action == Action::PostAlerts {
                 Ok(())
@@ -146,7 +160,7 @@ impl Principal {
                 "change your password first (POST /api/v1/me/password, or the console)",
             ));
         }
-        if self.role.may(action) {
+        if hinomi_core::may_in_team(self.role, team_role, self.cap, action) {
             Ok(())
         } else {
             Err(ApiError::forbidden(action))
@@ -229,6 +243,7 @@ pub async fn authenticate(State(state): State<AppState>, request: Request, next:
                 actor: Actor::Open,
                 role: Role::Responder,
                 user: None,
+                cap: None,
                 csrf: None,
                 source,
                 session: None,
@@ -337,6 +352,7 @@ async fn resolve(
         },
         role: user.role,
         user: Some(Arc::new(user)),
+        cap: None,
         csrf: Some(session.csrf_token),
         source: source.to_owned(),
         session: Some(id_hash),
@@ -396,19 +412,7 @@ async fn credential_principal(
             .await?
             .filter(|u| u.disabled_at.is_none())
             .ok_or_else(ApiError::unauthorized)?;
-        Principal {
-            actor: Actor::Token {
-                id: token.id,
-                name: token.name,
-                user_id: user.id.clone(),
-                username: user.username.clone(),
-            },
-            role: token.role.min(user.role),
-            user: Some(Arc::new(user)),
-            csrf: None,
-            source: source.to_owned(),
-            session: None,
-        }
+        token_principal(token, user, source)
     } else {
         let integration = keys::lookup(&state.engine, secret)
             .await?
@@ -420,6 +424,7 @@ async fn credential_principal(
             },
             role: Role::Viewer,
             user: None,
+            cap: None,
             csrf: None,
             source: source.to_owned(),
             session: None,
@@ -431,6 +436,25 @@ async fn credential_principal(
     }
     cache.insert(hash, (principal.clone(), now));
     Ok(principal)
+}
+
+/// The principal a live personal token of an enabled user proves: the user, with at most the
+/// token's role. A token made below its user's role is capped there, team roles included.
+fn token_principal(token: TokenRecord, user: UserRecord, source: &str) -> Principal {
+    Principal {
+        actor: Actor::Token {
+            id: token.id,
+            name: token.name,
+            user_id: user.id.clone(),
+            username: user.username.clone(),
+        },
+        role: token.role.min(user.role),
+        cap: (token.role < user.role).then_some(token.role),
+        user: Some(Arc::new(user)),
+        csrf: None,
+        source: source.to_owned(),
+        session: None,
+    }
 }
 
 /// The value of cookie `name`.
@@ -572,6 +596,7 @@ mod tests {
             },
             role: Role::Owner,
             user: None,
+            cap: None,
             csrf: None,
             source: String::new(),
             session: None,
@@ -579,5 +604,65 @@ mod tests {
         assert!(p.require(Action::PostAlerts).is_ok());
         assert!(p.require(Action::Read).is_err());
         assert!(p.require(Action::ManageSilences).is_err());
+        assert!(
+            p.require_in_team(Action::ManageSilences, Some(TeamRole::Responder))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn team_roles_pass_the_same_checks_as_global_ones() {
+        let user = UserRecord {
+            id: "u".into(),
+            username: "kenji".into(),
+            display_name: "Kenji".into(),
+            email: None,
+            password_hash: None,
+            role: Role::Responder,
+            locale: None,
+            time_zone: None,
+            oidc_subject: None,
+            must_change_password: false,
+            created_at: 0,
+            disabled_at: None,
+        };
+        let token = |role: Role, user: &UserRecord| {
+            let record = TokenRecord {
+                id: "t".into(),
+                user_id: user.id.clone(),
+                name: "ci".into(),
+                token_hash: String::new(),
+                role,
+                created_at: 0,
+                expires_at: None,
+                revoked_at: None,
+            };
+            token_principal(record, user.clone(), "")
+        };
+        let responder = Some(TeamRole::Responder);
+        let viewer_user = UserRecord {
+            role: Role::Viewer,
+            ..user.clone()
+        };
+        // A viewer's token takes the team role; a responder's token capped at viewer does not.
+        assert!(
+            token(Role::Viewer, &viewer_user)
+                .require_in_team(Action::ManageSilences, responder)
+                .is_ok()
+        );
+        assert!(
+            token(Role::Viewer, &user)
+                .require_in_team(Action::ManageSilences, responder)
+                .is_err()
+        );
+        // A one-time password must be changed first, whatever the team says.
+        let reset = UserRecord {
+            must_change_password: true,
+            ..viewer_user
+        };
+        let e = token(Role::Viewer, &reset)
+            .require_in_team(Action::ManageSilences, responder)
+            .unwrap_err();
+        assert_eq!(e.code, "password_change_required");
     }
 }

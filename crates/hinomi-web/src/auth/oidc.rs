@@ -9,8 +9,10 @@
 //! the user, sets the role from the user's groups, and starts a session.
 //!
 //! Failures answer a short plain-text page in English and Japanese with a 4xx status (502
-//! when the provider cannot be reached); they never start a session. Codes, states, nonces,
-//! verifiers and tokens are never logged.
+//! when the provider cannot be reached); they never start a session. A sign-in whose groups
+//! would demote the last enabled owner is refused with a redirect to the sign-in page,
+//! which says why ([`REFUSED_LAST_OWNER`]). Codes, states, nonces, verifiers and tokens are
+//! never logged.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,7 +24,7 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::{StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
 use hinomi_core::Role;
-use hinomi_store::{AuditEntry, OidcFlow, UserRecord};
+use hinomi_store::{AuditEntry, OidcFlow, StoreError, UserRecord};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm,
     CoreJwsSigningAlgorithm, CoreProviderMetadata,
@@ -48,6 +50,9 @@ const FLOW_TTL: Duration = Duration::from_secs(600);
 const DISCOVERY_TTL: Duration = Duration::from_secs(300);
 /// Every call to the provider gives up after this long.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
+/// `/login?refused=` this: the sign-in page explains that the groups would have demoted
+/// the last enabled owner.
+pub const REFUSED_LAST_OWNER: &str = "oidc_last_owner";
 
 /// `[auth.oidc]`: how to reach the identity provider and what its answers mean here.
 #[derive(Clone)]
@@ -232,6 +237,10 @@ enum OidcError {
     NoRole,
     #[error("this account is disabled")]
     Disabled,
+    /// The role the groups map to would leave no enabled owner ([`StoreError::LastOwner`]);
+    /// nothing was changed.
+    #[error("your groups would demote {0}, the last enabled owner")]
+    LastOwner(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -247,6 +256,8 @@ impl OidcError {
             | OidcError::OtherBrowser => StatusCode::BAD_REQUEST,
             OidcError::Token(_) => StatusCode::UNAUTHORIZED,
             OidcError::NoRole | OidcError::Disabled => StatusCode::FORBIDDEN,
+            // To the sign-in page, which says why in the person's language.
+            OidcError::LastOwner(_) => StatusCode::SEE_OTHER,
             OidcError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -266,6 +277,9 @@ impl OidcError {
             OidcError::Token(_) => "ID トークンを検証できませんでした。",
             OidcError::NoRole => "所属グループに hinomi のロールが割り当てられていません。",
             OidcError::Disabled => "このアカウントは無効です。",
+            OidcError::LastOwner(_) => {
+                "所属グループに従うと最後の有効なオーナーがいなくなるため、拒否しました。"
+            }
             OidcError::Internal(_) => "内部エラーが発生しました。",
         }
     }
@@ -285,10 +299,18 @@ impl IntoResponse for OidcError {
             self.japanese()
         );
         let mut response = (self.status(), body).into_response();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
+        if let OidcError::LastOwner(_) = self {
+            let page = format!("/login?refused={REFUSED_LAST_OWNER}");
+            headers.insert(
+                header::LOCATION,
+                HeaderValue::from_str(&page).expect("an ASCII path"),
+            );
+        }
         response
     }
 }
@@ -541,7 +563,7 @@ async fn sign_in_user(
     now: i64,
 ) -> Result<UserRecord, OidcError> {
     let store = state.engine.store();
-    let internal = |e: hinomi_store::StoreError| OidcError::Internal(e.to_string());
+    let internal = |e: StoreError| OidcError::Internal(e.to_string());
     let subject = claims.subject().as_str();
     let groups = groups_in(&claims.additional_claims().rest, &oidc.groups_claim);
     let role = oidc.role_for(&groups).ok_or(OidcError::NoRole)?;
@@ -596,7 +618,11 @@ async fn sign_in_user(
                 "linked": before.oidc_subject.is_none(),
             });
             let entry = audit(&user, "user.updated", detail);
-            store.update_user(&user, &entry).await.map_err(internal)?;
+            match store.update_user(&user, &entry).await {
+                Ok(_) => {}
+                Err(StoreError::LastOwner(name)) => return Err(OidcError::LastOwner(name)),
+                Err(e) => return Err(internal(e)),
+            }
         }
         return Ok(user);
     }

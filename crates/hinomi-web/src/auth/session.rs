@@ -149,6 +149,7 @@ pub async fn start_session(
         },
         role: user.role,
         user: None,
+        cap: None,
         csrf: None,
         source: source.to_owned(),
         session: None,

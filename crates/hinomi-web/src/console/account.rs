@@ -40,6 +40,9 @@ pub(super) struct NextParams {
     next: String,
     /// The sign-in page's language links: remember the choice in a cookie.
     lang: Option<String>,
+    /// Why a sign-in elsewhere was refused, as a code; the page shows its message. Unknown
+    /// codes are ignored, so a link cannot put words on the page.
+    refused: Option<String>,
 }
 
 /// `GET /login`.
@@ -60,11 +63,15 @@ pub(super) async fn login_form(
         }
         return r;
     }
+    let error = match p.refused.as_deref() {
+        Some(auth::oidc::REFUSED_LAST_OWNER) => Some(ctx.t("login.error.oidc_last_owner").into()),
+        _ => None,
+    };
     let page = LoginPage {
         ctx,
         username: String::new(),
         next: local_path(&p.next).to_owned(),
-        error: None,
+        error,
         oidc: oidc_label(&state),
     };
     render(StatusCode::OK, &page)

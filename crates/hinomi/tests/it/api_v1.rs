@@ -463,10 +463,18 @@ both_databases!(openapi_and_swagger_ui, |db| async move {
     assert!(page.contains("swagger-ui"), "{page}");
     let r = server.get("/api/v1/docs/swagger-ui-bundle.js").await;
     assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/javascript");
     assert!(r.text().await.unwrap().len() > 100_000);
     let r = server.get("/api/v1/docs/swagger-initializer.js").await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("/api/v1/openapi.json"));
+    let r = server.get("/api/v1/docs").await;
+    assert_eq!(r.url().path(), "/api/v1/docs/", "sent on to the directory");
+    assert_eq!(r.status(), 200);
+    let r = server.get("/api/v1/docs/no-such-file.js").await;
+    assert_eq!(r.status(), 404);
+    let err: Value = r.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "not_found");
     assert!(server.terminate().await.success());
 });
 

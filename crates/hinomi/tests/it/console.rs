@@ -19,14 +19,6 @@ async fn browser(server: &Server) -> reqwest::Client {
     browser_as(server, "tanaka", "responder").await
 }
 
-/// The session's CSRF token, read from a page as a form would carry it.
-async fn csrf(server: &Server, client: &reqwest::Client) -> String {
-    let (_, body) = page(server, client, "/silences", "en").await;
-    let field = "name=\"csrf\" value=\"";
-    let start = body.find(field).expect("csrf field") + field.len();
-    body[start..start + body[start..].find('"').unwrap()].to_owned()
-}
-
 async fn page(server: &Server, client: &reqwest::Client, path: &str, lang: &str) -> (u16, String) {
     let r = client
         .get(format!("{}{path}", server.url))
@@ -45,7 +37,7 @@ async fn post_form(
     path: &str,
     form: &[(&str, &str)],
 ) -> reqwest::Response {
-    let token = csrf(server, client).await;
+    let token = server.csrf(client, "/silences").await;
     let mut form = form.to_vec();
     form.push(("csrf", &token));
     client
@@ -870,7 +862,10 @@ both_databases!(
         let r = owner
             .post(format!("{}/users/{id}/role", server.url))
             .header("accept-language", "ja")
-            .form(&[("role", "viewer"), ("csrf", &csrf(&server, &owner).await)])
+            .form(&[
+                ("role", "viewer"),
+                ("csrf", &server.csrf(&owner, "/silences").await),
+            ])
             .send()
             .await
             .unwrap();

@@ -230,17 +230,37 @@ impl Server {
 
     /// A client with a cookie store, signed in to the console as `username`.
     pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Client {
-        let (client, status) = self.try_sign_in(username, password).await;
+        self.sign_in_session(username, password).await.0
+    }
+
+    /// [`Server::sign_in`], and the session cookie's value.
+    pub async fn sign_in_session(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> (reqwest::Client, String) {
+        let (client, r) = self.sign_in_answer(username, password).await;
         assert!(
-            (300..400).contains(&status),
-            "sign-in as {username} answered {status}"
+            r.status().is_redirection(),
+            "sign-in as {username} answered {}",
+            r.status()
         );
-        client
+        let session = set_cookie(&r, "hinomi_session").expect("a session cookie");
+        (client, session)
     }
 
     /// A sign-in attempt from a new browser (a cookie store; redirects not followed): the
     /// browser and the answer's status, a redirect when it succeeded.
     pub async fn try_sign_in(&self, username: &str, password: &str) -> (reqwest::Client, u16) {
+        let (client, r) = self.sign_in_answer(username, password).await;
+        (client, r.status().as_u16())
+    }
+
+    async fn sign_in_answer(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> (reqwest::Client, reqwest::Response) {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -256,8 +276,24 @@ impl Server {
             .send()
             .await
             .expect("sign in");
-        let status = r.status().as_u16();
-        (client, status)
+        (client, r)
+    }
+
+    /// The CSRF token of `client`'s session, read from the page at `path` as a form there
+    /// would carry it.
+    pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
+        let body = client
+            .get(format!("{}{path}", self.url))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("page");
+        let field = "name=\"csrf\" value=\"";
+        let start = body.find(field).expect("csrf field") + field.len();
+        body[start..start + body[start..].find('"').unwrap()].to_owned()
     }
 
     pub fn pid(&self) -> u32 {
@@ -406,6 +442,17 @@ fn harness_owner_token(database_url: &str, dir: &std::path::Path) -> String {
     .to_owned();
     std::fs::write(&path, &token).expect("keep the harness token");
     token
+}
+
+/// The value of cookie `name` among a response's Set-Cookie headers.
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.split_once('='))
+        .find(|(n, v)| *n == name && !v.is_empty())
+        .map(|(_, v)| v.to_owned())
 }
 
 /// A client that sends `Authorization: Bearer <token>` with every request.

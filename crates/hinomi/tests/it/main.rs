@@ -19,3 +19,4 @@ mod real_clients;
 mod role_walk;
 mod security;
 mod smoke;
+mod snapshot;

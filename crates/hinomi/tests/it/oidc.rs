@@ -324,17 +324,6 @@ fn location(r: &reqwest::Response) -> String {
         .to_owned()
 }
 
-/// The value of cookie `name` among a response's Set-Cookie headers.
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
-    r.headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next()?.split_once('='))
-        .find(|(n, v)| *n == name && !v.is_empty())
-        .map(|(_, v)| v.to_owned())
-}
-
 /// One sign-in up to the callback: answers the callback URL the provider sent the browser
 /// to, and the flow cookie hinomi set.
 pub async fn to_callback(server: &Server, next: &str) -> (String, String) {
@@ -399,8 +388,9 @@ async fn database(server: &Server) -> sqlx::AnyPool {
         .expect("open the test database")
 }
 
-async fn session_count(db: &sqlx::AnyPool) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+/// How many rows `table` holds.
+async fn rows(db: &sqlx::AnyPool, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(db)
         .await
         .unwrap()
@@ -478,16 +468,13 @@ both_databases!(sign_in_creates_matches_and_maps_groups, |db| async move {
         .unwrap();
     assert_eq!(r.status(), 200, "the session cookie signs the browser in");
 
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&store)
-        .await
-        .unwrap();
+    let users = rows(&store, "users").await;
     sign_in(&server, "/").await;
-    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&store)
-        .await
-        .unwrap();
-    assert_eq!(after, users, "the second sign-in matches the same user");
+    assert_eq!(
+        rows(&store, "users").await,
+        users,
+        "the second sign-in matches the same user"
+    );
 
     provider.set(|p| p.groups = vec!["oncall".into(), "sre-leads".into()]);
     sign_in(&server, "/").await;
@@ -501,12 +488,12 @@ both_databases!(sign_in_creates_matches_and_maps_groups, |db| async move {
     assert_eq!(user_of(&store, "sub-aiko").await.unwrap().1, "responder");
 
     provider.set(|p| p.groups = vec!["marketing".into()]);
-    let before = session_count(&store).await;
+    let before = rows(&store, "sessions").await;
     let (url, flow) = to_callback(&server, "/").await;
     let (status, text) = refused(&url, &flow).await;
     assert_eq!(status, 403, "{text}");
     assert!(text.contains("groups"), "{text}");
-    assert_eq!(session_count(&store).await, before);
+    assert_eq!(rows(&store, "sessions").await, before);
     assert!(provider.refusals().is_empty(), "{:?}", provider.refusals());
     assert!(server.terminate().await.success());
 });
@@ -584,7 +571,7 @@ both_databases!(
             );
         }
         assert_eq!(
-            session_count(&store).await,
+            rows(&store, "sessions").await,
             0,
             "no refused sign-in made a session"
         );
@@ -593,7 +580,7 @@ both_databases!(
         // The same provider behaving again signs in: the refusals were the token's fault.
         provider.set(|p| *p = Person::new("sub-ken", "ken", &["oncall"]));
         sign_in(&server, "/").await;
-        assert_eq!(session_count(&store).await, 1);
+        assert_eq!(rows(&store, "sessions").await, 1);
         assert!(server.terminate().await.success());
     }
 );
@@ -640,6 +627,77 @@ both_databases!(
             Some(("mei".into(), "admin".into())),
             "linked to the existing user by email, role from the groups"
         );
+        assert!(server.terminate().await.success());
+    }
+);
+
+both_databases!(
+    groups_never_demote_the_last_enabled_owner,
+    |db| async move {
+        let provider = Provider::start(Person::new("sub-sora", "sora", &["owners"])).await;
+        let extra = format!("{GROUPS}owners = \"owner\"\n");
+        let Some((server, _dir)) = start(db, &provider, &extra).await else {
+            return;
+        };
+        let store = database(&server).await;
+        sign_in(&server, "/").await;
+        assert_eq!(
+            user_of(&store, "sub-sora").await,
+            Some(("sora".into(), "owner".into()))
+        );
+        // The harness's owner steps down: sora is now the last enabled owner.
+        server.cli(&["user", "set-role", "harness-owner", "admin"], None);
+
+        // Sora's groups now map to responder: the sign-in is refused, and says why.
+        provider.set(|p| p.groups = vec!["oncall".into()]);
+        let (sessions, entries) = (
+            rows(&store, "sessions").await,
+            rows(&store, "audit_log").await,
+        );
+        let (url, flow) = to_callback(&server, "/alerts").await;
+        let r = callback(&url, &flow).await;
+        assert_eq!(r.status(), 303, "a refusal, not an internal error");
+        assert!(
+            set_cookie(&r, "hinomi_session").is_none(),
+            "a refused sign-in set a session cookie"
+        );
+        let to = location(&r);
+        assert_eq!(to, "/login?refused=oidc_last_owner");
+        for (lang, says) in [
+            ("ja", "あなたは最後の有効なオーナーですが"),
+            ("en", "you are the last enabled owner"),
+        ] {
+            let r = server
+                .anonymous()
+                .get(format!("{}{to}", server.url))
+                .header(header::ACCEPT_LANGUAGE, lang)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            let page = r.text().await.unwrap();
+            assert!(page.contains(says), "{lang}: {page}");
+        }
+        // A code the page does not know shows nothing: a link cannot put words there.
+        let page = server
+            .anonymous()
+            .get(format!("{}/login?refused=you+are+fired", server.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!page.contains("role=\"alert\""), "{page}");
+        // Nothing changed: still the owner, no session, no audit entry.
+        assert_eq!(user_of(&store, "sub-sora").await.unwrap().1, "owner");
+        assert_eq!(rows(&store, "sessions").await, sessions);
+        assert_eq!(rows(&store, "audit_log").await, entries);
+
+        // With another owner, the same groups take effect at the next sign-in.
+        server.cli(&["user", "set-role", "harness-owner", "owner"], None);
+        sign_in(&server, "/").await;
+        assert_eq!(user_of(&store, "sub-sora").await.unwrap().1, "responder");
         assert!(server.terminate().await.success());
     }
 );

@@ -3,7 +3,8 @@
 //! answer must agree with the access table in `hinomi_core::access`: allowed means neither
 //! 401 nor 403; denied means 403 (401 without credentials). The list of routes walked must
 //! be the router's own, so a new route cannot go unchecked. Team scope: a viewer who is a
-//! responder in a team manages that team's silences and no others.
+//! responder in a team manages that team's silences and no others, and a token capped
+//! below its user's role takes nothing from the user's teams.
 
 use axum::http::Method;
 use hinomi_core::{Action, Role};
@@ -150,7 +151,8 @@ both_databases!(every_route_with_every_role, |db| async move {
                 .replace("{team}", &team)
                 .replace("{username}", "walk-viewer")
                 .replace("{name}", &integration)
-                .replace("{fingerprint}", "0000000000000001");
+                .replace("{fingerprint}", "0000000000000001")
+                .replace("{*file}", "swagger-ui.css");
             let mut req = client.request(route.method.clone(), format!("{}{path}", server.url));
             if !body.is_null() {
                 req = req.json(&body);
@@ -179,6 +181,21 @@ both_databases!(every_route_with_every_role, |db| async move {
     assert!(server.terminate().await.success());
 });
 
+/// Makes `username` a member of `team` with `role`.
+async fn set_member(server: &Server, team: &str, username: &str, role: &str) {
+    let r = server
+        .http
+        .put(format!(
+            "{}/api/v1/teams/{team}/members/{username}",
+            server.url
+        ))
+        .json(&json!({ "role": role }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
 both_databases!(
     a_team_responder_manages_the_team_silences_only,
     |db| async move {
@@ -191,14 +208,7 @@ both_databases!(
             .post_json("/api/v1/teams", &json!({"name": "db"}))
             .await;
         assert_eq!(r.status(), 201);
-        let r = server
-            .http
-            .put(format!("{}/api/v1/teams/db/members/kenji", server.url))
-            .json(&json!({"role": "responder"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        set_member(&server, "db", "kenji", "responder").await;
         let body = |team: Option<&str>| {
             let mut b = json!({"matchers": ["alertname=\"Disk\""], "ends_at": api_time(now_ms() + 3_600_000), "comment": "増設"});
             if let Some(t) = team {
@@ -207,13 +217,9 @@ both_databases!(
             b
         };
         let url = format!("{}/api/v1/silences", server.url);
+        let in_db = |client: &reqwest::Client| client.post(&url).json(&body(Some("db"))).send();
         // In the team: allowed, and the silence is the team's.
-        let r = kenji
-            .post(&url)
-            .json(&body(Some("db")))
-            .send()
-            .await
-            .unwrap();
+        let r = in_db(&kenji).await.unwrap();
         assert_eq!(r.status(), 201);
         let s: Value = r.json().await.unwrap();
         let id = s["id"].as_str().unwrap().to_owned();
@@ -243,21 +249,27 @@ both_databases!(
         // The team's own silence: expired by the team responder.
         let r = kenji.delete(format!("{url}/{id}")).send().await.unwrap();
         assert_eq!(r.status(), 204);
+        // A token capped below its user's role is capped inside the team too: aya responds
+        // for the team, but her viewer token may not touch its silences; her full one may.
+        server.create_user("aya", "responder");
+        set_member(&server, "db", "aya", "responder").await;
+        let capped = authorized_client(&server.create_token("aya", Some("viewer")));
+        let full = authorized_client(&server.create_token("aya", None));
+        let r = in_db(&capped).await.unwrap();
+        assert_eq!(r.status(), 403);
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "forbidden");
+        let r = in_db(&full).await.unwrap();
+        assert_eq!(r.status(), 201);
+        let s: Value = r.json().await.unwrap();
+        let id = s["id"].as_str().unwrap().to_owned();
+        let r = capped.delete(format!("{url}/{id}")).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let r = full.delete(format!("{url}/{id}")).send().await.unwrap();
+        assert_eq!(r.status(), 204);
         // As a team viewer, no longer.
-        let r = server
-            .http
-            .put(format!("{}/api/v1/teams/db/members/kenji", server.url))
-            .json(&json!({"role": "viewer"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let r = kenji
-            .post(&url)
-            .json(&body(Some("db")))
-            .send()
-            .await
-            .unwrap();
+        set_member(&server, "db", "kenji", "viewer").await;
+        let r = in_db(&kenji).await.unwrap();
         assert_eq!(r.status(), 403);
         assert!(server.terminate().await.success());
     }

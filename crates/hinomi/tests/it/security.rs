@@ -165,6 +165,61 @@ both_databases!(secrets_never_reach_the_logs, |db| async move {
         .unwrap();
     assert_eq!(r.status(), 401, "a wrong password is refused");
 
+    // Signing in through the console: a failure, then a session and its CSRF token.
+    let wrong = format!("{password}!");
+    secrets.push(("a password mistyped at /login".into(), wrong.clone()));
+    let r = server
+        .anonymous()
+        .post(format!("{}/login", server.url))
+        .form(&[("username", "haru"), ("password", &wrong), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "a wrong password is refused at /login");
+    let (browser, session) = server.sign_in_session("haru", &password).await;
+    let csrf = server.csrf(&browser, "/account/password").await;
+    secrets.push(("a session cookie from /login".into(), session));
+    secrets.push(("a CSRF token".into(), csrf.clone()));
+    // A password change through the API, with the cookie and the CSRF header.
+    let changed = format!("changed-{}", uuid_hex());
+    secrets.push(("a changed password".into(), changed.clone()));
+    let r = browser
+        .post(format!("{}/api/v1/me/password", server.url))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"current": password, "new": changed}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    // An admin resets it; the one-time password signs in and is changed in the console.
+    let r = server
+        .post_json("/api/v1/users/haru/password-reset", &json!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let reset: serde_json::Value = r.json().await.unwrap();
+    let one_time = reset["one_time_password"].as_str().unwrap().to_owned();
+    secrets.push(("a one-time password".into(), one_time.clone()));
+    let (browser, session) = server.sign_in_session("haru", &one_time).await;
+    let csrf = server.csrf(&browser, "/account/password").await;
+    secrets.push(("the one-time password's session".into(), session));
+    secrets.push(("its CSRF token".into(), csrf.clone()));
+    let chosen = format!("chosen-{}", uuid_hex());
+    secrets.push(("a password chosen after a reset".into(), chosen.clone()));
+    let r = browser
+        .post(format!("{}/account/password", server.url))
+        .form(&[
+            ("current", one_time.as_str()),
+            ("new", &chosen),
+            ("confirm", &chosen),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let (_, session) = server.sign_in_session("haru", &chosen).await;
+    secrets.push(("the session of the chosen password".into(), session));
+
     // An integration key, used for intake.
     let key = server.create_integration("logs-test", &[]);
     secrets.push(("an integration key".into(), key.clone()));
