@@ -18,9 +18,20 @@ pub struct Index {
     by_label: HashMap<Arc<str>, HashMap<Arc<str>, HashSet<Fingerprint>>>,
     silences: HashMap<String, Arc<Silence>>,
     inhibit_cache: Option<Arc<InhibitSources>>,
+    /// Counts changes, for whoever shows the index live (the console's alert list).
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl Index {
+    /// A receiver that is told each time alerts or silences change.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     pub fn len(&self) -> usize {
         self.alerts.len()
     }
@@ -61,6 +72,7 @@ impl Index {
             self.alerts.insert(fp, Arc::new(alert));
         }
         self.inhibit_cache = None;
+        self.changed();
     }
 
     /// Forgets alerts that resolved before `before`.
@@ -90,6 +102,7 @@ impl Index {
         }
         if !gone.is_empty() {
             self.inhibit_cache = None;
+            self.changed();
         }
         gone.len()
     }
@@ -152,11 +165,13 @@ impl Index {
             return;
         }
         self.silences.insert(silence.id.clone(), Arc::new(silence));
+        self.changed();
     }
 
     /// Forgets silences that ended before `before` (collected from the database too).
     pub fn sweep_silences(&mut self, before: i64) {
         self.silences.retain(|_, s| s.ends_at >= before);
+        self.changed();
     }
 
     pub fn silence(&self, id: &str) -> Option<Arc<Silence>> {
@@ -193,6 +208,7 @@ impl Index {
     /// Drops the inhibition cache (the rules changed).
     pub fn invalidate_inhibitions(&mut self) {
         self.inhibit_cache = None;
+        self.changed();
     }
 }
 

@@ -243,6 +243,13 @@ impl Engine {
         &self.shared.store
     }
 
+    /// A receiver told each time this instance's view of alerts or silences changes (its
+    /// own commits and, on PostgreSQL, the other instances'). Changes that come with the
+    /// clock alone (an alert's `endsAt` passing, a silence starting) are not told.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.shared.index.read().expect("index lock").changes()
+    }
+
     /// The configuration in force.
     pub fn config(&self) -> Arc<Config> {
         self.shared.config()

@@ -93,6 +93,9 @@ pub struct App {
     pub metrics: Option<PrometheusHandle>,
     /// Access settings, sign-in throttling and the credential cache.
     pub auth: Arc<auth::Auth>,
+    /// Set when the server begins to shut down: long-lived responses (the console's live
+    /// streams) end, so the graceful shutdown does not wait for browsers to leave.
+    pub closing: tokio::sync::watch::Sender<bool>,
 }
 
 /// The public and the protected routes. Public routes answer without a principal: health,

@@ -104,6 +104,7 @@ impl Server {
             config: Arc::new(source),
             metrics: install_metrics().ok(),
             auth: Arc::new(hinomi_web::auth::Auth::new(auth_settings(settings)?)),
+            closing: tokio::sync::watch::Sender::new(false),
         });
         crate::access_cli::bootstrap_owner(engine.store(), settings).await?;
         Ok(Server {
@@ -122,6 +123,11 @@ impl Server {
         let reload_state = self.state.clone();
         let hup = tokio::spawn(async move { reload_on_sighup(reload_state).await });
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let closing = self.state.clone();
+        let shutdown = async move {
+            shutdown.await;
+            closing.closing.send_replace(true);
+        };
         axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await

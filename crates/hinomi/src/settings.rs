@@ -44,7 +44,8 @@ level = "info"
 format = "text"
 
 [sqlite]
-# "full": every acknowledged write survives a power cut (fsync per commit).
+# "full": every acknowledged write survives a power cut (the log is fsynced before the
+# answer; one fsync serves a run of commits).
 # "normal": survives a crash of hinomi, not of the machine; faster.
 synchronous = "full"
 

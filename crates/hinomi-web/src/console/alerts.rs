@@ -23,11 +23,12 @@ use crate::AppState;
 
 /// How far back resolved alerts are listed.
 const RESOLVED_WINDOW_MS: i64 = 24 * 3600 * 1000;
-/// How often the event stream looks for changes.
-const POLL: Duration = Duration::from_secs(1);
-/// An event stream ends after this long and the browser reconnects: an open stream would
-/// otherwise hold a graceful shutdown until the browser goes away.
-const STREAM_LIFETIME: Duration = Duration::from_secs(25);
+/// Least time between two events of a stream: the page reloads its list on each, and an
+/// alert storm changes the index thousands of times a second.
+const MIN_GAP: Duration = Duration::from_secs(1);
+/// How often a stream looks at the list with no change told: alerts resolve, and silences
+/// start and end, by the clock alone.
+const TICK: Duration = Duration::from_secs(5);
 
 /// The query string of `/alerts` and `/alerts/list`.
 #[derive(Debug, Default, Deserialize)]
@@ -288,27 +289,44 @@ pub(super) async fn events(ctx: Ctx, State(state): State<AppState>) -> Response 
     live_stream(state).into_response()
 }
 
+/// Pushes an event when the list changes: woken by the engine's change notices (and every
+/// [`TICK`] for changes of the clock), at most one per [`MIN_GAP`], until the browser goes
+/// away or the server begins to shut down (an open stream would hold a graceful shutdown).
 fn live_stream(state: AppState) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
-    let stream = futures_util::stream::unfold(
-        (state.engine.clone(), None::<u64>),
-        move |(engine, last)| async move {
-            loop {
-                let now = digest(&engine);
-                if last != Some(now) {
-                    let event = Event::default()
-                        .event("alerts")
-                        .data("changed")
-                        .retry(Duration::from_secs(1));
-                    return Some((Ok(event), (engine, Some(now))));
-                }
-                if tokio::time::Instant::now() + POLL > deadline {
-                    return None;
-                }
-                tokio::time::sleep(POLL).await;
+    struct Live {
+        state: AppState,
+        changes: tokio::sync::watch::Receiver<u64>,
+        closing: tokio::sync::watch::Receiver<bool>,
+        last: Option<u64>,
+    }
+    let live = Live {
+        changes: state.engine.changes(),
+        closing: state.closing.subscribe(),
+        state,
+        last: None,
+    };
+    let stream = futures_util::stream::unfold(live, |mut live| async move {
+        loop {
+            if *live.closing.borrow() {
+                return None;
             }
-        },
-    );
+            let now = digest(&live.state.engine);
+            if live.last != Some(now) {
+                live.last = Some(now);
+                let event = Event::default()
+                    .event("alerts")
+                    .data("changed")
+                    .retry(Duration::from_secs(1));
+                return Some((Ok(event), live));
+            }
+            tokio::select! {
+                _ = live.changes.changed() => {}
+                _ = tokio::time::sleep(TICK) => {}
+                _ = live.closing.changed() => {}
+            }
+            tokio::time::sleep(MIN_GAP).await;
+        }
+    });
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
