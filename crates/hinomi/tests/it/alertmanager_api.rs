@@ -835,6 +835,23 @@ both_databases!(
                     && l.contains("alertmanager")),
             "{text}"
         );
+        // On SQLite the acknowledged alert went through the log-sync thread: its fsyncs
+        // are counted, and each made at least one commit durable.
+        let sample = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+        };
+        let fsyncs = sample("hinomi_wal_fsync_seconds_count");
+        let synced = sample("hinomi_wal_fsync_commits_sum");
+        if db == Db::Sqlite {
+            let (fsyncs, synced) = (fsyncs.expect("fsync count"), synced.expect("commits"));
+            assert!(
+                fsyncs >= 1.0 && synced >= fsyncs,
+                "{fsyncs} fsyncs, {synced} commits"
+            );
+        } else {
+            assert_eq!(fsyncs, None, "PostgreSQL syncs its own commits");
+        }
     }
 );
 
