@@ -74,7 +74,7 @@ pub enum Action {
     ManageSilences,
     /// Read and change one's own profile, password and API tokens.
     ManageSelf,
-    /// Create, change and remove users and reset their passwords.
+    /// Create, change and remove users, reset their passwords and revoke their API tokens.
     ManageUsers,
     /// Create and remove teams and change who is in them.
     ManageTeams,
@@ -121,7 +121,9 @@ impl Action {
             Action::PostAlerts => "Post alerts to the Alertmanager API",
             Action::ManageSilences => "Create, edit and expire silences",
             Action::ManageSelf => "Read and change one's own profile, password and API tokens",
-            Action::ManageUsers => "Create, change and remove users; reset their passwords",
+            Action::ManageUsers => {
+                "Create, change and remove users; reset their passwords; revoke their API tokens"
+            }
             Action::ManageTeams => "Create and remove teams; change who is in them",
             Action::ManageIntegrations => "Create and revoke integration keys",
             Action::ManageConfig => "Reload the configuration",

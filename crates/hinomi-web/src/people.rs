@@ -1,12 +1,15 @@
-//! Changes to people and teams, one function each, shared by the REST API (`api_v1`) and
-//! the console so both follow the same rules: the caller's [`Action`], nobody gives or
-//! touches a role above their own ([`Role::may_grant`]), the last enabled owner is kept by
-//! the store ([`StoreError::LastOwner`]), and every change commits with its audit entry.
+//! Changes to people, their API tokens and teams, one function each, shared by the REST API
+//! (`api_v1`) and the console so both follow the same rules: the caller's [`Action`], nobody
+//! gives or touches a role above their own ([`Role::may_grant`]), the last enabled owner is
+//! kept by the store ([`StoreError::LastOwner`]), and every change commits with its audit
+//! entry.
 //! Each front end turns a [`PeopleError`] into its own answer: a JSON error or a message on
 //! the page.
 
+use std::collections::HashMap;
+
 use hinomi_core::{Action, Role, TeamRole};
-use hinomi_store::{AuditEntry, StoreError, TeamRecord, UserRecord};
+use hinomi_store::{AuditEntry, StoreError, TeamRecord, TokenRecord, UserRecord};
 
 use crate::AppState;
 use crate::auth::{self, Principal};
@@ -305,6 +308,94 @@ pub async fn reset_password(
     }
     state.auth.forget_credentials();
     Ok((user, password))
+}
+
+/// A personal API token and its user (`None` if the user was removed while the list was
+/// read).
+#[derive(Debug)]
+pub struct UserToken {
+    pub token: TokenRecord,
+    pub user: Option<UserRecord>,
+}
+
+/// Everyone's tokens, newest first, each with its user.
+pub async fn all_tokens(principal: &Principal, state: &AppState) -> Result<Vec<UserToken>> {
+    require(principal, Action::ManageUsers)?;
+    let store = state.engine.store();
+    let tokens = store.tokens(None).await?;
+    let users: HashMap<String, UserRecord> = store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id.clone(), u))
+        .collect();
+    Ok(tokens
+        .into_iter()
+        .map(|token| UserToken {
+            user: users.get(&token.user_id).cloned(),
+            token,
+        })
+        .collect())
+}
+
+/// Whose tokens a revocation may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenScope {
+    /// The caller's own ([`Action::ManageSelf`]); anyone else's token is not found.
+    Own,
+    /// Anyone's whose user is not above the caller's role ([`Action::ManageUsers`]).
+    Anyone,
+}
+
+/// Revokes a live token (by id) within `scope`; answers it as it was. The credential cache
+/// forgets it, so it stops working at once.
+pub async fn revoke_token(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    scope: TokenScope,
+) -> Result<TokenRecord> {
+    require(
+        principal,
+        match scope {
+            TokenScope::Own => Action::ManageSelf,
+            TokenScope::Anyone => Action::ManageUsers,
+        },
+    )?;
+    let store = state.engine.store();
+    let not_found = || PeopleError::NotFound(format!("token {id}"));
+    let token = store.token_by_id(id).await?.ok_or_else(not_found)?;
+    let user = store.user_by_id(&token.user_id).await?;
+    match (scope, &user) {
+        (TokenScope::Own, _) => {
+            if principal
+                .user
+                .as_ref()
+                .is_none_or(|u| u.id != token.user_id)
+            {
+                return Err(not_found());
+            }
+        }
+        (TokenScope::Anyone, Some(user)) if !principal.role.may_grant(user.role) => {
+            return Err(PeopleError::AboveOwnRole(user.role));
+        }
+        (TokenScope::Anyone, _) => {}
+    }
+    let now = state.engine.now();
+    let audit = principal.audit(
+        now,
+        "token.revoked",
+        id,
+        serde_json::json!({
+            "name": token.name,
+            "user": user.as_ref().map(|u| &u.username),
+        }),
+    );
+    if !store.revoke_token(id, now, &audit).await? {
+        return Err(PeopleError::NotFound(format!("live token {id}")));
+    }
+    state.auth.forget_credentials();
+    Ok(token)
 }
 
 /// A team by id or name.

@@ -2,7 +2,7 @@
 //! profile, password and API tokens, and the administration of people and their tokens.
 //! Nobody gives or touches a role above their own ([`Role::may_grant`]); the last enabled
 //! owner is protected by the store, inside the transaction of the change. Changes to people
-//! go through `crate::people`, which the console uses too.
+//! and the revocation of tokens go through `crate::people`, which the console uses too.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -17,7 +17,7 @@ use super::{JsonBody, time};
 use crate::AppState;
 use crate::auth::{self, Principal};
 use crate::error::ApiError;
-use crate::people::{self, NewUser, PeopleError, UserChange};
+use crate::people::{self, NewUser, PeopleError, TokenScope, UserChange};
 
 /// A person, never their password hash.
 #[derive(Debug, Serialize, ToSchema)]
@@ -337,26 +337,7 @@ pub async fn revoke_my_token(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    principal.require(Action::ManageSelf)?;
-    let user = me_record(&principal, &state).await?;
-    let store = state.engine.store();
-    let owned = store
-        .token_by_id(&id)
-        .await?
-        .is_some_and(|t| t.user_id == user.id);
-    if !owned {
-        return Err(ApiError::not_found(format!("token {id}")));
-    }
-    revoke(&principal, &state, &id).await
-}
-
-async fn revoke(principal: &Principal, state: &AppState, id: &str) -> Result<StatusCode, ApiError> {
-    let now = state.engine.now();
-    let audit = principal.audit(now, "token.revoked", id, serde_json::json!({}));
-    if !state.engine.store().revoke_token(id, now, &audit).await? {
-        return Err(ApiError::not_found(format!("live token {id}")));
-    }
-    state.auth.forget_credentials();
+    people::revoke_token(&principal, &state, &id, TokenScope::Own).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -367,22 +348,14 @@ pub async fn all_tokens(
     principal: Principal,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<TokenOut>>, ApiError> {
-    principal.require(Action::ManageUsers)?;
-    let store = state.engine.store();
-    let names: std::collections::HashMap<String, String> = store
-        .users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.username))
-        .collect();
+    let tokens = people::all_tokens(&principal, &state).await?;
     let now = state.engine.now();
-    let tokens = store.tokens(None).await?;
     Ok(Json(
         tokens
             .iter()
             .map(|t| {
-                let username = names.get(&t.user_id).map_or("", String::as_str);
-                token_out(t, username, now)
+                let username = t.user.as_ref().map_or("", |u| u.username.as_str());
+                token_out(&t.token, username, now)
             })
             .collect(),
     ))
@@ -398,18 +371,8 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    principal.require(Action::ManageUsers)?;
-    let store = state.engine.store();
-    let token = store
-        .token_by_id(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("token {id}")))?;
-    if let Some(owner) = store.user_by_id(&token.user_id).await?
-        && !principal.role.may_grant(owner.role)
-    {
-        return Err(above_own_role(owner.role));
-    }
-    revoke(&principal, &state, &id).await
+    people::revoke_token(&principal, &state, &id, TokenScope::Anyone).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/v1/users`: everyone, by username.

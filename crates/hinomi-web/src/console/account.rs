@@ -13,6 +13,7 @@ use super::prefs::{local_path, set_cookie};
 use super::{Ctx, LANG_COOKIE, Locale, PageError, render};
 use crate::AppState;
 use crate::auth::{self, SignInError};
+use crate::people::{self, PeopleError, TokenScope};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -415,28 +416,9 @@ pub(super) async fn revoke_token(
         Ok(me) => me.clone(),
         Err(e) => return e.into_page(ctx),
     };
-    let store = state.engine.store();
-    let owned = match store.token_by_id(&id).await {
-        Ok(Some(t)) => me
-            .principal
-            .user
-            .as_ref()
-            .is_some_and(|u| u.id == t.user_id),
-        Ok(None) => false,
-        Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
-    };
-    if !owned {
-        return PageError::NotFound.into_page(ctx);
-    }
-    let now = state.engine.now();
-    let audit = me
-        .principal
-        .audit(now, "token.revoked", &id, serde_json::json!({}));
-    match store.revoke_token(&id, now, &audit).await {
-        Ok(_) => {
-            state.auth.forget_credentials();
-            Redirect::to("/tokens").into_response()
-        }
+    match people::revoke_token(&me.principal, &state, &id, TokenScope::Own).await {
+        Ok(_) => Redirect::to("/tokens").into_response(),
+        Err(PeopleError::NotFound(_)) => PageError::NotFound.into_page(ctx),
         Err(e) => PageError::Internal(e.to_string()).into_page(ctx),
     }
 }

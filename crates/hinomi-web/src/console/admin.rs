@@ -1,5 +1,6 @@
-//! Administration pages: integration keys, people, and the audit log. Changes to people go
-//! through [`crate::people`], the functions the API uses.
+//! Administration pages: integration keys, people and everyone's API tokens, and the audit
+//! log. Changes to people and tokens go through [`crate::people`], the functions the API
+//! uses.
 
 use askama::Template;
 use axum::Form;
@@ -7,14 +8,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hinomi_core::{Action, LabelSet, Role};
-use hinomi_store::{AuditEntry, AuditQuery, IntegrationRecord, StoreError, UserRecord};
+use hinomi_store::{
+    AuditEntry, AuditQuery, IntegrationRecord, StoreError, TokenRecord, UserRecord,
+};
 use jiff::civil::Date;
 use serde::Deserialize;
 
 use super::{Ctx, PageError, render};
 use crate::AppState;
 use crate::keys;
-use crate::people::{self, NewUser, PeopleError, UserChange};
+use crate::people::{self, NewUser, PeopleError, TokenScope, UserChange};
 
 #[derive(Debug)]
 struct IntegrationRow {
@@ -223,6 +226,7 @@ pub(super) fn refusal(
             let message = match field {
                 "username" => ctx.t("users.error.username").to_owned(),
                 "display_name" => ctx.t("users.error.display_name").to_owned(),
+                "email" => ctx.t("users.error.email").to_owned(),
                 "role" => ctx.t("users.error.role").to_owned(),
                 "name" => ctx.t("teams.error.name").to_owned(),
                 // The rule's own words, which name the field.
@@ -499,30 +503,73 @@ pub(super) async fn reset_password(
     }
 }
 
+/// `POST /users/{id}/delete`: the person goes, with their sessions and API tokens; what
+/// they did stays in the audit log.
+pub(super) async fn delete_user(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match ctx.require(Action::ManageUsers) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    match people::delete_user(&me.principal, &state, &id).await {
+        Ok(()) => Redirect::to("/users").into_response(),
+        Err(e) => refused_change(ctx, &state, e).await,
+    }
+}
+
+/// The form for a person's name and email, as shown and as refilled after a refusal.
+#[derive(Debug, Deserialize)]
+pub(super) struct ProfileForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+}
+
 #[derive(Template)]
 #[template(path = "user.html")]
 struct UserPage {
     ctx: Ctx,
     user: UserRecord,
+    /// Whether the viewer may change them: never someone above the viewer's own role.
+    manageable: bool,
+    form: ProfileForm,
+    /// Why the form was refused.
+    error: Option<Refusal>,
     audit: Vec<AuditEntry>,
 }
 
-/// `GET /users/{id}`: one person and what was done by and to them.
-pub(super) async fn user(
-    ctx: Ctx,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Response {
-    if let Err(e) = ctx.require(Action::ManageUsers) {
-        return e.into_page(ctx);
+impl UserPage {
+    /// Whether the form's `field` was refused (for `aria-invalid`).
+    fn field_error(&self, field: &str) -> bool {
+        Refusal::concerns(&self.error, field)
     }
-    let store = state.engine.store();
-    let user = match store.user_by_id(&id).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return PageError::NotFound.into_page(ctx),
+}
+
+/// The page of the user `id` (id or username); `refused` is a posted form and why it was
+/// refused.
+async fn user_page(
+    ctx: Ctx,
+    state: &AppState,
+    id: &str,
+    status: StatusCode,
+    refused: Option<(ProfileForm, Refusal)>,
+) -> Response {
+    let role = match ctx.require(Action::ManageUsers) {
+        Ok(me) => me.principal.role,
+        Err(e) => return e.into_page(ctx),
+    };
+    let user = match people::user_record(state, id).await {
+        Ok(u) => u,
+        Err(PeopleError::NotFound(_)) => return PageError::NotFound.into_page(ctx),
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
-    let audit = match store
+    let audit = match state
+        .engine
+        .store()
         .audit(&AuditQuery {
             actor: Some(user.username.clone()),
             limit: 50,
@@ -533,7 +580,180 @@ pub(super) async fn user(
         Ok(a) => a,
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
-    render(StatusCode::OK, &UserPage { ctx, user, audit })
+    let (form, error) = match refused {
+        Some((form, why)) => (form, Some(why)),
+        None => (
+            ProfileForm {
+                display_name: user.display_name.clone(),
+                email: user.email.clone().unwrap_or_default(),
+            },
+            None,
+        ),
+    };
+    let page = UserPage {
+        ctx,
+        manageable: role.may_grant(user.role),
+        user,
+        form,
+        error,
+        audit,
+    };
+    render(status, &page)
+}
+
+/// `GET /users/{id}`: one person, their name and email to change, and what they did.
+pub(super) async fn user(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    user_page(ctx, &state, &id, StatusCode::OK, None).await
+}
+
+/// `POST /users/{id}/profile`: a new display name and email (an empty one removes it).
+pub(super) async fn update_profile(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<ProfileForm>,
+) -> Response {
+    let me = match ctx.require(Action::ManageUsers) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let change = UserChange {
+        display_name: Some(&form.display_name),
+        email: Some(&form.email),
+        ..UserChange::default()
+    };
+    match people::update_user(&me.principal, &state, &id, change).await {
+        Ok(user) => Redirect::to(&format!("/users/{}", user.id)).into_response(),
+        Err(e) => match refusal(&ctx, Action::ManageUsers, e) {
+            Ok((status, why)) => user_page(ctx, &state, &id, status, Some((form, why))).await,
+            Err(page) => page.into_page(ctx),
+        },
+    }
+}
+
+/// A token as the everyone's-tokens page lists it (never its secret).
+#[derive(Debug)]
+struct TokenRow {
+    token: TokenRecord,
+    /// Its user, linked to their page; `None` if they were removed meanwhile.
+    user: Option<(String, String)>,
+    /// Accepted now: neither revoked nor expired.
+    live: bool,
+    /// Whether the viewer may revoke it: never the token of someone above their role.
+    manageable: bool,
+}
+
+impl TokenRow {
+    fn expired(&self) -> bool {
+        !self.live && self.token.revoked_at.is_none()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "all_tokens.html")]
+struct AllTokensPage {
+    ctx: Ctx,
+    tokens: Vec<TokenRow>,
+    /// How many are accepted now.
+    live: usize,
+    /// Why a revocation was refused.
+    error: Option<Refusal>,
+}
+
+impl AllTokensPage {
+    /// How many tokens there are and how many of them are accepted now.
+    fn count_line(&self) -> String {
+        self.ctx
+            .t("all_tokens.count")
+            .replace("{all}", &self.tokens.len().to_string())
+            .replace("{live}", &self.live.to_string())
+    }
+}
+
+async fn all_tokens_page(
+    ctx: Ctx,
+    state: &AppState,
+    status: StatusCode,
+    error: Option<Refusal>,
+) -> Response {
+    let me = match ctx.require(Action::ManageUsers) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let list = match people::all_tokens(&me.principal, state).await {
+        Ok(list) => list,
+        Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
+    };
+    let now = state.engine.now();
+    let tokens: Vec<TokenRow> = list
+        .into_iter()
+        .map(|t| TokenRow {
+            live: t.token.live(now),
+            manageable: t
+                .user
+                .as_ref()
+                .is_none_or(|u| me.principal.role.may_grant(u.role)),
+            user: t.user.map(|u| (u.id, u.username)),
+            token: t.token,
+        })
+        .collect();
+    let live = tokens.iter().filter(|t| t.live).count();
+    render(
+        status,
+        &AllTokensPage {
+            ctx,
+            tokens,
+            live,
+            error,
+        },
+    )
+}
+
+/// `GET /users/tokens`: everyone's API tokens, newest first.
+pub(super) async fn all_tokens(ctx: Ctx, State(state): State<AppState>) -> Response {
+    all_tokens_page(ctx, &state, StatusCode::OK, None).await
+}
+
+/// `POST /users/tokens/{id}/revoke`: anyone's token, unless its user is above the viewer.
+pub(super) async fn revoke_token(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match ctx.require(Action::ManageUsers) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let refused = match people::revoke_token(&me.principal, &state, &id, TokenScope::Anyone).await {
+        Ok(_) => return Redirect::to("/users/tokens").into_response(),
+        // Gone or revoked already (a second click, another admin): said on the list.
+        Err(PeopleError::NotFound(_)) => (
+            StatusCode::NOT_FOUND,
+            Refusal {
+                field: None,
+                message: ctx.t("all_tokens.error.gone").to_owned(),
+            },
+        ),
+        Err(PeopleError::AboveOwnRole(role)) => (
+            StatusCode::FORBIDDEN,
+            Refusal {
+                field: None,
+                message: ctx
+                    .t("all_tokens.error.above_role")
+                    .replace("{role}", role.as_str()),
+            },
+        ),
+        Err(e) => match refusal(&ctx, Action::ManageUsers, e) {
+            Ok(refused) => refused,
+            Err(page) => return page.into_page(ctx),
+        },
+    };
+    let (status, why) = refused;
+    all_tokens_page(ctx, &state, status, Some(why)).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -621,4 +841,39 @@ pub(super) async fn audit(
             error,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(lang: &'static str) -> Ctx {
+        let request = axum::http::Request::get("/users/tokens")
+            .header(axum::http::header::ACCEPT_LANGUAGE, lang)
+            .body(())
+            .unwrap();
+        Ctx::from_parts(&request.into_parts().0)
+    }
+
+    #[test]
+    fn no_tokens_is_said_with_what_to_do() {
+        for (lang, none, help) in [
+            ("en", "No one has an API token.", "hinomi token create"),
+            (
+                "ja",
+                "API トークンを持つユーザーはいません。",
+                "hinomi token create",
+            ),
+        ] {
+            let page = AllTokensPage {
+                ctx: ctx(lang),
+                tokens: Vec::new(),
+                live: 0,
+                error: None,
+            };
+            let html = page.render().unwrap();
+            assert!(html.contains(none) && html.contains(help), "{html}");
+            assert!(!html.contains("<ul class=\"rows tokens\""), "{html}");
+        }
+    }
 }

@@ -566,7 +566,8 @@ both_databases!(admin_pages_and_the_audit_trail, |db| async move {
     let (status, body) = page(&server, &admin, "/users", "en").await;
     assert_eq!(status, 200);
     assert!(body.contains("tanaka") && body.contains("yamada"));
-    let start = body.find("href=\"/users/").unwrap() + "href=\"".len();
+    let start = body.find("<p class=\"who\"><a href=\"/users/").unwrap()
+        + "<p class=\"who\"><a href=\"".len();
     let link = &body[start..start + body[start..].find('"').unwrap()];
     let (status, body) = page(&server, &admin, link, "en").await;
     assert_eq!(status, 200, "{link}");
@@ -636,9 +637,27 @@ async fn audit_entries(server: &Server, prefix: &str) -> Vec<(String, String, St
     entries
 }
 
+/// The audit entries under `prefix` that `actor` made, oldest first: `(action, target)`.
+async fn audit_by(server: &Server, prefix: &str, actor: &str) -> Vec<(String, String)> {
+    audit_entries(server, prefix)
+        .await
+        .into_iter()
+        .filter(|e| e.1 == actor)
+        .map(|e| (e.0, e.2))
+        .collect()
+}
+
 /// What `/api/v1/users/{name}` says of a user.
 async fn user_json(server: &Server, name: &str) -> Value {
     server.get_json(&format!("/api/v1/users/{name}")).await
+}
+
+/// The id of user `name`.
+async fn user_id(server: &Server, name: &str) -> String {
+    user_json(server, name).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// The one-time password a page shows once.
@@ -655,14 +674,8 @@ both_databases!(admins_manage_people_on_the_users_page, |db| async move {
     let admin = browser_as(&server, "yamada", "admin").await;
     let tanaka_password = server.create_user("tanaka", "responder");
     let tanaka = server.sign_in("tanaka", &tanaka_password).await;
-    let id = user_json(&server, "tanaka").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let owner_id = user_json(&server, "harness-owner").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = user_id(&server, "tanaka").await;
+    let owner_id = user_id(&server, "harness-owner").await;
 
     let (status, body) = page(&server, &admin, "/users", "en").await;
     assert_eq!(status, 200);
@@ -821,12 +834,7 @@ both_databases!(admins_manage_people_on_the_users_page, |db| async move {
     assert_eq!(r.status(), 404);
 
     // Every change is in the audit log, by the admin, about its person.
-    let entries = audit_entries(&server, "user.").await;
-    let by_admin: Vec<(&str, &str)> = entries
-        .iter()
-        .filter(|e| e.1 == "yamada")
-        .map(|e| (e.0.as_str(), e.2.as_str()))
-        .collect();
+    let by_admin = audit_by(&server, "user.", "yamada").await;
     assert_eq!(
         by_admin,
         [
@@ -835,9 +843,10 @@ both_databases!(admins_manage_people_on_the_users_page, |db| async move {
             ("user.password_reset", "tanaka"),
             ("user.updated", "tanaka"),
             ("user.updated", "tanaka"),
-        ],
-        "{entries:?}"
+        ]
+        .map(|(a, t)| (a.to_owned(), t.to_owned())),
     );
+    let entries = audit_entries(&server, "user.").await;
     let role_change = entries
         .iter()
         .find(|e| e.0 == "user.updated" && e.1 == "yamada")
@@ -847,8 +856,294 @@ both_databases!(admins_manage_people_on_the_users_page, |db| async move {
     assert!(body.contains("<code>user.password_reset</code>"), "{body}");
 });
 
+/// The id of `username`'s token named `name`, from `/api/v1/tokens`.
+async fn token_id(server: &Server, username: &str, name: &str) -> String {
+    let all = server.get_json("/api/v1/tokens").await;
+    all.as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["username"] == username && t["name"] == name)
+        .unwrap_or_else(|| panic!("{username}'s token {name} in {all}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The name the harness gave a token made by [`Server::create_token`]: the newest of
+/// `username`'s tokens.
+async fn newest_token_name(server: &Server, username: &str) -> String {
+    let all = server.get_json("/api/v1/tokens").await;
+    all.as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["username"] == username)
+        .expect("a token")["name"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The status of `GET /api/v1/me` with `token`.
+async fn me_with(server: &Server, token: &str) -> u16 {
+    authorized_client(token)
+        .get(format!("{}/api/v1/me", server.url))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// `client` revokes token `id` on the everyone's-tokens page.
+async fn revoke_as(server: &Server, client: &reqwest::Client, id: &str) -> reqwest::Response {
+    post_form(server, client, &format!("/users/tokens/{id}/revoke"), &[]).await
+}
+
+both_databases!(admins_list_and_revoke_everyones_tokens, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let admin = browser_as(&server, "yamada", "admin").await;
+    let responder = browser(&server).await;
+    let viewer = browser_as(&server, "suzuki", "viewer").await;
+    let tanakas = server.create_token("tanaka", None);
+    let tanakas_name = newest_token_name(&server, "tanaka").await;
+    let tanakas_id = token_id(&server, "tanaka", &tanakas_name).await;
+    let owners_id = token_id(&server, "harness-owner", "harness").await;
+    let tanaka_id = user_id(&server, "tanaka").await;
+    assert_eq!(me_with(&server, &tanakas).await, 200);
+
+    // Linked from the users page and from one's own tokens.
+    for path in ["/users", "/tokens"] {
+        let (_, body) = page(&server, &admin, path, "en").await;
+        assert!(body.contains("href=\"/users/tokens\""), "{path}: {body}");
+    }
+    let (_, body) = page(&server, &responder, "/tokens", "en").await;
+    assert!(!body.contains("href=\"/users/tokens\""), "{body}");
+
+    // Every token with its user, role cap, times; a revoke button for those the admin may
+    // revoke, none for the owner's.
+    let (status, body) = page(&server, &admin, "/users/tokens", "en").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<h1>Everyone&#39;s API tokens</h1>"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!("<strong>{tanakas_name}</strong>"))
+            && body.contains(&format!("<a href=\"/users/{tanaka_id}\">tanaka</a>"))
+            && body.contains("<strong>harness</strong>"),
+        "{body}"
+    );
+    assert!(body.contains("2 tokens, 2 of them accepted now."), "{body}");
+    assert!(body.contains("never (until revoked)"), "{body}");
+    assert!(body.contains(&format!("action=\"/users/tokens/{tanakas_id}/revoke\"")));
+    assert!(!body.contains(&format!("action=\"/users/tokens/{owners_id}/revoke\"")));
+    assert!(
+        body.contains("Its user&#39;s role is above yours"),
+        "{body}"
+    );
+    assert!(body.contains("<dt>Role (at most)</dt><dd><span class=\"chip\">responder</span>"));
+    let (status, body) = page(&server, &admin, "/users/tokens", "ja").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<h1>全員の API トークン</h1>") && body.contains("トークンを失効"),
+        "{body}"
+    );
+
+    // Responders and viewers neither see nor revoke them.
+    for client in [&responder, &viewer] {
+        let (status, _) = page(&server, client, "/users/tokens", "en").await;
+        assert_eq!(status, 403);
+        let r = revoke_as(&server, client, &tanakas_id).await;
+        assert_eq!(r.status(), 403);
+        assert!(r.text().await.unwrap().contains("manage_users"));
+    }
+    assert_eq!(me_with(&server, &tanakas).await, 200);
+
+    // Not the token of someone above the admin: said on the page, nothing changed.
+    let r = revoke_as(&server, &admin, &owners_id).await;
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("role=\"alert\">The token&#39;s user has the role owner"),
+        "{body}"
+    );
+    assert!(body.contains(&format!("<strong>{tanakas_name}</strong>")));
+    assert_eq!(me_with(&server, &server.token).await, 200);
+
+    // Revoked: the token is refused at once, and the list says so.
+    let r = revoke_as(&server, &admin, &tanakas_id).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/users/tokens");
+    assert_eq!(me_with(&server, &tanakas).await, 401);
+    let (_, body) = page(&server, &admin, "/users/tokens", "en").await;
+    assert!(body.contains("2 tokens, 1 of them accepted now."), "{body}");
+    assert!(!body.contains(&format!("action=\"/users/tokens/{tanakas_id}/revoke\"")));
+    assert!(body.contains("<span class=\"badge expired\">Revoked</span>"));
+    let tokens = server.get_json("/api/v1/tokens").await;
+    let revoked = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == tanakas_id.as_str())
+        .unwrap();
+    assert!(revoked["revoked_at"].is_string() && revoked["live"] == false);
+    // A second click: said on the list, nothing more recorded.
+    let r = revoke_as(&server, &admin, &tanakas_id).await;
+    assert_eq!(r.status(), 404);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("no longer accepted"), "{body}");
+    let r = revoke_as(&server, &admin, "no-such-token").await;
+    assert_eq!(r.status(), 404);
+
+    // One entry, by the admin, naming the token and its user.
+    let entries = audit_entries(&server, "token.revoked").await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let (_, actor, target, detail) = &entries[0];
+    assert_eq!(
+        (actor.as_str(), target.as_str()),
+        ("yamada", tanakas_id.as_str())
+    );
+    assert_eq!(detail["user"], "tanaka");
+    assert_eq!(detail["name"], tanakas_name.as_str());
+});
+
+both_databases!(admins_edit_and_delete_people, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let admin = browser_as(&server, "yamada", "admin").await;
+    let tanaka = browser(&server).await;
+    let tanakas_token = server.create_token("tanaka", None);
+    let id = user_id(&server, "tanaka").await;
+    let owner_id = user_id(&server, "harness-owner").await;
+
+    // Name and email, on the person's page.
+    let (status, body) = page(&server, &admin, &format!("/users/{id}"), "en").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains(&format!("action=\"/users/{id}/profile\""))
+            && body.contains("value=\"tanaka\""),
+        "{body}"
+    );
+    let r = post_form(
+        &server,
+        &admin,
+        &format!("/users/{id}/profile"),
+        &[
+            ("display_name", "田中 太郎"),
+            ("email", "tanaka@example.com"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], format!("/users/{id}").as_str());
+    let user = user_json(&server, "tanaka").await;
+    assert_eq!(user["display_name"], "田中 太郎");
+    assert_eq!(user["email"], "tanaka@example.com");
+    // Bad input: the field named, what was typed kept, nothing changed.
+    for (form, field, message) in [
+        (
+            [("display_name", "田中"), ("email", "not-an-address")],
+            "email",
+            "email: enter an address such as name@example.com",
+        ),
+        (
+            [("display_name", "  "), ("email", "")],
+            "display_name",
+            "display_name: use 1 to 100 characters",
+        ),
+    ] {
+        let r = post_form(&server, &admin, &format!("/users/{id}/profile"), &form).await;
+        assert_eq!(r.status(), 400, "{field}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(message), "{field}: {body}");
+        let input = &body[body.find(&format!("<input id=\"{field}\"")).unwrap()..];
+        let input = &input[..input.find('>').unwrap()];
+        assert!(input.contains("aria-invalid=\"true\""), "{input}");
+        for (_, typed) in form {
+            assert!(
+                body.contains(&format!("value=\"{typed}\"")),
+                "{typed}: {body}"
+            );
+        }
+    }
+    let user = user_json(&server, "tanaka").await;
+    assert_eq!(user["display_name"], "田中 太郎");
+    assert_eq!(user["email"], "tanaka@example.com");
+    // An empty email removes it.
+    let r = post_form(
+        &server,
+        &admin,
+        &format!("/users/{id}/profile"),
+        &[("display_name", "田中 太郎"), ("email", "")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(user_json(&server, "tanaka").await["email"].is_null());
+    // Not someone above the admin.
+    let (_, body) = page(&server, &admin, &format!("/users/{owner_id}"), "en").await;
+    assert!(!body.contains("/profile\""), "{body}");
+    let r = post_form(
+        &server,
+        &admin,
+        &format!("/users/{owner_id}/profile"),
+        &[("display_name", "renamed"), ("email", "")],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        user_json(&server, "harness-owner").await["display_name"],
+        "harness-owner"
+    );
+
+    // Deleting: behind a confirm step, for those the admin may change only.
+    let (_, body) = page(&server, &admin, "/users", "en").await;
+    let delete = format!("action=\"/users/{id}/delete\"");
+    let at = body.find(&delete).expect("a delete form");
+    let confirm = &body[body[..at].rfind("<details class=\"confirm\">").unwrap()..at];
+    assert!(
+        confirm.contains("<summary>Delete user…</summary>"),
+        "{confirm}"
+    );
+    assert!(!body.contains(&format!("action=\"/users/{owner_id}/delete\"")));
+    let r = post_form(&server, &admin, &format!("/users/{owner_id}/delete"), &[]).await;
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("role: owner is above your own role")
+    );
+    let r = post_form(&server, &admin, &format!("/users/{id}/delete"), &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/users");
+    // Gone, with their session and token.
+    assert_eq!(server.get("/api/v1/users/tanaka").await.status(), 404);
+    let (_, body) = page(&server, &admin, "/users", "en").await;
+    assert!(!body.contains("<strong>tanaka</strong>"), "{body}");
+    let (status, _) = page(&server, &tanaka, "/alerts", "en").await;
+    assert_eq!(status, 401, "the session ended");
+    assert_eq!(me_with(&server, &tanakas_token).await, 401);
+    let r = post_form(&server, &admin, &format!("/users/{id}/delete"), &[]).await;
+    assert_eq!(r.status(), 404);
+
+    assert_eq!(
+        audit_by(&server, "user.", "yamada").await,
+        [
+            ("user.updated", "tanaka"),
+            ("user.updated", "tanaka"),
+            ("user.deleted", "tanaka"),
+        ]
+        .map(|(a, t)| (a.to_owned(), t.to_owned())),
+    );
+    let entries = audit_entries(&server, "user.").await;
+    assert_eq!(entries[entries.len() - 3].3["email"], "tanaka@example.com");
+});
+
 both_databases!(
-    the_last_owner_cannot_be_demoted_or_disabled,
+    the_last_owner_cannot_be_demoted_disabled_or_deleted,
     |db| async move {
         let Some(server) = Server::start(db, Options::default()).await else {
             return;
@@ -857,20 +1152,18 @@ both_databases!(
         let owner = server
             .sign_in("harness-owner", "harness-owner-password")
             .await;
-        let id = user_json(&server, "harness-owner").await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = user_id(&server, "harness-owner").await;
         let before = audit_entries(&server, "user.").await.len();
         for (path, form) in [
             (format!("/users/{id}/role"), vec![("role", "admin")]),
             (format!("/users/{id}/disable"), vec![]),
+            (format!("/users/{id}/delete"), vec![]),
         ] {
             let r = post_form(&server, &owner, &path, &form).await;
             assert_eq!(r.status(), 409, "{path}");
             let body = r.text().await.unwrap();
             assert!(
-                body.contains("harness-owner is the last enabled owner")
+                body.contains("harness-owner is the last enabled owner and cannot be demoted, disabled or deleted")
                     && body.contains("role=\"alert\""),
                 "{path}: {body}"
             );
@@ -885,6 +1178,11 @@ both_databases!(
         let me = user_json(&server, "harness-owner").await;
         assert_eq!(me["role"], "owner");
         assert!(me["disabled_at"].is_null());
+        assert_eq!(
+            me_with(&server, &server.token).await,
+            200,
+            "their token stays"
+        );
         assert_eq!(
             audit_entries(&server, "user.").await.len(),
             before,
@@ -1074,10 +1372,7 @@ both_databases!(responders_and_viewers_change_no_one, |db| async move {
     };
     let responder = browser(&server).await;
     let viewer = browser_as(&server, "suzuki", "viewer").await;
-    let id = user_json(&server, "suzuki").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = user_id(&server, "suzuki").await;
     let before = audit_entries(&server, "user.").await.len();
     for client in [&responder, &viewer] {
         let (status, _) = page(&server, client, "/users", "en").await;
@@ -1091,6 +1386,11 @@ both_databases!(responders_and_viewers_change_no_one, |db| async move {
             (format!("/users/{id}/disable"), vec![]),
             (format!("/users/{id}/enable"), vec![]),
             (format!("/users/{id}/password-reset"), vec![]),
+            (format!("/users/{id}/delete"), vec![]),
+            (
+                format!("/users/{id}/profile"),
+                vec![("display_name", "sneaky"), ("email", "")],
+            ),
         ] {
             let r = post_form(&server, client, &path, &form).await;
             assert_eq!(r.status(), 403, "{path}");
@@ -1103,6 +1403,7 @@ both_databases!(responders_and_viewers_change_no_one, |db| async move {
     }
     let suzuki = user_json(&server, "suzuki").await;
     assert_eq!(suzuki["role"], "viewer");
+    assert_eq!(suzuki["display_name"], "suzuki");
     assert!(suzuki["disabled_at"].is_null());
     assert_eq!(server.get("/api/v1/users/sneaky").await.status(), 404);
     assert_eq!(audit_entries(&server, "user.").await.len(), before);
