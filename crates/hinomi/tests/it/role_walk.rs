@@ -4,7 +4,8 @@
 //! 401 nor 403; denied means 403 (401 without credentials). The list of routes walked must
 //! be the router's own, so a new route cannot go unchecked. Team scope: a viewer who is a
 //! responder in a team manages that team's silences and no others, and a token capped
-//! below its user's role takes nothing from the user's teams.
+//! below its user's role takes nothing from the user's teams. The console's pages and forms
+//! are walked the same way by `console_walk`.
 
 use axum::http::Method;
 use hinomi_core::{Action, Role};
