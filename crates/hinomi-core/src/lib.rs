@@ -32,9 +32,9 @@ pub use matcher::{
 };
 pub use notify::{NotifyLogEntry, NotifyReason, needs_update, notify_reason};
 pub use oncall::{
-    Answer, Holiday, HolidayCalendar, JapaneseHoliday, Layer, Override, Reason, Restriction,
-    Rotation, RotationShift, Schedule, ScheduleError, Shift, ShiftLength, Source, Window,
-    WindowMatch, japanese_holiday,
+    Absence, Answer, Holiday, HolidayCalendar, JapaneseHoliday, Layer, Override, PassedOver,
+    Reason, Restriction, Rotation, RotationShift, Schedule, ScheduleError, Shift, ShiftLength,
+    Source, Window, WindowMatch, japanese_holiday,
 };
 pub use route::{GroupBy, Route, RouteOpts, RouteSpec, group_key};
 pub use silence::{

@@ -198,12 +198,12 @@ fn national(date: Date) -> Option<JapaneseHoliday> {
 }
 
 /// Why a date is a holiday.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Holiday<'a> {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Holiday {
     /// A Japanese public holiday.
     Japanese(JapaneseHoliday),
     /// A day of the company calendar, with its name.
-    Company(&'a str),
+    Company(String),
 }
 
 /// The days a restriction may skip: Japanese public holidays (optionally) and a company's
@@ -237,9 +237,9 @@ impl HolidayCalendar {
 
     /// Why `date` is a holiday, if it is one. A company day is named before a public
     /// holiday on the same date.
-    pub fn holiday(&self, date: Date) -> Option<Holiday<'_>> {
+    pub fn holiday(&self, date: Date) -> Option<Holiday> {
         if let Some(name) = self.company.get(&date) {
-            return Some(Holiday::Company(name));
+            return Some(Holiday::Company(name.clone()));
         }
         self.japanese
             .then(|| japanese_holiday(date))
@@ -455,7 +455,7 @@ mod tests {
         let cal = HolidayCalendar::japanese().with_company_day(date(2026, 12, 29), "年末休暇");
         assert_eq!(
             cal.holiday(date(2026, 12, 29)),
-            Some(Holiday::Company("年末休暇"))
+            Some(Holiday::Company("年末休暇".into()))
         );
         assert_eq!(
             cal.holiday(date(2026, 1, 1)),

@@ -14,8 +14,10 @@
 //! - An override puts one user on call for an interval, above all layers; of overlapping
 //!   overrides the later in the list wins.
 //!
-//! [`Schedule::on_call_at`] answers "who, and why" for one instant; [`Schedule::shifts`]
-//! gives the flattened timeline of an interval. Both are built on the same evaluation, so
+//! [`Schedule::on_call_at`] answers "who, and why" for one instant (the override, or the
+//! layer with its rotation shift and the window that allowed it, and each layer above it
+//! that had nobody with the reason: not started, outside its windows, or which holiday);
+//! [`Schedule::shifts`] gives the flattened timeline of an interval. Both are built on the same evaluation, so
 //! they never disagree.
 //!
 //! # Wall-clock time and daylight saving
@@ -157,6 +159,36 @@ pub struct Answer {
     pub user: String,
     /// What put them there.
     pub reason: Reason,
+    /// The layers above the one that answered that had nobody on call, top first (empty
+    /// when an override answered).
+    pub passed_over: Vec<PassedOver>,
+}
+
+/// A layer that had nobody on call at an instant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PassedOver {
+    /// The layer's position.
+    pub layer: usize,
+    /// The layer's name.
+    pub name: String,
+    /// Why it had nobody.
+    pub why: Absence,
+}
+
+/// Why a layer had nobody on call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Absence {
+    /// Its rotation had not started.
+    NotStarted,
+    /// None of its restriction's windows was open.
+    OutsideWindows,
+    /// The window that would have been open opens on a holiday of its calendar.
+    Holiday {
+        /// The window's opening date.
+        date: Date,
+        /// The holiday.
+        holiday: Holiday,
+    },
 }
 
 /// What put someone on call.
@@ -274,35 +306,66 @@ impl Schedule {
                     start: o.start,
                     end: o.end,
                 },
+                passed_over: Vec::new(),
             });
         }
-        self.layers
-            .iter()
-            .enumerate()
-            .rev()
-            .find_map(|(index, layer)| self.layer_at(index, layer, t))
+        let mut passed_over = Vec::new();
+        for (index, layer) in self.layers.iter().enumerate().rev() {
+            match self.layer_at(index, layer, t) {
+                Ok((user, reason)) => {
+                    return Some(Answer {
+                        user,
+                        reason,
+                        passed_over,
+                    });
+                }
+                Err(why) => passed_over.push(PassedOver {
+                    layer: index,
+                    name: layer.name.clone(),
+                    why,
+                }),
+            }
+        }
+        None
     }
 
-    fn layer_at(&self, index: usize, layer: &Layer, t: Timestamp) -> Option<Answer> {
-        let window = match &layer.restriction {
-            Some(r) => Some(r.allowing(&self.zone, t)?),
-            None => None,
-        };
-        let shift = layer.rotation.shift_at(&self.zone, t)?;
-        Some(Answer {
-            user: shift.user.clone(),
-            reason: Reason::Layer {
+    /// The user the layer has on call at `t` and why, or why it has nobody.
+    fn layer_at(
+        &self,
+        index: usize,
+        layer: &Layer,
+        t: Timestamp,
+    ) -> Result<(String, Reason), Absence> {
+        let window =
+            match &layer.restriction {
+                Some(r) => Some(r.allowing(&self.zone, t).ok_or_else(|| {
+                    match r.shut_by_holiday(&self.zone, t) {
+                        Some((date, holiday)) => Absence::Holiday { date, holiday },
+                        None => Absence::OutsideWindows,
+                    }
+                })?),
+                None => None,
+            };
+        let shift = layer
+            .rotation
+            .shift_at(&self.zone, t)
+            .ok_or(Absence::NotStarted)?;
+        let user = shift.user.clone();
+        Ok((
+            user,
+            Reason::Layer {
                 index,
                 name: layer.name.clone(),
                 shift,
                 window,
             },
-        })
+        ))
     }
 
     /// The flattened timeline of `[from, to)`: who is on call when, in order, cut to the
     /// interval. Stretches with nobody on call are absent; adjacent stretches from the same
-    /// source are one.
+    /// source are one. The work grows with the handoffs and windows inside the interval:
+    /// callers bound it.
     pub fn shifts(&self, from: Timestamp, to: Timestamp) -> Vec<Shift> {
         if to <= from {
             return Vec::new();
@@ -349,7 +412,7 @@ mod tests {
     use super::*;
     use crate::oncall::testutil::{at, users};
     use jiff::civil::Weekday::*;
-    use jiff::civil::time;
+    use jiff::civil::{date, time};
 
     fn tokyo() -> TimeZone {
         TimeZone::get("Asia/Tokyo").unwrap()
@@ -437,13 +500,34 @@ mod tests {
         let tz = tokyo();
         let s = team_schedule(vec![]);
         // 2026-09-22 (国民の休日) and 09-23 (秋分の日): the weekly layer shows at noon.
-        for day in ["2026-09-21", "2026-09-22", "2026-09-23"] {
-            let a = s.on_call_at(at(&tz, &format!("{day}T12:00"))).unwrap();
+        for (day, holiday) in [
+            (date(2026, 9, 21), JapaneseHoliday::RespectForTheAgedDay),
+            (date(2026, 9, 22), JapaneseHoliday::CitizensHoliday),
+            (date(2026, 9, 23), JapaneseHoliday::AutumnalEquinoxDay),
+        ] {
+            let a = s
+                .on_call_at(resolve(&tz, day, time(12, 0, 0, 0)).unwrap())
+                .unwrap();
             assert!(
                 matches!(a.reason, Reason::Layer { index: 0, .. }),
                 "{day}: {a:?}"
             );
+            let why = Absence::Holiday {
+                date: day,
+                holiday: Holiday::Japanese(holiday),
+            };
+            assert_eq!(
+                a.passed_over,
+                vec![PassedOver {
+                    layer: 1,
+                    name: "business hours".into(),
+                    why
+                }]
+            );
         }
+        // At night the business-hours layer is simply outside its windows.
+        let a = s.on_call_at(at(&tz, "2026-09-24T20:00")).unwrap();
+        assert_eq!(a.passed_over[0].why, Absence::OutsideWindows);
         let a = s.on_call_at(at(&tz, "2026-09-24T12:00")).unwrap();
         assert!(matches!(a.reason, Reason::Layer { index: 1, .. }), "{a:?}");
     }

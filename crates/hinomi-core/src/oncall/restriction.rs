@@ -111,39 +111,58 @@ impl Restriction {
     }
 
     /// The holiday that shuts windows opening on `date`.
-    pub fn holiday(&self, date: Date) -> Option<Holiday<'_>> {
+    pub fn holiday(&self, date: Date) -> Option<Holiday> {
         self.holidays.as_ref()?.holiday(date)
     }
 
-    /// Every open window occurrence whose opening date is in `first..=last`.
+    /// Every window occurrence whose opening date is in `first..=last`, as (opening date,
+    /// window, open, close); with `skip_holidays`, none opening on a holiday.
     fn occurrences(
         &self,
         tz: &TimeZone,
         first: Date,
         last: Date,
-    ) -> impl Iterator<Item = (usize, Timestamp, Timestamp)> {
+        skip_holidays: bool,
+    ) -> impl Iterator<Item = (Date, usize, Timestamp, Timestamp)> {
         first
             .series(jiff::Span::new().days(1))
             .take_while(move |d| *d <= last)
-            .filter(|d| self.holiday(*d).is_none())
+            .filter(move |d| !skip_holidays || self.holiday(*d).is_none())
             .flat_map(move |d| {
                 self.windows
                     .iter()
                     .enumerate()
-                    .filter_map(move |(i, w)| w.on(tz, d).map(|(s, e)| (i, s, e)))
+                    .filter_map(move |(i, w)| w.on(tz, d).map(|(s, e)| (d, i, s, e)))
             })
+    }
+
+    /// The occurrences, holidays skipped or not, that contain `t`.
+    fn containing(
+        &self,
+        tz: &TimeZone,
+        t: Timestamp,
+        skip_holidays: bool,
+    ) -> impl Iterator<Item = (Date, usize, Timestamp, Timestamp)> {
+        let today = tz.to_datetime(t).date();
+        let first = today
+            .checked_sub(jiff::Span::new().days(LOOKBACK_DAYS))
+            .unwrap_or(today);
+        self.occurrences(tz, first, today, skip_holidays)
+            .filter(move |(_, _, s, e)| *s <= t && t < *e)
     }
 
     /// The window that is open at `t`, if any (the first in order when several are).
     pub fn allowing(&self, tz: &TimeZone, t: Timestamp) -> Option<WindowMatch> {
-        let today = tz.to_datetime(t).date();
-        let first = today
-            .checked_sub(jiff::Span::new().days(LOOKBACK_DAYS))
-            .ok()?;
-        self.occurrences(tz, first, today)
-            .filter(|(_, s, e)| *s <= t && t < *e)
-            .min_by_key(|(i, s, _)| (*i, *s))
-            .map(|(window, start, end)| WindowMatch { window, start, end })
+        self.containing(tz, t, true)
+            .min_by_key(|(_, i, s, _)| (*i, *s))
+            .map(|(_, window, start, end)| WindowMatch { window, start, end })
+    }
+
+    /// When no window is open at `t` only because of a holiday: the date that was a
+    /// holiday, and which.
+    pub fn shut_by_holiday(&self, tz: &TimeZone, t: Timestamp) -> Option<(Date, Holiday)> {
+        self.containing(tz, t, false)
+            .find_map(|(d, ..)| self.holiday(d).map(|h| (d, h)))
     }
 
     /// Pushes every instant in `(from, to)` where a window opens or closes.
@@ -159,7 +178,7 @@ impl Restriction {
             .checked_sub(jiff::Span::new().days(LOOKBACK_DAYS))
             .unwrap_or(first);
         let last = tz.to_datetime(to).date();
-        for (_, s, e) in self.occurrences(tz, first, last) {
+        for (_, _, s, e) in self.occurrences(tz, first, last, true) {
             out.extend([s, e].into_iter().filter(|x| from < *x && *x < to));
         }
     }
@@ -183,6 +202,14 @@ mod tests {
         let r = Restriction::new(vec![w], Some(HolidayCalendar::japanese())).unwrap();
         // Tuesday 2026-09-22 is a citizens' holiday; Thursday 2026-09-24 is not.
         assert!(r.allowing(&tz, at(&tz, "2026-09-22T12:00")).is_none());
+        assert_eq!(
+            r.shut_by_holiday(&tz, at(&tz, "2026-09-22T12:00")),
+            Some((
+                date(2026, 9, 22),
+                Holiday::Japanese(super::super::JapaneseHoliday::CitizensHoliday)
+            ))
+        );
+        assert_eq!(r.shut_by_holiday(&tz, at(&tz, "2026-09-22T20:00")), None);
         let m = r.allowing(&tz, at(&tz, "2026-09-24T12:00")).unwrap();
         assert_eq!(
             (m.start, m.end),
@@ -193,12 +220,6 @@ mod tests {
             r.allowing(&tz, at(&tz, "2026-09-26T12:00")).is_none(),
             "saturday"
         );
-        assert!(matches!(
-            r.holiday(date(2026, 9, 22)),
-            Some(Holiday::Japanese(
-                super::super::JapaneseHoliday::CitizensHoliday
-            ))
-        ));
     }
 
     #[test]
