@@ -127,7 +127,8 @@ impl Rotation {
             }
             Step::Elapsed(n) => {
                 let origin = resolve(tz, anchor, self.handoff)?;
-                Timestamp::from_nanosecond(origin.as_nanosecond() + i128::from(k) * n).ok()
+                let offset = i128::from(k).checked_mul(n)?;
+                Timestamp::from_nanosecond(origin.as_nanosecond().checked_add(offset)?).ok()
             }
         }
     }
@@ -152,7 +153,9 @@ impl Rotation {
         while self.handoff_at(tz, k)? > t {
             k -= 1;
         }
-        while self.handoff_at(tz, k + 1)? <= t {
+        while let Some(next) = self.handoff_at(tz, k + 1)
+            && next <= t
+        {
             k += 1;
         }
         Some(k)
@@ -169,7 +172,8 @@ impl Rotation {
         let len = i64::try_from(self.participants.len()).ok()?;
         let user = self.participants[usize::try_from(index.rem_euclid(len)).ok()?].clone();
         let start = self.handoff_at(tz, k)?.max(self.start);
-        let end = self.handoff_at(tz, k + 1)?;
+        // A handoff beyond the instants jiff represents never comes.
+        let end = self.handoff_at(tz, k + 1).unwrap_or(Timestamp::MAX);
         Some(RotationShift {
             index,
             user,
@@ -330,6 +334,26 @@ mod tests {
                 ("b".to_string(), at(&tz, "2026-01-06T09:00")),
             ]
         );
+    }
+
+    #[test]
+    fn longest_custom_length_is_one_endless_shift() {
+        let tz = tokyo();
+        let start = at(&tz, "2026-01-05T10:00");
+        let r = Rotation::new(
+            users(&["a", "b"]),
+            ShiftLength::Custom(SignedDuration::MAX),
+            start,
+            time(10, 0, 0, 0),
+        )
+        .unwrap();
+        // The next handoff lies beyond the instants jiff represents: the shift never ends.
+        let s = r.shift_at(&tz, at(&tz, "2030-01-01T00:00")).unwrap();
+        assert_eq!(
+            (s.user.as_str(), s.start, s.end),
+            ("a", start, Timestamp::MAX)
+        );
+        assert_eq!(r.shifts(&tz, start, at(&tz, "2030-01-01T00:00")), vec![s]);
     }
 
     #[test]
