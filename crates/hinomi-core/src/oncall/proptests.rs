@@ -224,7 +224,17 @@ proptest! {
                 .iter()
                 .find(|s| s.start <= t && t < s.end)
                 .map(|s| (s.user.clone(), s.source));
-            let answer = schedule.on_call_at(t).map(|a| (a.user, a.reason.source()));
+            let answer = schedule.on_call_at(t);
+            if let Some(a) = &answer {
+                // The explanation names exactly the layers above the answer, top first.
+                let above = match a.reason.source() {
+                    Source::Override(_) => Vec::new(),
+                    Source::Layer { layer, .. } => (layer + 1..schedule.layers().len()).rev().collect(),
+                };
+                let passed: Vec<usize> = a.passed_over.iter().map(|p| p.layer).collect();
+                prop_assert_eq!(passed, above, "at {}", t);
+            }
+            let answer = answer.map(|a| (a.user, a.reason.source()));
             prop_assert_eq!(from_timeline, answer, "at {}", t);
         }
     }
