@@ -1,7 +1,8 @@
 //! hinomi's pure domain core: labels, matchers, alerts, silences, routing,
 //! inhibition and notification decisions, with Alertmanager's exact
-//! semantics. No IO, no async, no clock: every function that needs the time
-//! takes `now` as UTC epoch milliseconds.
+//! semantics, and on-call schedules. No IO, no async, no clock: every function
+//! that needs the time takes `now` as UTC epoch milliseconds (schedules take
+//! `jiff::Timestamp`s).
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -14,6 +15,7 @@ pub mod inhibit;
 pub mod labels;
 pub mod matcher;
 pub mod notify;
+pub mod oncall;
 pub mod route;
 pub mod silence;
 pub mod throttle;
@@ -29,6 +31,11 @@ pub use matcher::{
     MatchOp, Matcher, MatcherError, Matchers, matches_filter, parse_matcher, parse_matchers,
 };
 pub use notify::{NotifyLogEntry, NotifyReason, needs_update, notify_reason};
+pub use oncall::{
+    Absence, Answer, Holiday, HolidayCalendar, JapaneseHoliday, Layer, Override, PassedOver,
+    Reason, Restriction, Rotation, RotationShift, Schedule, ScheduleError, Shift, ShiftLength,
+    Source, Window, WindowMatch, japanese_holiday,
+};
 pub use route::{GroupBy, Route, RouteOpts, RouteSpec, group_key};
 pub use silence::{
     Silence, SilenceError, SilenceState, SilenceUpsert, can_update, expire, plan_upsert,
