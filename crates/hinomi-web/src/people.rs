@@ -1,5 +1,6 @@
-//! Changes to people, their API tokens and teams, one function each, shared by the REST API
-//! (`api_v1`) and the console so both follow the same rules: the caller's [`Action`], nobody
+//! Changes to people, their API tokens and teams, and who may manage a team's silences, one
+//! function each, shared by the REST API (`api_v1`) and the console so both follow the same
+//! rules: the caller's [`Action`], nobody
 //! gives or touches a role above their own ([`Role::may_grant`]), the last enabled owner is
 //! kept by the store ([`StoreError::LastOwner`]), and every change commits with its audit
 //! entry.
@@ -554,4 +555,75 @@ pub async fn remove_member(
         )));
     }
     Ok(t)
+}
+
+/// Whether the principal may manage the silences of team `team_id` (`None`: of no team):
+/// its global role allows it, or its role in that team does ([`Principal::require_in_team`]).
+pub async fn may_manage_silences(
+    principal: &Principal,
+    state: &AppState,
+    team_id: Option<&str>,
+) -> Result<()> {
+    let team_role = match (team_id, principal.user.as_ref()) {
+        (Some(team), Some(user)) => state.engine.store().team_role(team, &user.id).await?,
+        _ => None,
+    };
+    principal
+        .require_in_team(Action::ManageSilences, team_role)
+        .map_err(PeopleError::Denied)
+}
+
+/// The team (by id or name; `None`: no team) a new silence is to belong to, if the caller
+/// may manage its silences: the team's id.
+pub async fn team_for_new_silence(
+    principal: &Principal,
+    state: &AppState,
+    team: Option<&str>,
+) -> Result<Option<String>> {
+    let team_id = match team {
+        Some(name) => Some(
+            state
+                .engine
+                .store()
+                .team(name)
+                .await?
+                .ok_or_else(|| invalid("team", format!("team: no team {name:?}")))?
+                .id,
+        ),
+        None => None,
+    };
+    may_manage_silences(principal, state, team_id.as_deref()).await?;
+    Ok(team_id)
+}
+
+/// The team of silence `id`, if the caller may manage it and it exists. The right comes
+/// first: to someone who may manage no silence of no team, every id is refused alike.
+pub async fn team_of_silence_to_change(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+) -> Result<Option<String>> {
+    let team_id = state.engine.store().silence_team(id).await?;
+    may_manage_silences(principal, state, team_id.as_deref()).await?;
+    if state.engine.silence(id).is_none() {
+        return Err(PeopleError::NotFound(format!("silence {id}")));
+    }
+    Ok(team_id)
+}
+
+/// The teams whose silences the caller may manage, by name: every team for those whose
+/// global role manages silences.
+pub async fn teams_for_silences(
+    principal: &Principal,
+    state: &AppState,
+) -> Result<Vec<TeamRecord>> {
+    let mut allowed = Vec::new();
+    for team in state.engine.store().teams().await? {
+        match may_manage_silences(principal, state, Some(&team.id)).await {
+            Ok(()) => allowed.push(team),
+            Err(PeopleError::Denied(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(allowed)
 }

@@ -14,6 +14,7 @@ use super::{JsonBody, actor_name, parse_time, time};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::people;
 
 /// A silence as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -102,19 +103,6 @@ pub async fn get_one(
         .ok_or_else(|| ApiError::not_found(format!("silence {id}")))?;
     let team = state.engine.store().silence_team(&id).await?;
     Ok(Json(silence_out(&s, state.engine.now(), team)))
-}
-
-/// Whether the principal may manage silences of `team_id` (or of no team).
-async fn require_manage(
-    state: &AppState,
-    principal: &Principal,
-    team_id: Option<&str>,
-) -> Result<(), ApiError> {
-    let team_role = match (team_id, principal.user.as_ref()) {
-        (Some(team), Some(user)) => state.engine.store().team_role(team, &user.id).await?,
-        _ => None,
-    };
-    principal.require_in_team(Action::ManageSilences, team_role)
 }
 
 /// Turns the request into a silence; every fault names its field.
@@ -206,25 +194,8 @@ pub async fn create(
     JsonBody(mut body): JsonBody<SilenceIn>,
 ) -> Result<(StatusCode, Json<SilenceOut>), ApiError> {
     let now = state.engine.now();
-    let team_id = match body.team.take() {
-        Some(name) => Some(
-            state
-                .engine
-                .store()
-                .team(&name)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid_field",
-                        "team",
-                        format!("team: no team {name:?}"),
-                    )
-                })?
-                .id,
-        ),
-        None => None,
-    };
-    require_manage(&state, &principal, team_id.as_deref()).await?;
+    let team = body.team.take();
+    let team_id = people::team_for_new_silence(&principal, &state, team.as_deref()).await?;
     let silence = parse_silence(body, String::new(), now, actor_name(&principal))?;
     let audit = principal.audit(
         now,
@@ -268,11 +239,7 @@ pub async fn update(
             "team: a silence's team is chosen when it is created",
         ));
     }
-    if state.engine.silence(&id).is_none() {
-        return Err(ApiError::not_found(format!("silence {id}")));
-    }
-    let team_id = state.engine.store().silence_team(&id).await?;
-    require_manage(&state, &principal, team_id.as_deref()).await?;
+    let team_id = people::team_of_silence_to_change(&principal, &state, &id).await?;
     let silence = parse_silence(body, id.clone(), now, actor_name(&principal))?;
     let mut detail = audit_detail(&silence, team_id.as_deref());
     detail["previous_id"] = id.clone().into();
@@ -299,11 +266,7 @@ pub async fn expire(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if state.engine.silence(&id).is_none() {
-        return Err(ApiError::not_found(format!("silence {id}")));
-    }
-    let team_id = state.engine.store().silence_team(&id).await?;
-    require_manage(&state, &principal, team_id.as_deref()).await?;
+    let team_id = people::team_of_silence_to_change(&principal, &state, &id).await?;
     let audit = principal.audit(
         state.engine.now(),
         "silence.expired",

@@ -1,6 +1,8 @@
 //! `/silences`: the list by state, the create/edit form with a live preview of the alerts
 //! its matchers catch, and expiry. Changes go through the engine's silence functions, the
-//! same rules as Alertmanager's API.
+//! same rules as Alertmanager's API. Who may change a silence is decided as the REST API
+//! decides it ([`people::may_manage_silences`]): the global role, or for a team's silence the
+//! role in that team.
 
 use std::str::FromStr;
 
@@ -13,12 +15,14 @@ use hinomi_core::{
     Action, Matcher, Silence, SilenceState, format_duration, parse_duration, parse_matchers,
 };
 use hinomi_engine::EngineError;
+use hinomi_store::TeamRecord;
 use jiff::civil::DateTime;
 use serde::Deserialize;
 
 use super::alerts::{AlertRow, Filter, SilenceRow, rows};
 use super::{Ctx, PageError, render};
 use crate::AppState;
+use crate::people::{self, PeopleError};
 
 /// Most alerts the preview lists; the count above it is exact.
 const PREVIEW_LIMIT: usize = 20;
@@ -83,6 +87,9 @@ pub(super) struct SilenceForm {
     created_by: String,
     #[serde(default)]
     comment: String,
+    /// The id of the team a new silence belongs to; empty for none. Chosen on creation only.
+    #[serde(default)]
+    team: String,
 }
 
 #[derive(Template)]
@@ -92,6 +99,8 @@ struct SilenceFormPage {
     form: SilenceForm,
     /// The field that is wrong and why.
     error: Option<(String, String)>,
+    /// The teams a new silence may be given: those whose silences the viewer manages.
+    teams: Vec<TeamRecord>,
 }
 
 impl SilenceFormPage {
@@ -112,10 +121,19 @@ pub(super) struct NewParams {
 }
 
 /// `GET /silences/new`.
-pub(super) async fn new_form(ctx: Ctx, Query(p): Query<NewParams>) -> Response {
-    if let Err(e) = ctx.require(Action::Read) {
-        return e.into_page(ctx);
-    }
+pub(super) async fn new_form(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Query(p): Query<NewParams>,
+) -> Response {
+    let me = match ctx.require(Action::Read) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let teams = match people::teams_for_silences(&me.principal, &state).await {
+        Ok(teams) => teams,
+        Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
+    };
     let form = SilenceForm {
         matchers: p.matchers,
         duration: "2h".into(),
@@ -128,6 +146,7 @@ pub(super) async fn new_form(ctx: Ctx, Query(p): Query<NewParams>) -> Response {
             ctx,
             form,
             error: None,
+            teams,
         },
     )
 }
@@ -165,6 +184,7 @@ pub(super) async fn edit_form(
         duration: format_duration((s.ends_at - s.starts_at + 500) / 1000 * 1000),
         created_by: s.created_by.clone(),
         comment: s.comment.clone(),
+        team: String::new(),
     };
     render(
         StatusCode::OK,
@@ -172,6 +192,7 @@ pub(super) async fn edit_form(
             ctx,
             form,
             error: None,
+            teams: Vec::new(),
         },
     )
 }
@@ -220,50 +241,90 @@ fn parse_form(ctx: &Ctx, form: &SilenceForm, now: i64) -> Result<Silence, (Strin
     })
 }
 
+/// Why the signed-in person may not change a silence, as a page: refused, not found, or
+/// a field to correct (`Ok`).
+fn refused(ctx: &Ctx, e: PeopleError) -> Result<(String, String), PageError> {
+    match e {
+        PeopleError::Denied(_) => Err(PageError::Forbidden(Action::ManageSilences)),
+        PeopleError::NotFound(_) => Err(PageError::NotFound),
+        PeopleError::Invalid { field, .. } => {
+            Ok((field.to_owned(), ctx.t("silence.error.team").to_owned()))
+        }
+        e => Err(PageError::Internal(e.to_string())),
+    }
+}
+
 /// `POST /silences`: creates or updates, then back to the list.
 pub(super) async fn save(
     ctx: Ctx,
     State(state): State<AppState>,
     Form(mut form): Form<SilenceForm>,
 ) -> Response {
-    let me = match ctx.require(Action::ManageSilences) {
+    let me = match ctx.require(Action::Read) {
         Ok(me) => me.clone(),
         Err(e) => return e.into_page(ctx),
     };
     // A silence made in the console is the signed-in person's.
     form.created_by = me.name.clone();
     let now = state.engine.now();
-    let refill = |ctx: Ctx, form: SilenceForm, error: (String, String)| {
+    let refill = async |ctx: Ctx, form: SilenceForm, error: (String, String)| {
+        let teams = if form.id.is_empty() {
+            people::teams_for_silences(&me.principal, &state)
+                .await
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         render(
             StatusCode::BAD_REQUEST,
             &SilenceFormPage {
                 ctx,
                 form,
                 error: Some(error),
+                teams,
             },
         )
     };
+    let id = form.id.trim().to_owned();
+    let team = form.team.trim().to_owned();
+    let allowed = if id.is_empty() {
+        let team = (!team.is_empty()).then_some(team.as_str());
+        people::team_for_new_silence(&me.principal, &state, team).await
+    } else {
+        people::team_of_silence_to_change(&me.principal, &state, &id).await
+    };
+    let team_id = match allowed.map_err(|e| refused(&ctx, e)) {
+        Ok(team_id) => team_id,
+        Err(Ok(error)) => return refill(ctx, form, error).await,
+        Err(Err(page)) => return page.into_page(ctx),
+    };
+    if !id.is_empty() && !team.is_empty() {
+        let why = ctx.t("silence.error.team_fixed").to_owned();
+        return refill(ctx, form, ("team".into(), why)).await;
+    }
     let silence = match parse_form(&ctx, &form, now) {
         Ok(s) => s,
-        Err(e) => return refill(ctx, form, e),
+        Err(e) => return refill(ctx, form, e).await,
     };
     let detail = serde_json::json!({
         "matchers": silence.matchers.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "starts_at": silence.starts_at,
         "ends_at": silence.ends_at,
         "comment": silence.comment,
+        "team_id": team_id,
     });
-    let action = if silence.id.is_empty() {
-        "silence.created"
+    let (action, new_team) = if silence.id.is_empty() {
+        ("silence.created", team_id.as_deref())
     } else {
-        "silence.updated"
+        // An edit keeps the silence in its team (the engine carries it to a replacement).
+        ("silence.updated", None)
     };
     // The engine commits the entry with the change and sets its target to the silence's id.
     let audit = me.principal.audit(now, action, "", detail);
-    match state.engine.upsert_silence(silence, None, audit).await {
+    match state.engine.upsert_silence(silence, new_team, audit).await {
         Ok(_) => Redirect::to("/silences").into_response(),
         Err(EngineError::SilenceNotFound(_)) => PageError::NotFound.into_page(ctx),
-        Err(EngineError::Silence(e)) => refill(ctx, form, ("matchers".into(), e.to_string())),
+        Err(EngineError::Silence(e)) => refill(ctx, form, ("matchers".into(), e.to_string())).await,
         Err(e) => PageError::Internal(e.to_string()).into_page(ctx),
     }
 }
@@ -274,15 +335,25 @@ pub(super) async fn expire(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Response {
-    let me = match ctx.require(Action::ManageSilences) {
+    let me = match ctx.require(Action::Read) {
         Ok(me) => me.clone(),
         Err(e) => return e.into_page(ctx),
+    };
+    let team_id = match people::team_of_silence_to_change(&me.principal, &state, &id).await {
+        Ok(team_id) => team_id,
+        Err(e) => {
+            return match refused(&ctx, e) {
+                Ok((field, msg)) => PageError::BadInput(field, msg),
+                Err(page) => page,
+            }
+            .into_page(ctx);
+        }
     };
     let audit = me.principal.audit(
         state.engine.now(),
         "silence.expired",
         &id,
-        serde_json::json!({}),
+        serde_json::json!({ "team_id": team_id }),
     );
     match state.engine.expire_silence(&id, &audit).await {
         Ok(()) => Redirect::to("/silences").into_response(),

@@ -1411,3 +1411,149 @@ both_databases!(responders_and_viewers_change_no_one, |db| async move {
     let (_, body) = page(&server, &responder, "/teams", "en").await;
     assert!(body.contains("href=\"/teams\"") && !body.contains("href=\"/users\""));
 });
+
+/// Makes a team named `name` and answers its id.
+async fn team_id(server: &Server, name: &str) -> String {
+    let r = server
+        .post_json("/api/v1/teams", &json!({ "name": name }))
+        .await;
+    assert_eq!(r.status(), 201);
+    let team: Value = r.json().await.unwrap();
+    team["id"].as_str().unwrap().to_owned()
+}
+
+/// The silence form's fields: silence `id` (empty: a new one) in `team` (empty: none).
+fn silence_form<'a>(id: &'a str, team: &'a str, comment: &'a str) -> [(&'a str, &'a str); 5] {
+    [
+        ("id", id),
+        ("matchers", "{alertname=\"DiskFull\"}"),
+        ("duration", "2h"),
+        ("comment", comment),
+        ("team", team),
+    ]
+}
+
+both_databases!(
+    a_team_responder_manages_the_team_silences_in_the_console,
+    |db| async move {
+        let Some(server) = Server::start(db, Options::default()).await else {
+            return;
+        };
+        let kenji = browser_as(&server, "kenji", "viewer").await;
+        let db_team = team_id(&server, "db").await;
+        let web_team = team_id(&server, "web").await;
+        let r = server
+            .http
+            .put(format!("{}/api/v1/teams/db/members/kenji", server.url))
+            .json(&json!({ "role": "responder" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+
+        // The form offers the teams whose silences kenji manages, and no other.
+        let (status, body) = page(&server, &kenji, "/silences/new", "en").await;
+        assert_eq!(status, 200);
+        assert!(body.contains(&format!("value=\"{db_team}\"")), "{body}");
+        assert!(!body.contains(&web_team), "{body}");
+        // No team, or another team: kenji's global role (viewer) decides.
+        for team in ["", web_team.as_str()] {
+            let form = silence_form("", team, "増設");
+            let r = post_form(&server, &kenji, "/silences", &form).await;
+            assert_eq!(r.status(), 403, "{form:?}");
+        }
+        let none = server.get_json("/api/v1/silences").await;
+        assert_eq!(none.as_array().unwrap().len(), 0);
+
+        // The team's: made, and kept in the team.
+        let form = silence_form("", &db_team, "増設");
+        let r = post_form(&server, &kenji, "/silences", &form).await;
+        assert_eq!(r.status(), 303);
+        let listed = server.get_json("/api/v1/silences").await;
+        let s = &listed.as_array().unwrap()[0];
+        assert_eq!(s["team_id"], db_team.as_str());
+        assert_eq!(s["created_by"], "kenji");
+        let id = s["id"].as_str().unwrap().to_owned();
+
+        // Edited: the team stays, and cannot be changed.
+        let (status, _) = page(&server, &kenji, &format!("/silences/{id}/edit"), "en").await;
+        assert_eq!(status, 200);
+        let form = silence_form(&id, &web_team, "増設中");
+        let r = post_form(&server, &kenji, "/silences", &form).await;
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("team: "));
+        let form = silence_form(&id, "", "増設中");
+        let r = post_form(&server, &kenji, "/silences", &form).await;
+        assert_eq!(r.status(), 303);
+        let listed = server.get_json("/api/v1/silences").await;
+        let edited = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["state"] == "active")
+            .expect("the edited silence is active");
+        assert_eq!(edited["comment"], "増設中");
+        assert_eq!(edited["team_id"], db_team.as_str());
+        let edited_id = edited["id"].as_str().unwrap().to_owned();
+
+        // Another team's silence: neither edited nor expired, and it stays as it was.
+        let r = server
+            .post_json(
+                "/api/v1/silences",
+                &json!({"matchers": ["alertname=\"Web\""], "ends_at": api_time(now_ms() + 3_600_000),
+                        "comment": "web", "team": "web"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let other: Value = r.json().await.unwrap();
+        let other_id = other["id"].as_str().unwrap();
+        let r = post_form(
+            &server,
+            &kenji,
+            &format!("/silences/{other_id}/expire"),
+            &[],
+        )
+        .await;
+        assert_eq!(r.status(), 403);
+        let form = silence_form(other_id, "", "mine now");
+        let r = post_form(&server, &kenji, "/silences", &form).await;
+        assert_eq!(r.status(), 403);
+        let still = server
+            .get_json(&format!("/api/v1/silences/{other_id}"))
+            .await;
+        assert_eq!(still["state"], "active");
+        assert_eq!(still["comment"], "web");
+
+        // The team's own: expired by kenji.
+        let r = post_form(
+            &server,
+            &kenji,
+            &format!("/silences/{edited_id}/expire"),
+            &[],
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        let gone = server
+            .get_json(&format!("/api/v1/silences/{edited_id}"))
+            .await;
+        assert_eq!(gone["state"], "expired");
+
+        // The audit trail says who did it, and in which team.
+        let mine: Vec<_> = audit_entries(&server, "silence.")
+            .await
+            .into_iter()
+            .filter(|e| e.1 == "kenji")
+            .collect();
+        let actions: Vec<_> = mine.iter().map(|e| e.0.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["silence.created", "silence.updated", "silence.expired"]
+        );
+        assert_eq!(mine[0].2, id);
+        assert_eq!(mine[2].2, edited_id);
+        for e in &mine {
+            assert_eq!(e.3["team_id"], db_team.as_str(), "{e:?}");
+        }
+        assert!(server.terminate().await.success());
+    }
+);
