@@ -80,6 +80,12 @@ const TOKEN_COLUMNS: &str =
     "id, user_id, name, token_hash, role, created_at, expires_at, revoked_at";
 
 impl TokenRecord {
+    /// What the audit log records of this token's revocation, whoever revokes it: its name
+    /// and its user (`None` if the user is gone).
+    pub fn revocation_detail(&self, username: Option<&str>) -> serde_json::Value {
+        serde_json::json!({ "name": self.name, "user": username })
+    }
+
     fn from_row(row: &AnyRow) -> Result<TokenRecord> {
         Ok(TokenRecord {
             id: row.try_get("id")?,

@@ -387,10 +387,7 @@ pub async fn revoke_token(
         now,
         "token.revoked",
         id,
-        serde_json::json!({
-            "name": token.name,
-            "user": user.as_ref().map(|u| &u.username),
-        }),
+        token.revocation_detail(user.as_ref().map(|u| u.username.as_str())),
     );
     if !store.revoke_token(id, now, &audit).await? {
         return Err(PeopleError::NotFound(format!("live token {id}")));

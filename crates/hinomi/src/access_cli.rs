@@ -390,7 +390,13 @@ pub async fn token(store: &Store, cmd: TokenCommand) -> anyhow::Result<()> {
             }
         }
         TokenCommand::Revoke { id } => {
-            let audit = cli_audit(now, "token.revoked", &id, json!({}));
+            let token = store
+                .token_by_id(&id)
+                .await?
+                .with_context(|| format!("no token with id {id:?}"))?;
+            let user = store.user_by_id(&token.user_id).await?;
+            let detail = token.revocation_detail(user.as_ref().map(|u| u.username.as_str()));
+            let audit = cli_audit(now, "token.revoked", &id, detail);
             anyhow::ensure!(
                 store.revoke_token(&id, now, &audit).await?,
                 "no live token with id {id:?}"

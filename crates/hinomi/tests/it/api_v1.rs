@@ -1018,6 +1018,12 @@ both_databases!(the_cli_manages_users_and_tokens, |db| async move {
     let id = line.split_whitespace().next().unwrap().to_owned();
     server.cli(&["token", "revoke", &id], None);
     assert!(server.cli(&["token", "list"], None).contains("revoked"));
+    // The audit entry names the token's user, as a revocation through the API does.
+    let audit = server.cli(&["audit", "--action", "token.revoked", "--json"], None);
+    assert!(
+        audit.lines().any(|l| l.contains(&id) && l.contains("yuki")),
+        "{audit}"
+    );
     // The server may hold the token in its credential cache for a few seconds.
     eventually_async(
         std::time::Duration::from_secs(15),
