@@ -1,6 +1,7 @@
 //! hinomi's pure domain core: labels, matchers, alerts, silences, routing,
 //! inhibition and notification decisions, with Alertmanager's exact
-//! semantics, and on-call schedules. No IO, no async, no clock: every function
+//! semantics; on-call schedules; what a person is told (notices) and in which
+//! language. No IO, no async, no clock: every function
 //! that needs the time takes `now` as UTC epoch milliseconds (schedules take
 //! `jiff::Timestamp`s).
 #![forbid(unsafe_code)]
@@ -13,7 +14,9 @@ mod goregex;
 pub mod gostr;
 pub mod inhibit;
 pub mod labels;
+pub mod locale;
 pub mod matcher;
+pub mod notice;
 pub mod notify;
 pub mod oncall;
 pub mod route;
@@ -27,8 +30,12 @@ pub use config::{Config, ConfigError, HttpConfig, Receiver, WebhookConfig};
 pub use duration::{DurationError, format_duration, parse_duration};
 pub use inhibit::{InhibitRule, inhibited_by};
 pub use labels::{Fingerprint, LabelError, LabelSet, validate_label_name};
+pub use locale::Locale;
 pub use matcher::{
     MatchOp, Matcher, MatcherError, Matchers, matches_filter, parse_matcher, parse_matchers,
+};
+pub use notice::{
+    ActionKind, Contact, ContactKind, Envelope, Notice, NoticeAction, NoticeAlert, NoticeKind,
 };
 pub use notify::{NotifyLogEntry, NotifyReason, needs_update, notify_reason};
 pub use oncall::{

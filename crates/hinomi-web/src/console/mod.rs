@@ -153,7 +153,7 @@ impl Ctx {
 
     /// The message for `key` in the request's language.
     pub fn t(&self, key: &str) -> &'static str {
-        self.locale.t(key)
+        i18n::t(self.locale, key)
     }
 
     /// The name of an alert state (`active`, `silenced`, `inhibited`, `resolved`).
@@ -377,7 +377,7 @@ mod tests {
         for locale in Locale::ALL {
             for state in ["active", "silenced", "inhibited", "resolved"] {
                 let key = format!("state.{state}");
-                assert_ne!(locale.t(&key), key, "{locale:?}");
+                assert_ne!(i18n::t(locale, &key), key, "{locale:?}");
             }
             use hinomi_core::SilenceState;
             for state in [
@@ -386,7 +386,7 @@ mod tests {
                 SilenceState::Expired,
             ] {
                 let key = format!("silence.state.{}", state.as_str());
-                assert_ne!(locale.t(&key), key, "{locale:?}");
+                assert_ne!(i18n::t(locale, &key), key, "{locale:?}");
             }
         }
     }
