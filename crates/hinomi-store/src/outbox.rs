@@ -226,7 +226,7 @@ impl Store {
     /// The newest notifications, newest first: the delivery log operators read.
     pub async fn outbox(&self, limit: i64) -> Result<Vec<OutboxRow>> {
         let rows = sqlx::query(
-            "SELECT id, group_key, receiver, integration, state, attempts, created_at, \
+            "SELECT id, group_key, receiver, integration, kind, state, attempts, created_at, \
              delivered_at, last_error FROM outbox ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
@@ -239,6 +239,7 @@ impl Store {
                     group_key: r.try_get("group_key")?,
                     receiver: r.try_get("receiver")?,
                     integration: r.try_get("integration")?,
+                    kind: r.try_get("kind")?,
                     state: r.try_get("state")?,
                     attempts: r.try_get("attempts")?,
                     created_at: r.try_get("created_at")?,
