@@ -262,6 +262,12 @@ impl Engine {
         &self.shared.store
     }
 
+    /// The channels notices go out on; inbound callbacks check their signatures with it
+    /// ([`Channels::verify_slack`], [`Channels::verify_twilio`]).
+    pub fn channels(&self) -> &Channels {
+        &self.shared.channels
+    }
+
     /// A receiver told each time this instance's view of alerts or silences changes (its
     /// own commits and, on PostgreSQL, the other instances'). Changes that come with the
     /// clock alone (an alert's `endsAt` passing, a silence starting) are not told.

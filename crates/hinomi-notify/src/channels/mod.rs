@@ -92,6 +92,42 @@ impl Channels {
         &self.settings
     }
 
+    /// Checks a Slack interaction callback against `[channels.slack] signing_secret`:
+    /// the `X-Slack-Request-Timestamp` and `X-Slack-Signature` headers and the raw body, at
+    /// `now_secs` (UTC seconds). See [`slack::verify_signature`].
+    pub fn verify_slack(
+        &self,
+        timestamp: &str,
+        body: &[u8],
+        signature: &str,
+        now_secs: i64,
+    ) -> Result<(), SignatureError> {
+        slack::verify_signature(
+            &self.settings.slack.signing_secret,
+            timestamp,
+            body,
+            signature,
+            now_secs,
+        )
+    }
+
+    /// Checks a Twilio callback against `[channels.twilio] auth_token`: the full URL
+    /// Twilio requested, the raw form body and `X-Twilio-Signature`. See
+    /// [`twilio::verify_signature`].
+    pub fn verify_twilio(
+        &self,
+        url: &str,
+        body: &[u8],
+        signature: &str,
+    ) -> Result<(), SignatureError> {
+        twilio::verify_signature(
+            &self.settings.twilio.auth_token,
+            url,
+            &twilio::form_fields(body),
+            signature,
+        )
+    }
+
     /// Sends one envelope at `now` (UTC epoch milliseconds: signatures and token grants
     /// are stamped with it).
     pub async fn send(&self, envelope: &Envelope, now: i64) -> SendReport {
@@ -137,5 +173,29 @@ pub(crate) async fn post(request: reqwest::RequestBuilder) -> SendReport {
     match request.send().await {
         Ok(response) => SendReport::from_response(response).await,
         Err(e) => SendReport::from_transport(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callbacks_are_checked_with_the_configured_secrets() {
+        let mut settings = ChannelSettings::default();
+        settings.slack.signing_secret = "slack-secret".into();
+        let channels = Channels::new(settings, Duration::from_secs(1), "hinomi-test");
+        let body = b"payload=%7B%7D";
+        let signature = format!("v0={}", hex::encode(slack::sign("slack-secret", 100, body)));
+        assert_eq!(channels.verify_slack("100", body, &signature, 160), Ok(()));
+        assert_eq!(
+            channels.verify_slack("100", b"payload=1", &signature, 160),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            channels.verify_twilio("https://hinomi.example/a/t", b"Digits=1", "AAAA"),
+            Err(SignatureError::NotConfigured),
+            "no auth token: every Twilio callback is refused"
+        );
     }
 }

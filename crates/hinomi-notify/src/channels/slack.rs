@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use hinomi_core::Envelope;
+use hinomi_core::{ActionKind, Envelope};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -105,6 +105,49 @@ pub(crate) async fn post_web_api(request: reqwest::RequestBuilder) -> SendReport
     report
 }
 
+/// A button press, as Slack's interaction callback reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interaction {
+    pub kind: ActionKind,
+    /// The one-time action token (the button's value).
+    pub token: String,
+    /// Who pressed it: Slack's user id and user name.
+    pub user_id: String,
+    pub user_name: String,
+}
+
+/// Reads the action of an interaction callback's body (`payload=<JSON>`, form-encoded), as
+/// hinomi's buttons send it. Check the signature first ([`verify_signature`]).
+pub fn parse_interaction(body: &[u8]) -> Option<Interaction> {
+    let payload = form_urlencoded::parse(body)
+        .find(|(k, _)| k == "payload")
+        .map(|(_, v)| v.into_owned())?;
+    let payload: serde_json::Value = serde_json::from_str(&payload).ok()?;
+    let action = payload["actions"].as_array()?.iter().find(|a| {
+        a["action_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("hinomi_"))
+    })?;
+    let kind = match action["action_id"].as_str()? {
+        "hinomi_acknowledge" => ActionKind::Acknowledge,
+        "hinomi_resolve" => ActionKind::Resolve,
+        _ => return None,
+    };
+    Some(Interaction {
+        kind,
+        token: action["value"].as_str()?.to_owned(),
+        user_id: payload["user"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        user_name: payload["user"]["username"]
+            .as_str()
+            .or_else(|| payload["user"]["name"].as_str())
+            .unwrap_or_default()
+            .to_owned(),
+    })
+}
+
 /// Checks a Slack request's signature: `X-Slack-Signature` (`v0=` and the hex HMAC-SHA256
 /// of `v0:<timestamp>:<body>` under the signing secret) and `X-Slack-Request-Timestamp`,
 /// which must be within five minutes of `now_secs` (UTC seconds). `body` is the raw request
@@ -137,7 +180,7 @@ pub fn verify_signature(
     }
 }
 
-fn sign(secret: &str, timestamp: i64, body: &[u8]) -> Vec<u8> {
+pub(crate) fn sign(secret: &str, timestamp: i64, body: &[u8]) -> Vec<u8> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(format!("v0:{timestamp}:").as_bytes());
     mac.update(body);
@@ -197,6 +240,30 @@ mod tests {
             check("", TIMESTAMP, BODY, SIGNATURE, now),
             Err(SignatureError::NotConfigured)
         );
+    }
+
+    #[test]
+    fn a_button_press_names_the_action_its_token_and_who() {
+        let payload = serde_json::json!({
+            "type": "block_actions",
+            "user": {"id": "U123", "username": "tanaka", "name": "tanaka"},
+            "actions": [{"action_id": "hinomi_acknowledge", "block_id": "hinomi_actions",
+                         "value": "ack-token", "type": "button"}],
+        });
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("payload", &payload.to_string())
+            .finish();
+        assert_eq!(
+            parse_interaction(body.as_bytes()),
+            Some(Interaction {
+                kind: ActionKind::Acknowledge,
+                token: "ack-token".into(),
+                user_id: "U123".into(),
+                user_name: "tanaka".into(),
+            })
+        );
+        assert_eq!(parse_interaction(b"payload=%7B%7D"), None);
+        assert_eq!(parse_interaction(b"not a form"), None);
     }
 
     #[test]

@@ -146,6 +146,28 @@ pub fn twiml(n: &Notice) -> String {
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>{body}</Response>")
 }
 
+/// What the call says after the key press was handled: thanks, or that the page was
+/// already acknowledged (or the link expired). The answer to Twilio's `<Gather>` callback.
+pub fn keypress_answer(locale: Locale, acknowledged: bool) -> String {
+    let (language, text) = match (locale, acknowledged) {
+        (Locale::Ja, true) => ("ja-JP", "確認しました。ありがとうございました。"),
+        (Locale::Ja, false) => ("ja-JP", "この対応依頼はすでに確認済みか、期限切れです。"),
+        (Locale::En, true) => ("en-US", "Acknowledged. Thank you."),
+        (Locale::En, false) => (
+            "en-US",
+            "This page was already acknowledged, or the call has expired.",
+        ),
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say language=\"{language}\">{text}</Say></Response>"
+    )
+}
+
+/// The fields of a form-encoded callback body, for [`verify_signature`].
+pub fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
 /// Checks `X-Twilio-Signature`: the base64 HMAC-SHA1, under the auth token, of the full
 /// URL Twilio requested (scheme to query string, as configured in the callback) followed by
 /// every POST parameter's name and value, sorted by name.
@@ -201,6 +223,23 @@ mod tests {
         assert_eq!(
             verify_signature("12345", URL, &params(), "0/KCTR6DLpKmkAf8muzZqo1nDgQ="),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn a_form_body_verifies_as_its_fields() {
+        let body = b"Digits=1234&CallSid=CA1234567890ABCDE&To=%2B18005551212&Caller=%2B12349013030&From=%2B12349013030";
+        assert_eq!(
+            verify_signature(
+                "12345",
+                URL,
+                &form_fields(body),
+                "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+            ),
+            Ok(())
+        );
+        assert!(
+            keypress_answer(Locale::Ja, true).contains("<Say language=\"ja-JP\">確認しました。")
         );
     }
 
