@@ -350,6 +350,84 @@ impl ChannelThrottle {
 mod tests {
     use super::*;
 
+    fn row(kind: &str, receiver: &str, integration: i64, payload: &str) -> ClaimedDelivery {
+        ClaimedDelivery {
+            id: 1,
+            group_key: String::new(),
+            receiver: receiver.into(),
+            integration,
+            kind: kind.into(),
+            payload: payload.into(),
+            attempts: 0,
+            created_at: 0,
+            lease_until: 0,
+        }
+    }
+
+    /// Where `row` goes: `Ok` names the integration kind or contact kind.
+    fn check(config: &Config, row: ClaimedDelivery, expect: Result<&str, &str>) {
+        let got = target(config, &row).map(|t| match t {
+            Target::Contact(e) => format!("contact {}", e.contact.kind.as_str()),
+            Target::Integration(i) => format!("integration {}", i.kind().name()),
+        });
+        match expect {
+            Ok(want) => assert_eq!(got.as_deref(), Ok(want)),
+            Err(fragment) => {
+                let err = got.unwrap_err();
+                assert!(err.contains(fragment), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn rows_find_their_integration_or_say_why_not() {
+        let config = Config::parse(
+            "route: {receiver: r}\nreceivers:\n  - name: r\n    webhook_configs: [{url: 'http://w/'}]\n    msteams_configs: [{webhook_url: 'http://t/'}]\n",
+        )
+        .unwrap();
+        let envelope = r#"{"contact":{"kind":"sms","address":"+8190"},"notice":{"kind":{"type":"resolved"},"locale":"ja","recipient":"r","page_id":null,"title":"t","alerts":[],"console_url":null,"actions":[],"at":0}}"#;
+        check(
+            &config,
+            row("webhook", "r", 0, ""),
+            Ok("integration webhook"),
+        );
+        check(
+            &config,
+            row("msteams", "r", 6000, ""),
+            Ok("integration msteams"),
+        );
+        check(
+            &config,
+            row("contact:sms", "page:1", 0, envelope),
+            Ok("contact sms"),
+        );
+        check(
+            &config,
+            row("contact:voice", "page:1", 0, envelope),
+            Err("the envelope is for sms, the row for voice"),
+        );
+        check(
+            &config,
+            row("contact:sms", "page:1", 0, "{}"),
+            Err("the envelope is not readable"),
+        );
+        check(
+            &config,
+            row("msteams", "r", 6001, ""),
+            Err("receiver \"r\" has no msteams #1 any more"),
+        );
+        check(
+            &config,
+            row("email", "gone", 2000, ""),
+            Err("receiver \"gone\" has no email #0 any more"),
+        );
+        check(
+            &config,
+            row("pushover_configs", "r", 1000, ""),
+            Err("pushover_configs is not delivered by hinomi"),
+        );
+    }
+
     #[test]
     fn the_throttle_allows_a_minutes_worth_then_paces() {
         let t = ChannelThrottle::new(HashMap::from([

@@ -1,6 +1,6 @@
 //! Delivery on every channel, black-box: the real binary sends to a real SMTP server on
-//! loopback (Debian's aiosmtpd, storing into a Maildir that Python's own email package
-//! decodes) and to local HTTP peers. Alertmanager receivers are driven by posting alerts;
+//! loopback (Debian's aiosmtpd, requiring authentication and storing into a Maildir that
+//! Python's own email package decodes) and to local HTTP peers. Alertmanager receivers are driven by posting alerts;
 //! people's notices by outbox rows of kind `contact:<kind>` as paging writes them.
 
 use std::path::PathBuf;
@@ -13,6 +13,24 @@ use crate::both_databases;
 use crate::harness::{Db, Options, Received, Server, Sink, now_ms, run_cli, wait_for_deliveries};
 
 const AIOSMTPD: &str = "/usr/bin/aiosmtpd";
+
+/// Runs aiosmtpd on 127.0.0.1:<port>, delivering into a Maildir, accepting mail only after
+/// AUTH as `hinomi-mail` / `mail-secret` (on a plain connection: loopback only).
+const SMTPD: &str = r#"
+import sys, time
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+def check(server, session, envelope, mechanism, data):
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"hinomi-mail", b"mail-secret")
+    return AuthResult(success=ok)
+
+Controller(Mailbox(sys.argv[1]), hostname="127.0.0.1", port=int(sys.argv[2]), authenticator=check,
+           auth_required=True, auth_require_tls=False).start()
+while True:
+    time.sleep(3600)
+"#;
 
 /// Reads a Maildir's new messages with Python's email package and prints them as JSON: the
 /// decoded subject, addresses and bodies, and the raw subject as it was on the wire.
@@ -63,10 +81,11 @@ impl SmtpServer {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let child = tokio::process::Command::new(AIOSMTPD)
-            .args(["-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        let child = tokio::process::Command::new("/usr/bin/python3")
+            .arg("-c")
+            .arg(SMTPD)
             .arg(&maildir)
+            .arg(port.to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -136,6 +155,8 @@ both_databases!(alertmanager_receivers_reach_their_peers, |db| async move {
         r##"global:
   smtp_smarthost: '127.0.0.1:{port}'
   smtp_from: 'alertmanager@example.org'
+  smtp_auth_username: hinomi-mail
+  smtp_auth_password: mail-secret
   smtp_require_tls: false
 route:
   receiver: all
@@ -294,6 +315,8 @@ async fn mail_a_page(
         ("HINOMI_CHANNELS__SMTP__HOST", "127.0.0.1".to_owned()),
         ("HINOMI_CHANNELS__SMTP__PORT", smtp.port.to_string()),
         ("HINOMI_CHANNELS__SMTP__TLS", "none".to_owned()),
+        ("HINOMI_CHANNELS__SMTP__USERNAME", "hinomi-mail".to_owned()),
+        ("HINOMI_CHANNELS__SMTP__PASSWORD", "mail-secret".to_owned()),
         (
             "HINOMI_CHANNELS__SMTP__FROM",
             "hinomi@example.org".to_owned(),
