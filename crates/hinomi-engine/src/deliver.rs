@@ -386,46 +386,48 @@ mod tests {
         )
         .unwrap();
         let envelope = r#"{"contact":{"kind":"sms","address":"+8190"},"notice":{"kind":{"type":"resolved"},"locale":"ja","recipient":"r","page_id":null,"title":"t","alerts":[],"console_url":null,"actions":[],"at":0}}"#;
-        check(
-            &config,
-            row("webhook", "r", 0, ""),
-            Ok("integration webhook"),
-        );
-        check(
-            &config,
-            row("msteams", "r", 6000, ""),
-            Ok("integration msteams"),
-        );
-        check(
-            &config,
-            row("contact:sms", "page:1", 0, envelope),
-            Ok("contact sms"),
-        );
-        check(
-            &config,
-            row("contact:voice", "page:1", 0, envelope),
-            Err("the envelope is for sms, the row for voice"),
-        );
-        check(
-            &config,
-            row("contact:sms", "page:1", 0, "{}"),
-            Err("the envelope is not readable"),
-        );
-        check(
-            &config,
-            row("msteams", "r", 6001, ""),
-            Err("receiver \"r\" has no msteams #1 any more"),
-        );
-        check(
-            &config,
-            row("email", "gone", 2000, ""),
-            Err("receiver \"gone\" has no email #0 any more"),
-        );
-        check(
-            &config,
-            row("pushover_configs", "r", 1000, ""),
-            Err("pushover_configs is not delivered by hinomi"),
-        );
+        for (kind, receiver, integration, payload, expect) in [
+            ("webhook", "r", 0, "", Ok("integration webhook")),
+            ("msteams", "r", 6000, "", Ok("integration msteams")),
+            ("contact:sms", "page:1", 0, envelope, Ok("contact sms")),
+            (
+                "contact:voice",
+                "page:1",
+                0,
+                envelope,
+                Err("the envelope is for sms, the row for voice"),
+            ),
+            (
+                "contact:sms",
+                "page:1",
+                0,
+                "{}",
+                Err("the envelope is not readable"),
+            ),
+            (
+                "msteams",
+                "r",
+                6001,
+                "",
+                Err("receiver \"r\" has no msteams #1 any more"),
+            ),
+            (
+                "email",
+                "gone",
+                2000,
+                "",
+                Err("receiver \"gone\" has no email #0 any more"),
+            ),
+            (
+                "pushover_configs",
+                "r",
+                1000,
+                "",
+                Err("pushover_configs is not delivered by hinomi"),
+            ),
+        ] {
+            check(&config, row(kind, receiver, integration, payload), expect);
+        }
     }
 
     #[test]
