@@ -508,6 +508,61 @@ mod tests {
         );
     }
 
+    /// An SMTP server that offers no STARTTLS: it greets, answers EHLO, and records every
+    /// command it is sent until the client hangs up.
+    async fn server_without_starttls() -> (u16, tokio::task::JoinHandle<String>) {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            let (read, mut write) = socket.into_split();
+            write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+            let mut lines = BufReader::new(read).lines();
+            let mut seen = String::new();
+            while let Ok(Some(line)) = lines.next_line().await {
+                seen.push_str(&line);
+                seen.push('\n');
+                let answer: &[u8] = if line.starts_with("EHLO") {
+                    b"250-test\r\n250 AUTH PLAIN LOGIN\r\n"
+                } else if line.starts_with("QUIT") {
+                    b"221 bye\r\n"
+                } else {
+                    b"250 ok\r\n"
+                };
+                if write.write_all(answer).await.is_err() {
+                    break;
+                }
+            }
+            seen
+        });
+        (port, task)
+    }
+
+    #[tokio::test]
+    async fn required_starttls_never_falls_back_to_plain_text() {
+        let (port, server) = server_without_starttls().await;
+        let smtp = SmtpServer {
+            host: "127.0.0.1".into(),
+            port,
+            tls: SmtpTls::Starttls,
+            username: "hinomi".into(),
+            password: "hunter2".into(),
+            hello: "hinomi.test".into(),
+        };
+        let to = ["a@example.org".to_owned()];
+        let report = send(&smtp, Duration::from_secs(5), "h@example.org", &to, b"x").await;
+        assert!(!report.delivered());
+        let error = report.error.unwrap().to_ascii_lowercase();
+        assert!(
+            error.contains("starttls") || error.contains("tls"),
+            "{error}"
+        );
+        let seen = server.await.unwrap();
+        assert!(seen.starts_with("EHLO hinomi.test"), "{seen}");
+        assert!(!seen.contains("AUTH") && !seen.contains("MAIL"), "{seen}");
+    }
+
     #[test]
     fn the_password_stays_out_of_debug_output() {
         let s = SmtpSettings {
