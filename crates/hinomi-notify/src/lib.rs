@@ -42,12 +42,6 @@ impl SendReport {
     }
 
     /// A peer's HTTP answer: any 2xx is delivered; 4xx other than 408 and 429 is final.
-    pub(crate) async fn from_response(response: reqwest::Response) -> SendReport {
-        let status = response.status();
-        let body = response.text().await.unwrap_or_default();
-        SendReport::from_status(status, &body)
-    }
-
     pub(crate) fn from_status(status: reqwest::StatusCode, body: &str) -> SendReport {
         let answer = truncate(body.trim());
         let answer = (!answer.is_empty()).then_some(answer);

@@ -189,10 +189,10 @@ async fn a_slack_bot_posts_with_its_token_and_buttons_carry_the_action_tokens() 
         if body["channel"] == "C0NOPE" {
             (200, r#"{"ok":false,"error":"channel_not_found"}"#.into())
         } else {
-            (
-                200,
-                r#"{"ok":true,"channel":"C024BE91L","ts":"1401383885.000061"}"#.into(),
-            )
+            // chat.postMessage answers with the whole message: longer than the log keeps.
+            let message = json!({"text": "x".repeat(600), "blocks": body["blocks"]});
+            let answer = json!({"ok": true, "channel": "C024BE91L", "ts": "1401383885.000061", "message": message});
+            (200, answer.to_string())
         }
     })
     .await;
@@ -204,6 +204,7 @@ async fn a_slack_bot_posts_with_its_token_and_buttons_carry_the_action_tokens() 
         .send(&envelope(ContactKind::Slack, "C024BE91L", Locale::En), NOW)
         .await;
     delivered(&report);
+    assert_eq!(report.answer.as_ref().map(|a| a.chars().count()), Some(512));
     let r = peer.only();
     assert_eq!(r.target, "/api/chat.postMessage");
     assert_eq!(r.header("authorization"), "Bearer xoxb-test-token");
@@ -269,12 +270,17 @@ async fn line_works_grants_a_token_once_and_messages_the_user() {
     let public = rsa::RsaPrivateKey::from_pkcs8_pem(LINE_WORKS_KEY)
         .unwrap()
         .to_public_key();
-    let peer = Peer::start(|r| match r.target.as_str() {
+    let peer = Peer::start(|r| {
+        match r.target.as_str() {
         "/oauth2/v2.0/token" => (
             200,
-            r#"{"access_token":"kr1.token","refresh_token":"kr1.refresh","scope":"bot","token_type":"Bearer","expires_in":"86400"}"#.into(),
+            // Real refresh tokens are long: the whole answer is longer than the log keeps.
+            json!({"access_token": "kr1.token", "refresh_token": format!("kr1.{}", "r".repeat(600)),
+                   "scope": "bot", "token_type": "Bearer", "expires_in": "86400"})
+            .to_string(),
         ),
         _ => (201, r#"{}"#.into()),
+    }
     })
     .await;
     let mut settings = ChannelSettings::default();

@@ -15,7 +15,7 @@ use rsa::signature::{SignatureEncoding, Signer};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{not_configured, post, redact};
+use super::{not_configured, post, post_reading, redact};
 use crate::{SendReport, read_secret, templates};
 
 /// How long before its expiry a token is replaced.
@@ -160,18 +160,14 @@ async fn grant(
         ("client_secret", s.client_secret.as_str()),
         ("scope", "bot"),
     ];
-    let report = post(http.post(&s.auth_url).form(&form)).await;
+    let (report, body) = post_reading(http.post(&s.auth_url).form(&form)).await;
     if let Some(error) = report.error {
         return Err(SendReport {
             error: Some(format!("line_works token grant: {error}")),
             ..report
         });
     }
-    let answer: serde_json::Value = report
-        .answer
-        .as_deref()
-        .and_then(|a| serde_json::from_str(a).ok())
-        .unwrap_or_default();
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
     let value = answer["access_token"].as_str().unwrap_or_default();
     // LINE WORKS sends `expires_in` as a string of seconds; accept a number too.
     let expires_in = answer["expires_in"]

@@ -170,9 +170,19 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// POSTs `request` and reads the answer into a report.
 pub(crate) async fn post(request: reqwest::RequestBuilder) -> SendReport {
+    post_reading(request).await.0
+}
+
+/// POSTs `request`; answers the report and the peer's whole body, for callers that read it
+/// (the report keeps only its first characters).
+pub(crate) async fn post_reading(request: reqwest::RequestBuilder) -> (SendReport, String) {
     match request.send().await {
-        Ok(response) => SendReport::from_response(response).await,
-        Err(e) => SendReport::from_transport(e),
+        Ok(response) => {
+            let status = response.status();
+            let body = response.text().await.unwrap_or_default();
+            (SendReport::from_status(status, &body), body)
+        }
+        Err(e) => (SendReport::from_transport(e), String::new()),
     }
 }
 

@@ -10,7 +10,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use super::{SignatureError, constant_time_eq, not_configured, post, redact};
+use super::{SignatureError, constant_time_eq, not_configured, post, post_reading, redact};
 use crate::templates::{self, SlackButtons};
 use crate::{SendReport, truncate};
 
@@ -79,15 +79,11 @@ pub async fn send(
 
 /// A Web API call: Slack answers 200 with `{"ok": false, "error": ...}` when it refuses.
 pub(crate) async fn post_web_api(request: reqwest::RequestBuilder) -> SendReport {
-    let mut report = post(request).await;
+    let (mut report, body) = post_reading(request).await;
     if !report.delivered() {
         return report;
     }
-    let answer: serde_json::Value = report
-        .answer
-        .as_deref()
-        .and_then(|a| serde_json::from_str(a).ok())
-        .unwrap_or_default();
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
     if answer["ok"] != true {
         let error = answer["error"]
             .as_str()
