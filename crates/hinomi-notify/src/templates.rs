@@ -65,7 +65,7 @@ pub fn format_time(ms: i64, locale: Locale) -> String {
 pub fn action_label(kind: ActionKind, locale: Locale) -> &'static str {
     match kind {
         ActionKind::Acknowledge => t(locale, "確認する", "Acknowledge"),
-        ActionKind::Resolve => t(locale, "解決にする", "Resolve"),
+        ActionKind::Resolve => t(locale, "解決済みにする", "Resolve"),
     }
 }
 
@@ -496,7 +496,7 @@ pub(crate) mod tests {
              [解決] DiskFull (alertname=DiskFull) 開始 2026-12-01 20:34 JST\n\
              \n\
              確認する: https://hinomi.example/a/ack-token\n\
-             解決にする: https://hinomi.example/a/res-token\n\
+             解決済みにする: https://hinomi.example/a/res-token\n\
              hinomi で開く: https://hinomi.example/pages/p1\n\
              \n-- \nhinomi\n"
         );
@@ -595,7 +595,7 @@ pub(crate) mod tests {
             card["actions"],
             json!([
                 {"type": "Action.OpenUrl", "title": "確認する", "url": "https://hinomi.example/a/ack-token"},
-                {"type": "Action.OpenUrl", "title": "解決にする", "url": "https://hinomi.example/a/res-token"},
+                {"type": "Action.OpenUrl", "title": "解決済みにする", "url": "https://hinomi.example/a/res-token"},
                 {"type": "Action.OpenUrl", "title": "hinomi で開く", "url": "https://hinomi.example/pages/p1"},
             ])
         );
