@@ -12,12 +12,14 @@ mod body;
 pub mod console;
 pub mod error;
 pub mod generic;
+mod ical;
 pub mod keys;
 pub mod ops;
 pub mod pagerduty;
 mod people;
 mod reload;
 pub mod routes;
+mod schedules;
 pub mod security;
 
 use std::sync::Arc;
