@@ -1,8 +1,27 @@
-//! iCalendar (RFC 5545) as hinomi reads it: the all-day events of a company's holiday
-//! calendar, imported as days off.
+//! iCalendar (RFC 5545) as hinomi reads and writes it: the all-day events of a company's
+//! holiday calendar, imported as days off; and each person's on-call shifts as a feed their
+//! calendar application subscribes to.
+//!
+//! A feed's URL is its credential: `/ical/{user_id}/{signature}.ics`, the signature an
+//! HMAC-SHA256 of the user id and the feed's version under a key the server made at first
+//! start and keeps in the database (so every instance agrees). Rotating the feed moves its
+//! version on, and every URL made before stops working. A wrong signature, an unknown or
+//! disabled user all answer the same 404.
 
-use hinomi_core::oncall::CompanyDays;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hinomi_core::oncall::{CompanyDays, Source};
+use hinomi_store::{OverrideKind, StoredSchedule};
+use hmac::{Hmac, Mac};
+use jiff::Timestamp;
 use jiff::civil::Date;
+use sha2::Sha256;
+
+use crate::AppState;
+use crate::console::Locale;
+use crate::error::ApiError;
+use crate::schedules::People;
 
 /// The content lines of `text`, unfolded (a line starting with a space or a tab continues
 /// the one before), each with the number of the physical line it began on.
@@ -138,10 +157,269 @@ pub fn all_day_events(text: &str, max_days: usize) -> Result<CompanyDays, String
     Ok(days)
 }
 
+/// The name of the key in the store's server secrets.
+pub const KEY_NAME: &str = "ical_feed_key";
+
+/// What signs the feed URLs, and the address they start with.
+pub struct Feeds {
+    key: Vec<u8>,
+    base_url: String,
+}
+
+// The key signs every feed URL: never print it.
+impl std::fmt::Debug for Feeds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Feeds")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Feeds {
+    /// Feeds signed with `key` (the stored secret), at `external_url`.
+    pub fn new(key: &str, external_url: &str) -> Feeds {
+        Feeds {
+            key: key.as_bytes().to_vec(),
+            base_url: external_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    fn mac(&self, user_id: &str, version: i64) -> Hmac<Sha256> {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes a key of any length");
+        mac.update(format!("hinomi-ical\n{user_id}\n{version}").as_bytes());
+        mac
+    }
+
+    /// The feed URL of `user_id` at `version`.
+    pub fn url(&self, user_id: &str, version: i64) -> String {
+        let signature = hex::encode(self.mac(user_id, version).finalize().into_bytes());
+        format!("{}/ical/{user_id}/{signature}.ics", self.base_url)
+    }
+
+    /// Whether `signature` (hex) signs `user_id` at `version`; compared in constant time.
+    pub fn verify(&self, user_id: &str, version: i64, signature: &str) -> bool {
+        hex::decode(signature)
+            .is_ok_and(|sig| self.mac(user_id, version).verify_slice(&sig).is_ok())
+    }
+}
+
+/// A TEXT value with `\`, `;`, `,` and line breaks escaped.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | ';' | ',' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Appends one content line, folded so no line exceeds 75 octets (a continuation starts
+/// with a space), ended by CRLF. Folds fall between characters, never inside one.
+fn push_line(out: &mut String, line: &str) {
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
+}
+
+/// An instant in UTC, `20260915T030000Z`.
+fn utc(t: Timestamp) -> String {
+    t.strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// What a feed holds: someone's stretches on call in `[from, to)` across `schedules`.
+struct FeedContent<'a> {
+    user_id: &'a str,
+    username: &'a str,
+    locale: Locale,
+    schedules: &'a [StoredSchedule],
+    people: &'a People,
+    from: Timestamp,
+    to: Timestamp,
+    /// When the feed is made (each event's DTSTAMP).
+    now: Timestamp,
+}
+
+fn fill(locale: Locale, key: &str, name: &str, value: &str) -> String {
+    locale.t(key).replace(&format!("{{{name}}}"), value)
+}
+
+/// The feed as an RFC 5545 calendar: one event per stretch of the user on call, in start
+/// order, its UID stable across fetches (schedule, source and start).
+fn render(feed: &FeedContent<'_>) -> String {
+    let locale = feed.locale;
+    let mut events: Vec<(Timestamp, String)> = Vec::new();
+    for s in feed.schedules {
+        for shift in s.schedule.shifts(feed.from, feed.to) {
+            if shift.user != feed.user_id || shift.end <= feed.now {
+                continue;
+            }
+            let (source, detail) = match shift.source {
+                Source::Layer { layer, shift } => {
+                    let name = s
+                        .record
+                        .definition
+                        .layers
+                        .get(layer)
+                        .map_or("", |l| &l.name);
+                    (
+                        format!("layer-{layer}-{shift}"),
+                        fill(locale, "ical.layer", "layer", name),
+                    )
+                }
+                Source::Override(i) => {
+                    let o = &s.overrides[i];
+                    let what = match &o.kind {
+                        OverrideKind::Override => locale.t("ical.override").to_owned(),
+                        OverrideKind::Swap { from } => {
+                            fill(locale, "ical.swap", "from", feed.people.name(from))
+                        }
+                    };
+                    let note = if o.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", o.note)
+                    };
+                    (format!("override-{}", o.id), format!("{what}{note}"))
+                }
+            };
+            let mut e = String::new();
+            push_line(&mut e, "BEGIN:VEVENT");
+            push_line(
+                &mut e,
+                &format!(
+                    "UID:{}-{source}-{}@hinomi",
+                    s.record.id,
+                    shift.start.as_millisecond()
+                ),
+            );
+            push_line(&mut e, &format!("DTSTAMP:{}", utc(feed.now)));
+            push_line(&mut e, &format!("DTSTART:{}", utc(shift.start)));
+            push_line(&mut e, &format!("DTEND:{}", utc(shift.end)));
+            let summary = fill(locale, "ical.summary", "schedule", &s.record.name);
+            push_line(&mut e, &format!("SUMMARY:{}", escape(&summary)));
+            push_line(&mut e, &format!("DESCRIPTION:{}", escape(&detail)));
+            push_line(&mut e, "TRANSP:OPAQUE");
+            push_line(&mut e, "END:VEVENT");
+            events.push((shift.start, e));
+        }
+    }
+    events.sort_by_key(|(start, _)| *start);
+    let mut out = String::new();
+    push_line(&mut out, "BEGIN:VCALENDAR");
+    push_line(&mut out, "VERSION:2.0");
+    push_line(&mut out, "PRODID:-//hinomi//on-call//EN");
+    push_line(&mut out, "CALSCALE:GREGORIAN");
+    push_line(&mut out, "METHOD:PUBLISH");
+    let name = fill(locale, "ical.calendar", "user", feed.username);
+    push_line(&mut out, &format!("X-WR-CALNAME:{}", escape(&name)));
+    for (_, e) in events {
+        out.push_str(&e);
+    }
+    push_line(&mut out, "END:VCALENDAR");
+    out
+}
+
+/// How far ahead a feed looks.
+pub const FEED_DAYS: i64 = 60;
+
+/// How far back a feed computes, so a stretch that began within it keeps its start (and
+/// its UID) from one fetch to the next; only what has not ended is listed.
+const LOOKBACK_DAYS: i64 = 31;
+
+/// `GET /ical/{user_id}/{signature}.ics`: the user's shifts across every schedule for the
+/// next 60 days. Public: the signature is the credential.
+pub async fn feed(
+    State(state): State<AppState>,
+    Path((user_id, file)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::not_found("calendar feed");
+    let signature = file.strip_suffix(".ics").ok_or_else(not_found)?;
+    let store = state.engine.store();
+    let user = store
+        .user_by_id(&user_id)
+        .await?
+        .filter(|u| u.disabled_at.is_none())
+        .ok_or_else(not_found)?;
+    let version = store.ical_version(&user.id).await?;
+    if !state.feeds.verify(&user.id, version, signature) {
+        return Err(not_found());
+    }
+    let now_ms = state.engine.now();
+    let day = 86_400_000;
+    let from = now_ms.div_euclid(day) * day - LOOKBACK_DAYS * day;
+    let at = |ms: i64| Timestamp::from_millisecond(ms).map_err(ApiError::internal);
+    let schedules = store.schedules().await?;
+    let people = People::load(&state).await?;
+    let body = render(&FeedContent {
+        user_id: &user.id,
+        username: &user.username,
+        locale: Locale::negotiate(user.locale.as_deref(), None),
+        schedules: &schedules,
+        people: &people,
+        from: at(from)?,
+        to: at(now_ms + FEED_DAYS * day)?,
+        now: at(now_ms)?,
+    });
+    Ok((
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/calendar; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::civil::date as d;
+
+    #[test]
+    fn lines_fold_at_75_octets_between_characters() {
+        let mut out = String::new();
+        let long = format!("SUMMARY:{}", "当番".repeat(30));
+        push_line(&mut out, &long);
+        for line in out.split("\r\n").filter(|l| !l.is_empty()) {
+            assert!(line.len() <= 75, "{} octets: {line}", line.len());
+        }
+        assert_eq!(out.replace("\r\n ", ""), format!("{long}\r\n"));
+        assert_eq!(escape("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+    }
+
+    #[test]
+    fn a_signature_holds_for_its_user_and_version_only() {
+        let feeds = Feeds::new("secret", "https://hinomi.example/");
+        let url = feeds.url("u1", 3);
+        let sig = url
+            .strip_prefix("https://hinomi.example/ical/u1/")
+            .and_then(|s| s.strip_suffix(".ics"))
+            .unwrap();
+        assert!(feeds.verify("u1", 3, sig));
+        assert!(!feeds.verify("u1", 4, sig));
+        assert!(!feeds.verify("u2", 3, sig));
+        assert!(!Feeds::new("other", "x").verify("u1", 3, sig));
+        assert!(!feeds.verify("u1", 3, "zz"));
+    }
 
     #[test]
     fn all_day_events_become_days_off() {

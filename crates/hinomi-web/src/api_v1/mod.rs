@@ -84,6 +84,8 @@ pub fn routes() -> RouteTable {
         .get("/api/v1/me", users::me)
         .patch("/api/v1/me", users::update_me)
         .post("/api/v1/me/password", users::change_password)
+        .get("/api/v1/me/ical", schedules::my_ical)
+        .post("/api/v1/me/ical/rotate", schedules::rotate_ical)
         .get("/api/v1/me/tokens", users::my_tokens)
         .post("/api/v1/me/tokens", users::create_token)
         .delete("/api/v1/me/tokens/{id}", users::revoke_my_token)
@@ -249,6 +251,8 @@ pub struct ErrorDetail {
         users::update_me,
         users::change_password,
         users::my_tokens,
+        schedules::my_ical,
+        schedules::rotate_ical,
         users::create_token,
         users::revoke_my_token,
         users::all_tokens,
@@ -270,7 +274,7 @@ pub struct ErrorDetail {
         (name = "holiday-calendars", description = "Company holiday calendars"),
         (name = "integrations", description = "Integration keys for intake"),
         (name = "audit", description = "The audit log"),
-        (name = "me", description = "One's own profile, password and API tokens"),
+        (name = "me", description = "One's own profile, password, API tokens and iCal feed"),
         (name = "users", description = "Users and everyone's API tokens"),
     )
 )]

@@ -796,3 +796,55 @@ pub async fn remove_override(
     sched::remove_override(&principal, &state, &id, &override_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// One's own iCal feed: a URL to subscribe to in a calendar application. Anyone holding it
+/// can read the feed; rotating it stops every earlier URL.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IcalOut {
+    /// `<external_url>/ical/<user id>/<signature>.ics`: one's shifts across every schedule
+    /// for the next 60 days.
+    url: String,
+}
+
+/// The user behind the principal, whose feed it is.
+fn feed_owner(principal: &Principal) -> Result<&hinomi_store::UserRecord, ApiError> {
+    principal.require(Action::ManageSelf)?;
+    principal
+        .user
+        .as_deref()
+        .ok_or_else(|| ApiError::forbidden(Action::ManageSelf))
+}
+
+/// Get the URL of one's iCal feed.
+#[utoipa::path(get, path = "/api/v1/me/ical", tag = "me",
+    responses((status = 200, body = IcalOut)))]
+pub async fn my_ical(
+    principal: Principal,
+    State(state): State<AppState>,
+) -> Result<Json<IcalOut>, ApiError> {
+    let user = feed_owner(&principal)?;
+    let version = state.engine.store().ical_version(&user.id).await?;
+    Ok(Json(IcalOut {
+        url: state.feeds.url(&user.id, version),
+    }))
+}
+
+/// Rotate one's iCal feed URL: the earlier URLs stop working at once.
+#[utoipa::path(post, path = "/api/v1/me/ical/rotate", tag = "me",
+    responses((status = 200, body = IcalOut)))]
+pub async fn rotate_ical(
+    principal: Principal,
+    State(state): State<AppState>,
+) -> Result<Json<IcalOut>, ApiError> {
+    let user = feed_owner(&principal)?;
+    let now = state.engine.now();
+    let audit = principal.audit(now, "ical.rotated", &user.id, serde_json::json!({}));
+    let version = state
+        .engine
+        .store()
+        .rotate_ical(&user.id, now, &audit)
+        .await?;
+    Ok(Json(IcalOut {
+        url: state.feeds.url(&user.id, version),
+    }))
+}

@@ -746,3 +746,133 @@ both_databases!(
         assert!(server.terminate().await.success());
     }
 );
+
+both_databases!(a_signed_ical_feed_per_user, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let ids = users(&server, &["aki", "ben"]).await;
+    let aki = server.create_token("aki", None);
+    // Weekly turns from yesterday: aki now, ben next week, and so on.
+    let start = api_time(now_ms() - 86_400_000);
+    let (status, s) = call(
+        &server,
+        "POST",
+        "/api/v1/schedules",
+        Some(
+            json!({"name": "データベース基盤チームの一次対応ローテーション（東京）",
+            "time_zone": "Asia/Tokyo", "layers": [
+            {"name": "weekly", "participants": [ids["aki"], ids["ben"]],
+             "shift_length": {"unit": "weeks", "count": 1},
+             "start": start, "handoff": "10:00"}]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{s}");
+    let (status, me) = call_as(&server, &aki, "GET", "/api/v1/me/ical", None).await;
+    assert_eq!(status, 200, "{me}");
+    // The URL starts with the external URL; this server listens elsewhere.
+    let url = me["url"].as_str().unwrap();
+    let path = &url[url.find("/ical/").unwrap()..];
+    assert!(path.starts_with(&format!("/ical/{}/", ids["aki"])) && path.ends_with(".ics"));
+    let fetch = |path: String| {
+        let client = server.anonymous();
+        let url = format!("{}{path}", server.url);
+        async move { client.get(url).send().await.unwrap() }
+    };
+
+    let r = fetch(path.to_owned()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/calendar; charset=utf-8");
+    let body = r.text().await.unwrap();
+    assert!(
+        body.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"),
+        "{body}"
+    );
+    assert!(body.ends_with("END:VCALENDAR\r\n"));
+    let lines: Vec<&str> = body.split("\r\n").collect();
+    assert!(
+        lines.iter().all(|l| l.len() <= 75 && !l.contains('\n')),
+        "{body}"
+    );
+    let unfolded = body.replace("\r\n ", "");
+    let events = unfolded.matches("BEGIN:VEVENT").count();
+    assert!(
+        (4..=5).contains(&events),
+        "aki's weeks in 60 days: {events}\n{body}"
+    );
+    for field in ["UID:", "DTSTAMP:", "DTSTART:", "DTEND:"] {
+        assert_eq!(
+            unfolded.matches(&format!("\r\n{field}")).count(),
+            events,
+            "{field}"
+        );
+    }
+    assert!(
+        unfolded
+            .contains("SUMMARY:オンコール: データベース基盤チームの一次対応ローテーション（東京）"),
+        "Japanese by default: {unfolded}"
+    );
+    let dtstart = unfolded
+        .split("\r\nDTSTART:")
+        .nth(1)
+        .unwrap()
+        .split("\r\n")
+        .next()
+        .unwrap();
+    assert!(
+        dtstart.len() == 16 && dtstart.ends_with('Z'),
+        "UTC: {dtstart}"
+    );
+    // In English once aki chooses it.
+    let (status, _) = call_as(
+        &server,
+        &aki,
+        "PATCH",
+        "/api/v1/me",
+        Some(json!({"locale": "en"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let body = fetch(path.to_owned()).await.text().await.unwrap();
+    assert!(
+        body.replace("\r\n ", "").contains("SUMMARY:On call: "),
+        "{body}"
+    );
+
+    // A wrong signature, someone else's id or a missing suffix: not found, all alike.
+    let signature = &path[path.rfind('/').unwrap() + 1..path.len() - 4];
+    let mut forged = signature.to_owned();
+    forged.replace_range(0..1, if signature.starts_with('0') { "1" } else { "0" });
+    for bad in [
+        format!("/ical/{}/{forged}.ics", ids["aki"]),
+        format!("/ical/{}/{signature}.ics", ids["ben"]),
+        format!("/ical/{}/{signature}", ids["aki"]),
+        format!("/ical/nobody/{signature}.ics"),
+    ] {
+        assert_eq!(fetch(bad.clone()).await.status(), 404, "{bad}");
+    }
+
+    // Rotating gives a new URL and ends the old one.
+    let (status, rotated) = call_as(&server, &aki, "POST", "/api/v1/me/ical/rotate", None).await;
+    assert_eq!(status, 200, "{rotated}");
+    let new_url = rotated["url"].as_str().unwrap();
+    assert_ne!(new_url, url);
+    let new_path = &new_url[new_url.find("/ical/").unwrap()..];
+    assert_eq!(fetch(path.to_owned()).await.status(), 404);
+    assert_eq!(fetch(new_path.to_owned()).await.status(), 200);
+    let (_, again) = call_as(&server, &aki, "GET", "/api/v1/me/ical", None).await;
+    assert_eq!(again["url"], new_url);
+    // The signing key lives in the database: the URL outlives a restart.
+    let (database_url, dir) = (server.database_url.clone(), server.dir.clone());
+    assert!(server.terminate().await.success());
+    let server = Server::start_on(database_url, dir, Options::default()).await;
+    let r = server
+        .anonymous()
+        .get(format!("{}{new_path}", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(server.terminate().await.success());
+});
