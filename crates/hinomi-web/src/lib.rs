@@ -19,7 +19,7 @@ pub mod pagerduty;
 mod people;
 mod reload;
 pub mod routes;
-mod schedules;
+pub mod schedules;
 pub mod security;
 
 use std::sync::Arc;

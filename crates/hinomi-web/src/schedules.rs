@@ -511,10 +511,12 @@ pub struct People(HashMap<String, UserRecord>);
 impl People {
     /// Everyone.
     pub async fn load(state: &AppState) -> Result<People> {
-        let users = state.engine.store().users().await?;
-        Ok(People(
-            users.into_iter().map(|u| (u.id.clone(), u)).collect(),
-        ))
+        Ok(People::from_users(state.engine.store().users().await?))
+    }
+
+    /// These users.
+    pub fn from_users(users: Vec<UserRecord>) -> People {
+        People(users.into_iter().map(|u| (u.id.clone(), u)).collect())
     }
 
     pub fn get(&self, id: &str) -> Option<&UserRecord> {
@@ -524,6 +526,15 @@ impl People {
     /// The user's username, or the id itself for a user removed since.
     pub fn name<'a>(&'a self, id: &'a str) -> &'a str {
         self.get(id).map_or(id, |u| u.username.as_str())
+    }
+
+    /// The user id of a user named by id or username.
+    pub fn id_of(&self, name: &str) -> Option<&str> {
+        let name = name.trim();
+        self.0
+            .get(name)
+            .or_else(|| self.0.values().find(|u| u.username == name))
+            .map(|u| u.id.as_str())
     }
 }
 

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use crate::api_v1::{assert_error, call, call_as};
+use crate::audit_trail::cli;
 use crate::both_databases;
 use crate::harness::*;
 
@@ -874,5 +875,160 @@ both_databases!(a_signed_ical_feed_per_user, |db| async move {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    assert!(server.terminate().await.success());
+});
+
+/// `hinomi schedule override db --user U --start S --end E` and `extra` arguments.
+fn override_args<'a>(
+    user: &'a str,
+    start: &'a str,
+    end: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "schedule", "override", "db", "--user", user, "--start", start, "--end", end,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+both_databases!(the_cli_manages_schedules, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let url = server.database_url.clone();
+    users(&server, &["aki", "ben", "fumi"]).await;
+    // The API's JSON, participants by username.
+    let file = server.dir.path().join("schedule.json");
+    let mut body = json!({"name": "db", "time_zone": "Asia/Tokyo", "layers": [
+        {"name": "weekly", "participants": ["aki", "ben"],
+         "shift_length": {"unit": "weeks", "count": 1},
+         "start": "2026-09-07T10:00:00+09:00", "handoff": "10:00"}]});
+    let write = |v: &Value| std::fs::write(&file, v.to_string()).unwrap();
+    let path = file.display().to_string();
+
+    // Bad input: a clear message naming the field, a non-zero exit, nothing stored.
+    body["layers"][0]["handoff"] = "10時".into();
+    write(&body);
+    let (ok, _, err) = cli(&url, &["schedule", "create", "--file", &path]).await;
+    assert!(!ok && err.contains("layers[0].handoff"), "{err}");
+    body["layers"][0]["handoff"] = "10:00".into();
+    body["layers"][0]["participants"][1] = "nobody".into();
+    write(&body);
+    let (ok, _, err) = cli(&url, &["schedule", "create", "--file", &path]).await;
+    assert!(!ok && err.contains("layers[0].participants[1]"), "{err}");
+    let (ok, _, err) = cli(&url, &["schedule", "create", "--file", "/nonexistent.json"]).await;
+    assert!(!ok && err.contains("cannot read"), "{err}");
+    body["layers"][0]["participants"][1] = "ben".into();
+    write(&body);
+    let (ok, out, err) = cli(&url, &["schedule", "create", "--file", &path]).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("schedule \"db\" created"), "{out}");
+    let (ok, _, err) = cli(&url, &["schedule", "create", "--file", &path]).await;
+    assert!(!ok && err.contains("exists already"), "{err}");
+
+    let (ok, out, _) = cli(&url, &["schedule", "list"]).await;
+    assert!(
+        ok && out.contains("db") && out.contains("Asia/Tokyo"),
+        "{out}"
+    );
+    let (ok, out, _) = cli(&url, &["schedule", "show", "db"]).await;
+    assert!(
+        ok && out.contains("aki, ben in turn, 1 weeks, handoff 10:00"),
+        "{out}"
+    );
+
+    // Who, and why; in Japanese on request.
+    let at = "2026-09-15T03:00:00+09:00";
+    let (ok, out, err) = cli(&url, &["schedule", "who", "db", "--at", at, "--lang", "en"]).await;
+    assert!(ok, "{err}");
+    assert!(out.starts_with("ben (2026-09-15 03:00 JST)"), "{out}");
+    assert!(
+        out.contains("layer “weekly”: shift 2 of its rotation"),
+        "{out}"
+    );
+    let (ok, out, _) = cli(&url, &["schedule", "who", "db", "--at", at, "--lang", "ja"]).await;
+    assert!(ok && out.contains("レイヤー「weekly」"), "{out}");
+    let (ok, _, err) = cli(&url, &["schedule", "who", "db", "--at", "next tuesday"]).await;
+    assert!(!ok && err.contains("--at"), "{err}");
+    let (ok, _, err) = cli(&url, &["schedule", "who", "nope"]).await;
+    assert!(!ok && err.contains("no schedule \"nope\""), "{err}");
+
+    // An override, then the shifts show it.
+    let (ok, _, err) = cli(
+        &url,
+        &override_args("fumi", at, "2026-09-15T02:00:00+09:00", &[]),
+    )
+    .await;
+    assert!(!ok && err.contains("--end"), "{err}");
+    let (ok, _, err) = cli(
+        &url,
+        &override_args("nobody", at, "2026-09-15T09:00:00+09:00", &[]),
+    )
+    .await;
+    assert!(!ok && err.contains("--user: no user \"nobody\""), "{err}");
+    let (from, to) = ("2026-09-15T00:00:00+09:00", "2026-09-15T09:00:00+09:00");
+    let args = override_args("fumi", from, to, &["--note", "ben は病欠"]);
+    let (ok, out, err) = cli(&url, &args).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("fumi is on call in \"db\""), "{out}");
+    let (ok, out, err) = cli(
+        &url,
+        &[
+            "schedule",
+            "shifts",
+            "db",
+            "--from",
+            "2026-09-14T12:00:00+09:00",
+            "--to",
+            "2026-09-15T12:00:00+09:00",
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    assert!(
+        rows[0].starts_with("2026-09-14 12:00 JST  2026-09-15 00:00 JST  ben"),
+        "{out}"
+    );
+    assert!(
+        rows[1].contains("fumi") && rows[1].ends_with("override"),
+        "{out}"
+    );
+    assert!(
+        rows[2].starts_with("2026-09-15 09:00 JST  2026-09-15 12:00 JST  ben"),
+        "{out}"
+    );
+    let (ok, _, err) = cli(
+        &url,
+        &[
+            "schedule",
+            "shifts",
+            "db",
+            "--from",
+            "2026-01-01T00:00:00Z",
+            "--to",
+            "2026-12-01T00:00:00Z",
+        ],
+    )
+    .await;
+    assert!(
+        !ok && err.contains("--to") && err.contains("93 days"),
+        "{err}"
+    );
+
+    // Changes are audited as the operator's.
+    let audit: Value = server.get_json("/api/v1/audit?action=schedule.").await;
+    let entries = audit["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert!(
+        entries.iter().all(|e| e["actor"]["kind"] == "cli"),
+        "{audit}"
+    );
+    let (ok, out, _) = cli(&url, &["schedule", "delete", "db"]).await;
+    assert!(ok && out.contains("deleted"), "{out}");
+    let (ok, _, err) = cli(&url, &["schedule", "delete", "db"]).await;
+    assert!(!ok && err.contains("no schedule"), "{err}");
     assert!(server.terminate().await.success());
 });
