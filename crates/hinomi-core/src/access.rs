@@ -72,6 +72,9 @@ pub enum Action {
     PostAlerts,
     /// Create, edit and expire silences.
     ManageSilences,
+    /// Create, change and delete on-call schedules, their overrides and shift swaps, and
+    /// company holiday calendars.
+    ManageSchedules,
     /// Read and change one's own profile, password and API tokens.
     ManageSelf,
     /// Create, change and remove users, reset their passwords and revoke their API tokens.
@@ -87,11 +90,12 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::Read,
         Action::ReadMetrics,
         Action::PostAlerts,
         Action::ManageSilences,
+        Action::ManageSchedules,
         Action::ManageSelf,
         Action::ManageUsers,
         Action::ManageTeams,
@@ -105,7 +109,8 @@ impl Action {
         match self {
             Action::Read | Action::ReadMetrics | Action::ManageSelf => Role::Viewer,
             Action::PostAlerts | Action::ManageSilences => Role::Responder,
-            Action::ManageUsers
+            Action::ManageSchedules
+            | Action::ManageUsers
             | Action::ManageTeams
             | Action::ManageIntegrations
             | Action::ManageConfig
@@ -120,6 +125,10 @@ impl Action {
             Action::ReadMetrics => "Read hinomi's own Prometheus metrics",
             Action::PostAlerts => "Post alerts to the Alertmanager API",
             Action::ManageSilences => "Create, edit and expire silences",
+            Action::ManageSchedules => {
+                "Create, change and delete on-call schedules, their overrides and shift swaps, \
+                 and company holiday calendars"
+            }
             Action::ManageSelf => "Read and change one's own profile, password and API tokens",
             Action::ManageUsers => {
                 "Create, change and remove users; reset their passwords; revoke their API tokens"
@@ -131,11 +140,21 @@ impl Action {
         }
     }
 
-    /// Whether a team role can grant the action on a resource that belongs to the team.
-    /// Only reading and silencing are team-scoped: everything else concerns the whole
-    /// installation and follows the global role alone.
+    /// The least team role that grants the action on a resource that belongs to the team,
+    /// if a team role can grant it at all. Only reading, silencing and changing schedules
+    /// are team-scoped: everything else concerns the whole installation and follows the
+    /// global role alone.
+    pub fn team_min_role(self) -> Option<TeamRole> {
+        match self {
+            Action::Read => Some(TeamRole::Viewer),
+            Action::ManageSilences | Action::ManageSchedules => Some(TeamRole::Responder),
+            _ => None,
+        }
+    }
+
+    /// Whether a team role can grant the action (see [`Action::team_min_role`]).
     pub fn team_scoped(self) -> bool {
-        matches!(self, Action::Read | Action::ManageSilences)
+        self.team_min_role().is_some()
     }
 
     pub fn as_str(self) -> &'static str {
@@ -144,6 +163,7 @@ impl Action {
             Action::ReadMetrics => "read_metrics",
             Action::PostAlerts => "post_alerts",
             Action::ManageSilences => "manage_silences",
+            Action::ManageSchedules => "manage_schedules",
             Action::ManageSelf => "manage_self",
             Action::ManageUsers => "manage_users",
             Action::ManageTeams => "manage_teams",
@@ -211,7 +231,10 @@ pub fn may_in_team(
     action: Action,
 ) -> bool {
     let team = team_role.map(|t| cap.map_or(t.as_role(), |c| t.as_role().min(c)));
-    global.may(action) || (action.team_scoped() && team.is_some_and(|t| t.may(action)))
+    global.may(action)
+        || action
+            .team_min_role()
+            .is_some_and(|need| team.is_some_and(|t| t >= need.as_role()))
 }
 
 #[cfg(test)]
@@ -293,6 +316,24 @@ mod tests {
             assert_eq!(TeamRole::parse(r.as_str()), Ok(r));
         }
         assert!(TeamRole::parse("admin").is_err());
+    }
+
+    #[test]
+    fn a_team_responder_changes_the_team_schedules_only() {
+        use TeamRole as T;
+        let a = Action::ManageSchedules;
+        assert!(may_in_team(Role::Viewer, Some(T::Responder), None, a));
+        assert!(!may_in_team(Role::Viewer, Some(T::Viewer), None, a));
+        // A global responder needs the team: schedules without one are the admins'.
+        assert!(!may_in_team(Role::Responder, None, None, a));
+        assert!(may_in_team(Role::Admin, None, None, a));
+        // A token capped at viewer changes no schedule of its user's team.
+        assert!(!may_in_team(
+            Role::Responder,
+            Some(T::Responder),
+            Some(Role::Viewer),
+            a
+        ));
     }
 
     #[test]

@@ -39,16 +39,21 @@ fn render() -> String {
     }
     out.push_str(
         "\n## Teams\n\n\
-         A silence or an integration may belong to a team. Inside a team a member is a \
-         `viewer` or a `responder`; a team role never reaches beyond its team, and it \
-         widens only these team-scoped actions on the team's own resources:\n\n",
+         A silence, an integration or an on-call schedule may belong to a team. Inside a \
+         team a member is a `viewer` or a `responder`; a team role never reaches beyond its \
+         team, and it widens only these team-scoped actions on the team's own resources, \
+         from the team role given:\n\n",
     );
-    for a in Action::ALL.into_iter().filter(|a| a.team_scoped()) {
-        out.push_str(&format!("- `{}`\n", a.as_str()));
+    for a in Action::ALL {
+        if let Some(need) = a.team_min_role() {
+            out.push_str(&format!("- `{}`: team {need}\n", a.as_str()));
+        }
     }
     out.push_str(
         "\nSo a person whose global role is viewer but who is a responder in team `db` may \
-         create, edit and expire the silences of team `db`, and no others.\n\n\
+         create, edit and expire the silences of team `db` and change its schedules, and \
+         no others. Schedules that belong to no team, and company holiday calendars, are \
+         changed by admins.\n\n\
          A personal token made with a role below its user's is capped at that role, and \
          the user's team roles count only up to the cap: a responder's token capped at \
          viewer silences nothing, not even for the user's teams (`may_in_team`).\n\n\

@@ -17,6 +17,7 @@ mod history;
 mod oidc;
 mod outbox;
 mod records;
+mod schedules;
 mod teams;
 mod tx;
 
@@ -37,6 +38,10 @@ pub use outbox::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDeli
 pub use records::{
     ChangeRecord, GroupRow, IntegrationRecord, NewGroup, NewOutbox, OutboxRow, StoredAlert,
     StoredNotifyLog,
+};
+pub use schedules::{
+    HolidayCalendarRecord, OverrideKind, OverrideRecord, ScheduleRecord, ScheduleWrite,
+    StoredSchedule,
 };
 pub use teams::{TeamMember, TeamRecord};
 pub use tx::WriteTx;

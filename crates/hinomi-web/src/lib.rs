@@ -12,12 +12,14 @@ mod body;
 pub mod console;
 pub mod error;
 pub mod generic;
+pub mod ical;
 pub mod keys;
 pub mod ops;
 pub mod pagerduty;
 mod people;
 mod reload;
 pub mod routes;
+pub mod schedules;
 pub mod security;
 
 use std::sync::Arc;
@@ -96,6 +98,8 @@ pub struct App {
     /// Set when the server begins to shut down: long-lived responses (the console's live
     /// streams) end, so the graceful shutdown does not wait for browsers to leave.
     pub closing: tokio::sync::watch::Sender<bool>,
+    /// Signs and checks the iCal feed URLs.
+    pub feeds: ical::Feeds,
 }
 
 /// The public and the protected routes. Public routes answer without a principal: health,
@@ -110,7 +114,8 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .post("/intake/generic", generic::intake)
         .post("/intake/generic/{key}", generic::intake_with_path_key)
         .merge(console::public_routes())
-        .merge(auth::oidc::oidc_routes());
+        .merge(auth::oidc::oidc_routes())
+        .get("/ical/{user}/{file}", ical::feed);
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)
         .get("/api/v2/alerts", alertmanager::get_alerts)

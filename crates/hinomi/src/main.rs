@@ -4,6 +4,7 @@
 
 mod access_cli;
 mod demo;
+mod schedule_cli;
 mod serve;
 mod settings;
 mod team_cli;
@@ -79,6 +80,9 @@ enum Command {
     /// Teams: who answers for which silences and integrations.
     #[command(subcommand)]
     Team(team_cli::TeamCommand),
+    /// On-call schedules: who is on call, and why.
+    #[command(subcommand)]
+    Schedule(schedule_cli::ScheduleCommand),
     /// The audit log: who changed what, when and from where.
     Audit(access_cli::AuditArgs),
     /// The newest notifications and what became of them.
@@ -246,6 +250,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Team(cmd) => {
             let store = open_store(&settings).await?;
             let result = team_cli::team(&store, cmd).await;
+            store.close().await;
+            result
+        }
+        Command::Schedule(cmd) => {
+            let store = open_store(&settings).await?;
+            let result = schedule_cli::schedule(&store, cmd).await;
             store.close().await;
             result
         }

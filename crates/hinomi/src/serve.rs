@@ -93,6 +93,16 @@ impl Server {
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let i = &settings.intake;
+        // Made at the first start and kept in the database, so every instance and every
+        // restart signs the feed URLs alike.
+        let feed_key = engine
+            .store()
+            .server_secret(
+                hinomi_web::ical::KEY_NAME,
+                &hinomi_web::auth::random_hex(32),
+                engine.now(),
+            )
+            .await?;
         let state = AppState::new(App {
             engine: engine.clone(),
             limits: Arc::new(Limits {
@@ -107,6 +117,7 @@ impl Server {
             metrics: install_metrics().ok(),
             auth: Arc::new(hinomi_web::auth::Auth::new(auth_settings(settings)?)),
             closing: tokio::sync::watch::Sender::new(false),
+            feeds: hinomi_web::ical::Feeds::new(&feed_key, &settings.external_url),
         });
         crate::access_cli::bootstrap_owner(engine.store(), settings).await?;
         Ok(Server {

@@ -7,10 +7,15 @@
 
 mod alerts;
 mod audit;
+mod holidays;
 mod integrations;
+mod schedules;
 mod silences;
 mod teams;
 mod users;
+
+pub use holidays::import_days;
+pub use schedules::{MAX_PREVIEW_DAYS, ScheduleIn, preview_range};
 
 use std::sync::{Arc, LazyLock};
 
@@ -47,6 +52,31 @@ pub fn routes() -> RouteTable {
             "/api/v1/teams/{team}/members/{username}",
             teams::remove_member,
         )
+        .get("/api/v1/schedules", schedules::list)
+        .post("/api/v1/schedules", schedules::create)
+        .get("/api/v1/schedules/{schedule}", schedules::get_one)
+        .put("/api/v1/schedules/{schedule}", schedules::replace)
+        .patch("/api/v1/schedules/{schedule}", schedules::patch)
+        .delete("/api/v1/schedules/{schedule}", schedules::delete)
+        .get("/api/v1/schedules/{schedule}/on-call", schedules::on_call)
+        .get("/api/v1/schedules/{schedule}/shifts", schedules::shifts)
+        .post(
+            "/api/v1/schedules/{schedule}/overrides",
+            schedules::add_override,
+        )
+        .delete(
+            "/api/v1/schedules/{schedule}/overrides/{override}",
+            schedules::remove_override,
+        )
+        .get("/api/v1/holiday-calendars", holidays::list)
+        .post("/api/v1/holiday-calendars", holidays::create)
+        .get("/api/v1/holiday-calendars/{calendar}", holidays::get_one)
+        .patch("/api/v1/holiday-calendars/{calendar}", holidays::update)
+        .delete("/api/v1/holiday-calendars/{calendar}", holidays::delete)
+        .post(
+            "/api/v1/holiday-calendars/{calendar}/import",
+            holidays::import,
+        )
         .get("/api/v1/integrations", integrations::list)
         .post("/api/v1/integrations", integrations::create)
         .delete("/api/v1/integrations/{name}", integrations::revoke)
@@ -54,6 +84,8 @@ pub fn routes() -> RouteTable {
         .get("/api/v1/me", users::me)
         .patch("/api/v1/me", users::update_me)
         .post("/api/v1/me/password", users::change_password)
+        .get("/api/v1/me/ical", schedules::my_ical)
+        .post("/api/v1/me/ical/rotate", schedules::rotate_ical)
         .get("/api/v1/me/tokens", users::my_tokens)
         .post("/api/v1/me/tokens", users::create_token)
         .delete("/api/v1/me/tokens/{id}", users::revoke_my_token)
@@ -193,6 +225,22 @@ pub struct ErrorDetail {
         teams::delete,
         teams::set_member,
         teams::remove_member,
+        schedules::list,
+        schedules::get_one,
+        schedules::create,
+        schedules::replace,
+        schedules::patch,
+        schedules::delete,
+        schedules::on_call,
+        schedules::shifts,
+        schedules::add_override,
+        schedules::remove_override,
+        holidays::list,
+        holidays::get_one,
+        holidays::create,
+        holidays::update,
+        holidays::delete,
+        holidays::import,
         integrations::list,
         integrations::create,
         integrations::revoke,
@@ -203,6 +251,8 @@ pub struct ErrorDetail {
         users::update_me,
         users::change_password,
         users::my_tokens,
+        schedules::my_ical,
+        schedules::rotate_ical,
         users::create_token,
         users::revoke_my_token,
         users::all_tokens,
@@ -220,9 +270,11 @@ pub struct ErrorDetail {
         (name = "alerts", description = "Alerts and alert groups"),
         (name = "silences", description = "Silences"),
         (name = "teams", description = "Teams and their members"),
+        (name = "schedules", description = "On-call schedules, overrides and shift swaps"),
+        (name = "holiday-calendars", description = "Company holiday calendars"),
         (name = "integrations", description = "Integration keys for intake"),
         (name = "audit", description = "The audit log"),
-        (name = "me", description = "One's own profile, password and API tokens"),
+        (name = "me", description = "One's own profile, password, API tokens and iCal feed"),
         (name = "users", description = "Users and everyone's API tokens"),
     )
 )]
@@ -282,7 +334,7 @@ fn actor_name(principal: &Principal) -> String {
 }
 
 /// Milliseconds to the API's time format (RFC 3339, UTC).
-fn time(ms: i64) -> String {
+pub(crate) fn time(ms: i64) -> String {
     hinomi_core::time::format_millis(ms)
 }
 

@@ -6,10 +6,36 @@ use serde_json::{Value, json};
 use crate::both_databases;
 use crate::harness::*;
 
-/// Sends `method path` with an optional JSON body; answers status and parsed body
-/// (`Value::Null` for an empty one).
-async fn call(server: &Server, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut req = server.http.request(
+/// Sends `method path` with an optional JSON body as the harness owner; answers status and
+/// parsed body (`Value::Null` for an empty one).
+pub(crate) async fn call(
+    server: &Server,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    send(&server.http, server, method, path, body).await
+}
+
+/// `method path` as the client holding `token`: status and parsed body.
+pub(crate) async fn call_as(
+    server: &Server,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    send(&authorized_client(token), server, method, path, body).await
+}
+
+async fn send(
+    client: &reqwest::Client,
+    server: &Server,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = client.request(
         reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
         format!("{}{path}", server.url),
     );
@@ -27,7 +53,7 @@ async fn call(server: &Server, method: &str, path: &str, body: Option<Value>) ->
     (status, value)
 }
 
-fn assert_error(got: &(u16, Value), status: u16, code: &str, field: Option<&str>) {
+pub(crate) fn assert_error(got: &(u16, Value), status: u16, code: &str, field: Option<&str>) {
     assert_eq!(got.0, status, "{}", got.1);
     assert_eq!(got.1["error"]["code"], code, "{}", got.1);
     match field {
@@ -477,32 +503,6 @@ both_databases!(openapi_and_swagger_ui, |db| async move {
     assert_eq!(err["error"]["code"], "not_found");
     assert!(server.terminate().await.success());
 });
-
-/// `method path` as the client holding `token`: status and parsed body.
-async fn call_as(
-    server: &Server,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = authorized_client(token).request(
-        reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-        format!("{}{path}", server.url),
-    );
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let r = req.send().await.expect("request");
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    let value = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("{method} {path}: not JSON: {text}"))
-    };
-    (status, value)
-}
 
 both_databases!(me_and_own_tokens, |db| async move {
     let Some(server) = Server::start(db, Options::default()).await else {

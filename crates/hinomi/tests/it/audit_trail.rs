@@ -9,7 +9,7 @@ use crate::both_databases;
 use crate::harness::*;
 
 /// Runs `hinomi <args>` against a database; answers (success, stdout, stderr).
-async fn cli(database_url: &str, args: &[&str]) -> (bool, String, String) {
+pub(crate) async fn cli(database_url: &str, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_hinomi"))
         .arg("--database-url")
         .arg(database_url)

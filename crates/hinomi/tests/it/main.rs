@@ -19,6 +19,7 @@ mod intake;
 mod oidc;
 mod real_clients;
 mod role_walk;
+mod schedules;
 mod security;
 mod smoke;
 mod snapshot;

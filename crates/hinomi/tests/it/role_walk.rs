@@ -32,8 +32,17 @@ impl Caller {
     }
 }
 
-/// The action each route performs, and a body that would be accepted.
-fn route_action(method: &Method, path: &str) -> (Action, Value) {
+/// A schedule with one weekly layer of `user_id`, named afresh.
+fn walk_schedule(user_id: &str) -> Value {
+    json!({"name": format!("s{}", uuid_hex()), "time_zone": "Asia/Tokyo", "layers": [{
+        "name": "primary", "participants": [user_id],
+        "shift_length": {"unit": "weeks", "count": 1},
+        "start": "2026-01-05T10:00:00+09:00", "handoff": "10:00"}]})
+}
+
+/// The action each route performs, and a body that would be accepted (`user_id` is a user
+/// that schedules may name).
+fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
     let silence = json!({"matchers": ["walk=\"x\""], "ends_at": api_time(now_ms() + 3_600_000), "comment": "walk"});
     let am_silence = json!({"matchers": [{"name": "walk", "value": "x", "isRegex": false, "isEqual": true}],
         "startsAt": api_time(now_ms()), "endsAt": api_time(now_ms() + 3_600_000), "createdBy": "walk", "comment": "walk"});
@@ -78,6 +87,29 @@ fn route_action(method: &Method, path: &str) -> (Action, Value) {
                 json!({"name": format!("t{}", uuid_hex())})
             },
         ),
+        (p, false) if p.starts_with("/api/v1/schedules") => (
+            Action::ManageSchedules,
+            match (method.as_str(), p) {
+                ("POST" | "PUT", "/api/v1/schedules" | "/api/v1/schedules/{schedule}") => {
+                    walk_schedule(user_id)
+                }
+                ("PATCH", _) => json!({"description": "walk"}),
+                ("POST", "/api/v1/schedules/{schedule}/overrides") => json!({"user_id": user_id,
+                    "start": api_time(now_ms()), "end": api_time(now_ms() + 3_600_000)}),
+                _ => Value::Null,
+            },
+        ),
+        (p, false) if p.starts_with("/api/v1/holiday-calendars") => (
+            Action::ManageSchedules,
+            match (method.as_str(), p) {
+                ("POST", "/api/v1/holiday-calendars/{calendar}/import") => {
+                    Value::String("2026-12-29,walk".into())
+                }
+                ("POST", _) => json!({"name": format!("c{}", uuid_hex())}),
+                ("PATCH", _) => json!({"description": "walk"}),
+                _ => Value::Null,
+            },
+        ),
         (p, false) if p.starts_with("/api/v1/integrations") => (
             Action::ManageIntegrations,
             if *method == Method::PUT {
@@ -107,6 +139,9 @@ both_databases!(every_route_with_every_role, |db| async move {
     callers.push((Caller::Integration, authorized_client(&key)));
     callers.push((Caller::Nobody, server.anonymous()));
 
+    let me = server.get_json("/api/v1/me").await;
+    let user_id = me["id"].as_str().unwrap().to_owned();
+
     let routes: Vec<_> = hinomi_web::route_list(false)
         .into_iter()
         .filter(|(r, _)| r.path.starts_with("/api/v1/") || r.path.starts_with("/api/v2/"))
@@ -118,7 +153,7 @@ both_databases!(every_route_with_every_role, |db| async move {
             .any(|r| r.path == "/api/v1/teams/{team}/members/{username}")
     );
     for route in &routes {
-        let (action, body) = route_action(&route.method, route.path);
+        let (action, body) = route_action(&route.method, route.path, &user_id);
         for (caller, client) in &callers {
             // Fresh resources per call, so a delete by one caller leaves the next its own.
             let team = format!("t{}", uuid_hex());
@@ -146,8 +181,42 @@ both_databases!(every_route_with_every_role, |db| async move {
                 .await
                 .unwrap();
             assert_eq!(r.status(), 201);
-            let path = route
-                .path
+            let mut path = route.path.to_owned();
+            if path.contains("{schedule}") {
+                let s: Value = server
+                    .post_json("/api/v1/schedules", &walk_schedule(&user_id))
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                let id = s["id"].as_str().unwrap();
+                let o: Value = server
+                    .post_json(
+                        &format!("/api/v1/schedules/{id}/overrides"),
+                        &json!({"user_id": user_id, "start": api_time(now_ms()),
+                                "end": api_time(now_ms() + 3_600_000)}),
+                    )
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                path = path
+                    .replace("{schedule}", id)
+                    .replace("{override}", o["id"].as_str().unwrap());
+            }
+            if path.contains("{calendar}") {
+                let c: Value = server
+                    .post_json(
+                        "/api/v1/holiday-calendars",
+                        &json!({"name": format!("c{}", uuid_hex())}),
+                    )
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                path = path.replace("{calendar}", c["id"].as_str().unwrap());
+            }
+            let path = path
                 .replace("{id}", silence["id"].as_str().unwrap())
                 .replace("{team}", &team)
                 .replace("{username}", "walk-viewer")
@@ -155,7 +224,9 @@ both_databases!(every_route_with_every_role, |db| async move {
                 .replace("{fingerprint}", "0000000000000001")
                 .replace("{*file}", "swagger-ui.css");
             let mut req = client.request(route.method.clone(), format!("{}{path}", server.url));
-            if !body.is_null() {
+            if let Value::String(text) = &body {
+                req = req.header("content-type", "text/csv").body(text.clone());
+            } else if !body.is_null() {
                 req = req.json(&body);
             }
             let r = req.send().await.unwrap();

@@ -251,6 +251,29 @@ both_databases!(secrets_never_reach_the_logs, |db| async move {
         secrets.push(("an OIDC code or token".into(), issued));
     }
 
+    // An iCal feed URL, whose signature is its credential: fetched, then rotated.
+    for rotate in [false, true] {
+        let url: serde_json::Value = if rotate {
+            server.post_json("/api/v1/me/ical/rotate", &json!({})).await
+        } else {
+            server.get("/api/v1/me/ical").await
+        }
+        .json()
+        .await
+        .unwrap();
+        let url = url["url"].as_str().unwrap();
+        let path = &url[url.find("/ical/").unwrap()..];
+        let r = server
+            .anonymous()
+            .get(format!("{}{path}", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let signature = path.rsplit('/').next().unwrap().trim_end_matches(".ics");
+        secrets.push(("an iCal feed signature".into(), signature.to_owned()));
+    }
+
     let lines = server.log.clone();
     assert!(server.terminate().await.success());
     let log = eventually(Duration::from_secs(10), "the log up to the stop", || {
