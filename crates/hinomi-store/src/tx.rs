@@ -18,7 +18,7 @@ use crate::codec::CHUNK;
 #[derive(Debug)]
 pub struct WriteTx {
     pub(crate) tx: Txn,
-    backend: Backend,
+    pub(crate) backend: Backend,
 }
 
 impl WriteTx {

@@ -9,7 +9,10 @@
 //!
 //! A page is one alert group's paging record: [`PageStatus`] (triggered, acknowledged,
 //! resolved), the [`Position`] that fired last, and its timer (`next_at`). [`due`] answers
-//! what the page's timer means at `now`: wait, fire the next position, or stop. A step is
+//! what the page's timer means at `now`: wait, fire the next position, or stop. Rounds are
+//! numbered for the whole page and never go back: a page that triggers again after a snooze
+//! starts a new run of the policy at the next round number (`first_round`), so every step
+//! that ever fires has its own (round, step), which names its messages. A step is
 //! fired by [`fire_from`]: its targets are resolved against a [`Directory`] (lookups the
 //! caller gathered: schedules, teams, skills, users and their backups); a step that reaches
 //! nobody is skipped, with the reason, and the next step fires at once, as PagerDuty skips
@@ -195,10 +198,11 @@ impl Policy {
         self.steps.get(pos.step as usize)
     }
 
-    /// The position after `pos`, or `None` after the last step of the last round.
-    pub fn next(&self, pos: Position) -> Option<Position> {
+    /// The position after `pos` in a run that began at round `first_round`, or `None`
+    /// after the last step of the run's last round.
+    pub fn next(&self, pos: Position, first_round: u32) -> Option<Position> {
         let next = self.next_unbounded(pos);
-        (next.round <= self.repeat).then_some(next)
+        (next.round.saturating_sub(first_round) <= self.repeat).then_some(next)
     }
 
     /// The position after `pos`, rounds continuing past the last: a person who escalates
@@ -261,6 +265,8 @@ pub struct PageClock {
     pub status: PageStatus,
     /// The position that fired last.
     pub position: Position,
+    /// The round the current run of the policy began at.
+    pub first_round: u32,
     /// The timer: when the next decision is due; `None` when none is.
     pub next_at: Option<i64>,
     /// An acknowledged page snoozed until this instant triggers again then.
@@ -272,7 +278,8 @@ pub struct PageClock {
 pub enum Due {
     /// Nothing to do before this instant (`None`: nothing to do at all).
     Wait(Option<i64>),
-    /// Fire from this position (the next step, or the first again after a snooze).
+    /// Fire from this position: the next step, or after a snooze the first step of a new
+    /// run (which then begins at `from.round`).
     Fire {
         from: Position,
         /// The page triggers again after a snooze.
@@ -288,7 +295,10 @@ pub fn due(policy: &Policy, page: &PageClock, now: i64) -> Due {
         PageStatus::Resolved => Due::Wait(None),
         PageStatus::Acknowledged => match page.snoozed_until {
             Some(t) if t <= now => Due::Fire {
-                from: Position::START,
+                from: Position {
+                    round: page.position.round + 1,
+                    step: 0,
+                },
                 retrigger: true,
             },
             other => Due::Wait(other),
@@ -296,7 +306,7 @@ pub fn due(policy: &Policy, page: &PageClock, now: i64) -> Due {
         PageStatus::Triggered => match page.next_at {
             Some(t) if t > now => Due::Wait(Some(t)),
             None => Due::Wait(None),
-            Some(_) => match policy.next(page.position) {
+            Some(_) => match policy.next(page.position, page.first_round) {
                 Some(from) => Due::Fire {
                     from,
                     retrigger: false,
@@ -326,9 +336,16 @@ pub struct Firing {
     pub reached: Option<(Position, i64)>,
 }
 
-/// Fires `from` at `now`: resolves its targets; if they reach nobody the step is skipped
-/// and the next fires at once, until one reaches someone or the rounds run out.
-pub fn fire_from(policy: &Policy, from: Position, dir: &mut Directory, now: i64) -> Firing {
+/// Fires `from` at `now` in a run that began at round `first_round`: resolves its targets;
+/// if they reach nobody the step is skipped and the next fires at once, until one reaches
+/// someone or the run's rounds run out.
+pub fn fire_from(
+    policy: &Policy,
+    from: Position,
+    first_round: u32,
+    dir: &mut Directory,
+    now: i64,
+) -> Firing {
     let mut steps = Vec::new();
     let mut pos = from;
     // Every step of every round at most once, plus the starting one (which may lie past
@@ -350,7 +367,7 @@ pub fn fire_from(policy: &Policy, from: Position, dir: &mut Directory, now: i64)
                 reached: Some((pos, policy.due_after(pos, now))),
             };
         }
-        match policy.next(pos) {
+        match policy.next(pos, first_round) {
             Some(next) => pos = next,
             None => break,
         }

@@ -84,7 +84,7 @@ fn steps_run_in_order_for_every_round_then_stop() {
     let p = Policy::new(vec![step(5, vec![user("a")]), step(10, vec![user("b")])], 2).unwrap();
     let mut seen = vec![Position::START];
     let mut at = Position::START;
-    while let Some(next) = p.next(at) {
+    while let Some(next) = p.next(at, 0) {
         seen.push(next);
         at = next;
     }
@@ -101,6 +101,9 @@ fn steps_run_in_order_for_every_round_then_stop() {
     );
     // By hand, escalation goes on past the rounds.
     assert_eq!(p.next_unbounded(pos(2, 1)), pos(3, 0));
+    // A run that began at round 4 (after a snooze) has its own three rounds.
+    assert_eq!(p.next(pos(5, 1), 4), Some(pos(6, 0)));
+    assert_eq!(p.next(pos(6, 1), 4), None);
     assert_eq!(p.due_after(pos(0, 1), T0), T0 + 10 * MIN);
 }
 
@@ -110,6 +113,7 @@ fn the_timer_says_wait_fire_or_stop() {
     let triggered = |position, next_at| PageClock {
         status: PageStatus::Triggered,
         position,
+        first_round: 0,
         next_at,
         snoozed_until: None,
     };
@@ -129,7 +133,7 @@ fn the_timer_says_wait_fire_or_stop() {
         due(&p, &triggered(pos(0, 1), None), T0 + 99 * MIN),
         Due::Wait(None)
     );
-    // Acknowledged: nothing, unless snoozed; at the snooze's end it starts over.
+    // Acknowledged: nothing, unless snoozed; at the snooze's end a new run begins.
     let acked = PageClock {
         status: PageStatus::Acknowledged,
         ..page
@@ -146,7 +150,7 @@ fn the_timer_says_wait_fire_or_stop() {
     assert_eq!(
         due(&p, &snoozed, T0 + 30 * MIN),
         Due::Fire {
-            from: Position::START,
+            from: pos(1, 0),
             retrigger: true
         }
     );
@@ -173,7 +177,7 @@ fn a_step_that_reaches_nobody_is_skipped_and_the_next_fires_at_once() {
     )
     .unwrap();
     let mut dir = directory(&["ben"]);
-    let f = fire_from(&p, Position::START, &mut dir, T0);
+    let f = fire_from(&p, Position::START, 0, &mut dir, T0);
     assert_eq!(f.steps.len(), 2);
     assert!(f.steps[0].resolution.people.is_empty());
     assert_eq!(
@@ -187,7 +191,7 @@ fn a_step_that_reaches_nobody_is_skipped_and_the_next_fires_at_once() {
 
     // Nobody anywhere: every step of every round is tried once, then the policy ends.
     let mut empty = Directory::new();
-    let f = fire_from(&p, Position::START, &mut empty, T0);
+    let f = fire_from(&p, Position::START, 0, &mut empty, T0);
     assert_eq!(f.reached, None);
     let tried: Vec<Position> = f.steps.iter().map(|s| s.position).collect();
     assert_eq!(tried, vec![pos(0, 0), pos(0, 1), pos(1, 0), pos(1, 1)]);
