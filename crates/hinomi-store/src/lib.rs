@@ -18,6 +18,7 @@ mod oidc;
 mod outbox;
 mod paging;
 mod records;
+mod schedules;
 mod teams;
 mod tx;
 
@@ -43,6 +44,10 @@ pub use paging::{
 pub use records::{
     ChangeRecord, GroupRow, IntegrationRecord, NewGroup, NewOutbox, OutboxRow, StoredAlert,
     StoredNotifyLog,
+};
+pub use schedules::{
+    HolidayCalendarRecord, OverrideKind, OverrideRecord, ScheduleRecord, ScheduleWrite,
+    StoredSchedule,
 };
 pub use teams::{TeamMember, TeamRecord};
 pub use tx::WriteTx;

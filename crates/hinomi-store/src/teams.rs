@@ -136,15 +136,15 @@ impl Store {
         Ok(true)
     }
 
-    /// Removes a team and its memberships; its silences and integrations stay, belonging to
-    /// no team. Answers whether the team existed.
+    /// Removes a team and its memberships; its silences, integrations and schedules stay,
+    /// belonging to no team. Answers whether the team existed.
     pub async fn delete_team(&self, id: &str, audit: &AuditEntry) -> Result<bool> {
         let mut tx = self.write.begin().await?;
         sqlx::query("DELETE FROM team_members WHERE team_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        for table in ["silences", "integrations"] {
+        for table in ["silences", "integrations", "schedules"] {
             sqlx::query(&format!(
                 "UPDATE {table} SET team_id = NULL WHERE team_id = $1"
             ))

@@ -26,6 +26,10 @@ impl WriteTx {
         WriteTx { tx, backend }
     }
 
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
+
     /// Commits, and answers once the commit is durable.
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await

@@ -32,6 +32,7 @@
 //!
 //! Nothing here reads a clock: every query takes its instants as parameters.
 
+mod definition;
 mod holiday;
 mod restriction;
 mod rotation;
@@ -63,6 +64,10 @@ use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 
+pub use definition::{
+    CompanyDays, DefinitionError, LayerDef, RestrictionDef, SHIFT_UNITS, ScheduleDef,
+    ShiftLengthDef, WEEKDAY_NAMES, WindowDef, format_hh_mm, parse_hh_mm, parse_weekday,
+};
 pub use holiday::{Holiday, HolidayCalendar, JAPANESE_YEARS, JapaneseHoliday, japanese_holiday};
 pub use restriction::{Restriction, Window, WindowMatch};
 pub use rotation::{Rotation, RotationShift, ShiftLength};
@@ -362,6 +367,19 @@ impl Schedule {
         ))
     }
 
+    /// Whether `user` is on call at every instant of `[from, to)` (a shift swap may only
+    /// hand over time that was the giver's).
+    pub fn on_call_throughout(&self, user: &str, from: Timestamp, to: Timestamp) -> bool {
+        let mut covered = from;
+        for s in self.shifts(from, to) {
+            if s.start != covered || s.user != user {
+                return false;
+            }
+            covered = s.end;
+        }
+        from < to && covered == to
+    }
+
     /// The flattened timeline of `[from, to)`: who is on call when, in order, cut to the
     /// interval. Stretches with nobody on call are absent; adjacent stretches from the same
     /// source are one. The work grows with the handoffs and windows inside the interval:
@@ -561,6 +579,19 @@ mod tests {
                 ("emi".to_string(), at(&tz, "2026-09-16T09:00")),
             ]
         );
+    }
+
+    #[test]
+    fn on_call_throughout_needs_the_whole_interval() {
+        let tz = tokyo();
+        let s = team_schedule(vec![]);
+        // ben's week, Tuesday night: only the weekly layer.
+        let (from, to) = (at(&tz, "2026-09-15T19:00"), at(&tz, "2026-09-16T08:00"));
+        assert!(s.on_call_throughout("ben", from, to));
+        assert!(!s.on_call_throughout("aki", from, to));
+        // Into business hours, dai takes over.
+        assert!(!s.on_call_throughout("ben", from, at(&tz, "2026-09-16T10:00")));
+        assert!(!s.on_call_throughout("ben", from, from));
     }
 
     #[test]
