@@ -135,6 +135,13 @@ impl Firer {
                 );
             }
         }
+        for id in &needs.schedules {
+            if let Some(stored) = self.store.schedule(id).await?
+                && &stored.record.id == id
+            {
+                dir.add_schedule(id.clone(), stored.schedule);
+            }
+        }
         for skill in &needs.skills {
             dir.add_skill(skill.clone(), self.store.users_with_skill(skill).await?);
         }

@@ -393,7 +393,7 @@ impl WriteTx {
     pub async fn open_page_of_group(&mut self, group_key: &str) -> Result<Option<PageRecord>> {
         let sql = format!(
             "SELECT {PAGE_COLUMNS} FROM pages WHERE group_key = $1 AND state <> 'resolved'{}",
-            self.backend.for_update()
+            self.backend().for_update()
         );
         let row = sqlx::query(&sql)
             .bind(group_key)
@@ -418,7 +418,7 @@ impl WriteTx {
     pub async fn lock_page(&mut self, id: &str) -> Result<Option<PageRecord>> {
         let sql = format!(
             "SELECT {PAGE_COLUMNS} FROM pages WHERE id = $1{}",
-            self.backend.for_update()
+            self.backend().for_update()
         );
         let row = sqlx::query(&sql)
             .bind(id)
@@ -434,7 +434,7 @@ impl WriteTx {
         let sql = format!(
             "SELECT {PAGE_COLUMNS} FROM pages WHERE next_at IS NOT NULL AND next_at <= $1 \
              ORDER BY next_at LIMIT $2{}",
-            self.backend.skip_locked()
+            self.backend().skip_locked()
         );
         let rows = sqlx::query(&sql)
             .bind(now)
@@ -664,7 +664,7 @@ impl WriteTx {
         let sql = format!(
             "SELECT {HEARTBEAT_COLUMNS} FROM heartbeats WHERE due_at IS NOT NULL AND due_at <= $1 \
              ORDER BY due_at LIMIT $2{}",
-            self.backend.skip_locked()
+            self.backend().skip_locked()
         );
         let rows = sqlx::query(&sql)
             .bind(now)
@@ -681,7 +681,7 @@ impl WriteTx {
     ) -> Result<Option<HeartbeatRecord>> {
         let sql = format!(
             "SELECT {HEARTBEAT_COLUMNS} FROM heartbeats WHERE token_hash = $1{}",
-            self.backend.for_update()
+            self.backend().for_update()
         );
         let row = sqlx::query(&sql)
             .bind(token_hash)
@@ -793,7 +793,7 @@ impl Store {
         let row = sqlx::query(&format!(
             "SELECT code_hash, code_expires_at, code_attempts FROM contact_methods \
              WHERE id = $1 AND user_id = $2{}",
-            self.backend.for_update()
+            self.backend().for_update()
         ))
         .bind(id)
         .bind(user_id)

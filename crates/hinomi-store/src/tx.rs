@@ -18,7 +18,7 @@ use crate::codec::CHUNK;
 #[derive(Debug)]
 pub struct WriteTx {
     pub(crate) tx: Txn,
-    pub(crate) backend: Backend,
+    backend: Backend,
 }
 
 impl WriteTx {

@@ -862,3 +862,67 @@ async fn a_test_message_carries_the_code_that_verifies_the_method() {
     // A code works once.
     assert_eq!(confirm(store, &aya, code).await, CodeCheck::NoCode);
 }
+
+#[tokio::test]
+async fn a_schedule_step_pages_whoever_is_on_call_then() {
+    use hinomi_core::oncall::{LayerDef, ScheduleDef, ShiftLengthDef};
+    let rig = Rig::start(PAGING).await;
+    let aya = rig
+        .person("aya", &[(ContactKind::Email, "aya@example.com", 0)])
+        .await;
+    let ben = rig
+        .person("ben", &[(ContactKind::Email, "ben@example.com", 0)])
+        .await;
+    // Weekly from Monday 2025-12-29 10:00 in Tokyo: aya's week holds T0 (Thursday 09:00).
+    let schedule = hinomi_store::ScheduleRecord {
+        id: "sched-primary".into(),
+        name: "primary".into(),
+        description: String::new(),
+        team_id: None,
+        definition: ScheduleDef {
+            time_zone: "Asia/Tokyo".into(),
+            layers: vec![LayerDef {
+                name: "weekly".into(),
+                participants: vec![aya.clone(), ben.clone()],
+                shift_length: ShiftLengthDef {
+                    unit: "weeks".into(),
+                    count: 1,
+                },
+                start: "2025-12-29T10:00:00+09:00".into(),
+                handoff: "10:00".into(),
+                restriction: None,
+            }],
+        },
+        created_at: T0,
+        updated_at: T0,
+    };
+    assert_eq!(
+        rig.engine
+            .store()
+            .create_schedule(&schedule, &audit(T0))
+            .await
+            .unwrap(),
+        hinomi_store::ScheduleWrite::Done
+    );
+    rig.policy(
+        vec![step(
+            5,
+            vec![
+                Target::Schedule {
+                    id: "sched-primary".into(),
+                },
+                Target::Schedule { id: "gone".into() },
+            ],
+        )],
+        0,
+    )
+    .await;
+    rig.post_at(T0, named("DiskFull")).await;
+    let page = rig.page().await;
+    assert_eq!(page.assigned_to, vec![aya]);
+    let timeline = rig.timeline(&page).await;
+    let step = &timeline[1].2;
+    assert_eq!(step["people"][0]["via"]["type"], "schedule");
+    assert_eq!(step["people"][0]["via"]["layer"], "weekly");
+    assert_eq!(step["skipped"][0]["type"], "unknown_schedule");
+}
