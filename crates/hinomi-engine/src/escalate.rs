@@ -831,6 +831,8 @@ pub struct Redeemed {
     pub page: PageRecord,
     /// The username of the person the token was sent to, who acted.
     pub by: String,
+    /// Their user id.
+    pub user_id: String,
 }
 
 /// Redeems a one-time action token from a message (a link, a button, a keypad digit):
@@ -885,5 +887,6 @@ pub(crate) async fn redeem(
         action: action.action,
         page,
         by,
+        user_id: action.user_id,
     })
 }

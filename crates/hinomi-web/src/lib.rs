@@ -15,6 +15,7 @@ pub mod generic;
 pub mod keys;
 pub mod ops;
 pub mod pagerduty;
+mod paging;
 mod people;
 mod reload;
 pub mod routes;
@@ -110,7 +111,8 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .post("/intake/generic", generic::intake)
         .post("/intake/generic/{key}", generic::intake_with_path_key)
         .merge(console::public_routes())
-        .merge(auth::oidc::oidc_routes());
+        .merge(auth::oidc::oidc_routes())
+        .merge(console::action_routes());
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)
         .get("/api/v2/alerts", alertmanager::get_alerts)

@@ -33,8 +33,9 @@ async fn send(client: &reqwest::Client, method: &Method, url: &str) -> reqwest::
         .expect("request")
 }
 
-/// Routes that answer without a principal: health, intake that checks its own key, and the
-/// OpenID Connect sign-in that makes a principal.
+/// Routes that answer without a principal: health, intake that checks its own key, the
+/// OpenID Connect sign-in that makes a principal, and the one-time links of page messages
+/// (the token is the credential).
 const PUBLIC_ROUTES: &[&str] = &[
     "GET /-/healthy",
     "GET /-/ready",
@@ -47,6 +48,8 @@ const PUBLIC_ROUTES: &[&str] = &[
     "POST /login",
     "GET /auth/oidc/login",
     "GET /auth/oidc/callback",
+    "GET /a/{token}",
+    "POST /a/{token}",
 ];
 
 both_databases!(
