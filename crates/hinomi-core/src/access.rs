@@ -87,10 +87,17 @@ pub enum Action {
     ManageConfig,
     /// Read and export the audit log.
     ReadAudit,
+    /// Acknowledge, resolve, escalate, reassign and snooze pages (the person a page is
+    /// with may answer it whatever their role).
+    RespondToPages,
+    /// Create, change, bind and delete escalation policies.
+    ManagePolicies,
+    /// Create and delete heartbeat monitors.
+    ManageHeartbeats,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 14] = [
         Action::Read,
         Action::ReadMetrics,
         Action::PostAlerts,
@@ -102,15 +109,20 @@ impl Action {
         Action::ManageIntegrations,
         Action::ManageConfig,
         Action::ReadAudit,
+        Action::RespondToPages,
+        Action::ManagePolicies,
+        Action::ManageHeartbeats,
     ];
 
     /// The table: the least role that may perform the action.
     pub fn min_role(self) -> Role {
         match self {
             Action::Read | Action::ReadMetrics | Action::ManageSelf => Role::Viewer,
-            Action::PostAlerts | Action::ManageSilences => Role::Responder,
+            Action::PostAlerts | Action::ManageSilences | Action::RespondToPages => Role::Responder,
             Action::ManageSchedules
             | Action::ManageUsers
+            | Action::ManagePolicies
+            | Action::ManageHeartbeats
             | Action::ManageTeams
             | Action::ManageIntegrations
             | Action::ManageConfig
@@ -137,6 +149,12 @@ impl Action {
             Action::ManageIntegrations => "Create and revoke integration keys",
             Action::ManageConfig => "Reload the configuration",
             Action::ReadAudit => "Read and export the audit log",
+            Action::RespondToPages => {
+                "Acknowledge, resolve, escalate, reassign and snooze pages (the person a page \
+                 is with may answer it whatever their role)"
+            }
+            Action::ManagePolicies => "Create, change, bind and delete escalation policies",
+            Action::ManageHeartbeats => "Create and delete heartbeat monitors",
         }
     }
 
@@ -170,6 +188,9 @@ impl Action {
             Action::ManageIntegrations => "manage_integrations",
             Action::ManageConfig => "manage_config",
             Action::ReadAudit => "read_audit",
+            Action::RespondToPages => "respond_to_pages",
+            Action::ManagePolicies => "manage_policies",
+            Action::ManageHeartbeats => "manage_heartbeats",
         }
     }
 }

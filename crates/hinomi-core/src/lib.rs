@@ -1,7 +1,7 @@
 //! hinomi's pure domain core: labels, matchers, alerts, silences, routing,
 //! inhibition and notification decisions, with Alertmanager's exact
-//! semantics; on-call schedules; what a person is told (notices) and in which
-//! language. No IO, no async, no clock: every function
+//! semantics; on-call schedules; escalation policies and pages; contact methods and
+//! notification rules; what a person is told (notices) and in which language. No IO, no async, no clock: every function
 //! that needs the time takes `now` as UTC epoch milliseconds (schedules take
 //! `jiff::Timestamp`s).
 #![forbid(unsafe_code)]
@@ -9,7 +9,9 @@
 pub mod access;
 pub mod alert;
 pub mod config;
+pub mod contact;
 pub mod duration;
+pub mod escalation;
 mod goregex;
 pub mod gostr;
 pub mod inhibit;

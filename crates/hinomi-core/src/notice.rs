@@ -110,6 +110,26 @@ pub struct NoticeAlert {
     pub firing: bool,
 }
 
+impl NoticeAlert {
+    /// An alert as a notice shows it at `now`.
+    pub fn from_alert(alert: &crate::Alert, now: i64) -> NoticeAlert {
+        let summary = ["summary", "description"]
+            .iter()
+            .find_map(|k| alert.annotations.get(k).filter(|v| !v.trim().is_empty()))
+            .map(str::to_owned);
+        NoticeAlert {
+            labels: alert
+                .labels
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            summary,
+            starts_at: alert.starts_at,
+            firing: !alert.resolved_at(now),
+        }
+    }
+}
+
 /// Something the recipient can do from the message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

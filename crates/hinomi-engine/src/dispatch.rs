@@ -3,7 +3,9 @@
 //! Each group is a row with a due time. A flush claims due groups, decides per receiver
 //! integration whether anything changed since the last notification (silenced and
 //! inhibited alerts left out), and writes the notification into the outbox together with
-//! the notification log and the group's next due time, in one transaction.
+//! the notification log and the group's next due time, in one transaction. In the same
+//! transaction a group bound to an escalation policy opens its page, or resolves it when
+//! its alerts have (`escalate`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -14,6 +16,7 @@ use hinomi_core::{
 use hinomi_notify::webhook::{Notification, render};
 use hinomi_store::{ClaimedDelivery, GroupRow, NewOutbox, StoredAlert, StoredNotifyLog, WriteTx};
 
+use crate::escalate::{self, Firer};
 use crate::index::Inhibition;
 use crate::{EngineError, Shared};
 
@@ -66,6 +69,7 @@ pub(crate) async fn flush_groups(
     };
     let ctx = FlushContext {
         shared,
+        firer: Firer::of(shared),
         config,
         silences: &silences,
         inhibit: Inhibition::new(&inhibit, &config.inhibit_rules, pending),
@@ -81,6 +85,7 @@ pub(crate) async fn flush_groups(
 
 struct FlushContext<'a> {
     shared: &'a Shared,
+    firer: Firer,
     config: &'a Config,
     silences: &'a [Arc<hinomi_core::Silence>],
     inhibit: Inhibition<'a>,
@@ -104,7 +109,10 @@ impl FlushContext<'_> {
             .find(|r| r.name == group.receiver);
         let (Some(route), Some(receiver)) = (route, receiver) else {
             // The configuration no longer has this route: its alerts were re-routed on
-            // reload, so the group only waits to be emptied.
+            // reload, so the group only waits to be emptied (and its page, to resolve).
+            if members.iter().all(|a| a.alert.resolved_at(now)) {
+                escalate::resolve_when_quiet(tx, &group.group_key, now).await?;
+            }
             tx.reschedule_or_drop_group(&group.group_key, now + 60_000)
                 .await?;
             return Ok(());
@@ -131,6 +139,8 @@ impl FlushContext<'_> {
             )
             .await?;
         }
+
+        escalate::on_flush(&self.firer, tx, group, &members, &visible, now, leased).await?;
 
         // Resolved alerts leave the group once notified, unless they changed meanwhile.
         let done: Vec<_> = members

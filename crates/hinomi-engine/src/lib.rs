@@ -1,7 +1,7 @@
 //! hinomi's engine: the alert pipeline between the HTTP edge and the database.
 //!
-//! [`Engine`] owns the background work (the intake writer, group flushes, delivery and
-//! housekeeping) and answers the questions the API asks (which alerts, which groups, which
+//! [`Engine`] owns the background work (the intake writer, group flushes, escalation,
+//! delivery and housekeeping) and answers the questions the API asks (which alerts, which groups, which
 //! silences). Reads come from an in-memory [`index::Index`]; every change goes through the
 //! database first and reaches the index only after it committed.
 #![forbid(unsafe_code)]
@@ -9,10 +9,13 @@
 pub mod clock;
 mod deliver;
 mod dispatch;
+pub mod escalate;
 pub mod index;
 mod query;
+pub mod verify;
 mod writer;
 
+use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -26,6 +29,7 @@ use tokio::task::JoinSet;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use deliver::CONTACT_PREFIX;
 pub use dispatch::FlushReport;
+pub use escalate::{EscalationReport, PageActor, PageCommand, Redeemed};
 pub use query::{AlertQuery, AlertState, AlertView, GroupView};
 pub use writer::{Incoming, WriteOp, WriteOutcome};
 
@@ -49,6 +53,18 @@ pub enum EngineError {
     SilenceNotFound(String),
     #[error("{0}")]
     Silence(#[from] hinomi_core::SilenceError),
+    /// What was not found: `page x`, `contact method y`.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The page is resolved: nothing but resolving it again is possible.
+    #[error("{0}")]
+    PageResolved(String),
+    /// The link or button was used already, has expired, or never existed.
+    #[error("this action was used already, has expired, or does not exist")]
+    ActionInvalid,
+    /// A value the request gave is refused; the message starts with the field's name.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Settings the engine runs with.
@@ -217,6 +233,7 @@ impl Engine {
         let mut manual_handover = None;
         if shared.settings.background {
             tasks.spawn(run_dispatcher(shared.clone(), stop_rx.clone()));
+            tasks.spawn(run_escalator(shared.clone(), stop_rx.clone()));
             tasks.spawn(deliver::run(shared.clone(), leased_rx, stop_rx.clone()));
             tasks.spawn(housekeeping(shared.clone(), stop_rx.clone()));
             if store.backend() == Backend::Postgres {
@@ -331,22 +348,73 @@ impl Engine {
     /// [`ManualClock`] and for operators' manual runs).
     pub async fn flush_now(&self) -> Result<FlushReport, EngineError> {
         let mut report = dispatch::flush_due(&self.shared, self.now()).await?;
+        report.leased = self.deliver_here(std::mem::take(&mut report.leased)).await;
+        Ok(report)
+    }
+
+    /// Handles the escalation timers due at the clock's `now` and delivers what they wrote
+    /// (for tests on a [`ManualClock`]).
+    pub async fn escalate_now(&self) -> Result<EscalationReport, EngineError> {
+        let mut report = escalate::escalate_due(&self.shared, self.now()).await?;
+        report.leased = self.deliver_here(std::mem::take(&mut report.leased)).await;
+        Ok(report)
+    }
+
+    /// Delivers, before it returns, `rows` and (without background workers) the rows
+    /// commits handed over meanwhile; answers every row it delivered.
+    async fn deliver_here(&self, mut rows: Vec<ClaimedDelivery>) -> Vec<ClaimedDelivery> {
         if let Some(handover) = &self.manual_handover {
-            // Rows the intake writer flushed at once, then this pass's own.
-            let mut rows = Vec::new();
+            // Rows the intake writer and page changes handed over, then the caller's own.
+            let mut all = Vec::new();
             let mut handover = handover.lock().expect("handover lock");
             while let Ok(more) = handover.try_recv() {
-                rows.extend(more);
+                all.extend(more);
             }
-            rows.append(&mut report.leased);
-            report.leased = rows;
+            all.append(&mut rows);
+            rows = all;
         }
         let mut finished = Vec::new();
-        for row in report.leased.iter().cloned() {
+        for row in rows.iter().cloned() {
             finished.extend(deliver::deliver(&self.shared, row).await);
         }
         deliver::record(&self.shared, &finished).await;
-        Ok(report)
+        rows
+    }
+
+    /// Carries out a person's command on a page (acknowledge, resolve, escalate, reassign,
+    /// snooze) and answers the page as it now stands. Messages due at once are handed to
+    /// delivery when the change has committed.
+    pub async fn page_command(
+        &self,
+        page_id: &str,
+        cmd: PageCommand,
+        actor: &PageActor,
+    ) -> Result<hinomi_store::PageRecord, EngineError> {
+        let mut leased = Vec::new();
+        let firer = escalate::Firer::of(&self.shared);
+        let page = escalate::command(&firer, page_id, &cmd, actor, self.now(), &mut leased).await?;
+        self.shared.hand_over(leased);
+        Ok(page)
+    }
+
+    /// Sends a test message to one of `user_id`'s contact methods, carrying a new code that
+    /// verifies the method when the person confirms it.
+    pub async fn send_contact_test(
+        &self,
+        user_id: &str,
+        contact_method_id: &str,
+    ) -> Result<(), EngineError> {
+        let leased =
+            verify::send_test(&self.shared, user_id, contact_method_id, self.now()).await?;
+        self.shared.hand_over(leased);
+        Ok(())
+    }
+
+    /// Redeems a one-time action token from a page's message: every inbound path (a link
+    /// in an email or text, a Slack or Teams button, a keypad digit) calls this with its
+    /// `how`. The page is acknowledged or resolved as the person the message went to.
+    pub async fn redeem_action(&self, token: &str, how: &str) -> Result<Redeemed, EngineError> {
+        escalate::redeem(&escalate::Firer::of(&self.shared), token, how, self.now()).await
     }
 
     /// Delivers whatever is due in the outbox now; answers how many rows it tried.
@@ -531,38 +599,99 @@ async fn regroup(shared: &Shared) -> Result<(), EngineError> {
     Ok(())
 }
 
-async fn run_dispatcher(shared: Shared, mut stop: watch::Receiver<bool>) {
+/// Runs `pass` over work kept as due times in the database (group flushes, escalation
+/// timers): again at once while a pass fills its batch, else after sleeping until the next
+/// due time `next_due` reports (at most the poll interval: another instance or a command
+/// may set an earlier one), a `wake`-up, or the stop.
+async fn run_timers<P, PF, N, NF>(
+    shared: Shared,
+    mut stop: watch::Receiver<bool>,
+    wake: Option<Arc<Notify>>,
+    batch: i64,
+    what: &'static str,
+    pass: P,
+    next_due: N,
+) where
+    P: Fn(Shared, i64) -> PF,
+    PF: Future<Output = Result<usize, EngineError>>,
+    N: Fn(Shared) -> NF,
+    NF: Future<Output = Option<i64>>,
+{
     let poll_ms = shared.settings.poll_interval.as_millis() as i64;
     loop {
         let now = shared.clock.now_ms();
-        let mut flushed = 0;
-        match dispatch::flush_due(&shared, now).await {
-            Ok(report) => {
-                flushed = report.groups;
-                shared.hand_over(report.leased);
-            }
+        let done = match pass(shared.clone(), now).await {
+            Ok(n) => n,
             Err(e) => {
-                tracing::warn!(error = %e, "group flush failed");
+                tracing::warn!(error = %e, "{what} failed");
                 tokio::time::sleep(Duration::from_millis(500)).await;
+                0
             }
-        }
-        if flushed as i64 >= dispatch::FLUSH_BATCH {
+        };
+        if done as i64 >= batch {
             continue;
         }
-        let next = shared.store.next_group_due().await.ok().flatten();
+        let next = next_due(shared.clone()).await;
         let now = shared.clock.now_ms();
         let wait_ms = match next {
-            // Due but not flushed: another instance holds it; look again shortly.
-            Some(t) if t <= now && flushed == 0 => 100,
+            // Due but not taken: another instance holds it; look again shortly.
+            Some(t) if t <= now && done == 0 => 100,
             Some(t) => (t - now).clamp(0, poll_ms),
             None => poll_ms,
         };
+        let woken = async {
+            match &wake {
+                Some(w) => w.notified().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
-            _ = shared.dispatcher_wake.notified() => {}
+            _ = woken => {}
             _ = stop.changed() => break,
         }
     }
+}
+
+/// Group flushes as their timers come due.
+async fn run_dispatcher(shared: Shared, stop: watch::Receiver<bool>) {
+    let wake = Some(shared.dispatcher_wake.clone());
+    let pass = |shared: Shared, now| async move {
+        let report = dispatch::flush_due(&shared, now).await?;
+        shared.hand_over(report.leased);
+        Ok(report.groups)
+    };
+    let next = |shared: Shared| async move { shared.store.next_group_due().await.ok().flatten() };
+    run_timers(
+        shared,
+        stop,
+        wake,
+        dispatch::FLUSH_BATCH,
+        "group flush",
+        pass,
+        next,
+    )
+    .await;
+}
+
+/// Escalation steps as page timers come due.
+async fn run_escalator(shared: Shared, stop: watch::Receiver<bool>) {
+    let pass = |shared: Shared, now| async move {
+        let report = escalate::escalate_due(&shared, now).await?;
+        shared.hand_over(report.leased);
+        Ok(report.pages)
+    };
+    let next = |shared: Shared| async move { shared.store.next_page_due().await.ok().flatten() };
+    run_timers(
+        shared,
+        stop,
+        None,
+        escalate::PAGE_BATCH,
+        "escalation",
+        pass,
+        next,
+    )
+    .await;
 }
 
 /// Collects resolved alerts and old silences, and publishes queue depths.

@@ -485,3 +485,7 @@ async fn inhibition_counts_alerts_of_the_same_commit() {
         [vec!["src=resolved"], vec!["t1=firing"], vec!["t2=firing"]]
     );
 }
+
+// Escalation's timers, in this test binary (one per crate) but a file of their own.
+#[path = "timers/escalation.rs"]
+mod escalation;

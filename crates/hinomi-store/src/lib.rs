@@ -16,6 +16,7 @@ mod durable;
 mod history;
 mod oidc;
 mod outbox;
+mod paging;
 mod records;
 mod schedules;
 mod teams;
@@ -35,6 +36,11 @@ pub use durable::Durable;
 pub use history::EventRecord;
 pub use oidc::OidcFlow;
 pub use outbox::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDelivery};
+pub use paging::{
+    ActionRecord, BindingKind, BindingRecord, CodeCheck, ContactMethodRecord, HeartbeatRecord,
+    MAX_CODE_ATTEMPTS, NewNotice, NotificationRuleRecord, PageNotice, PageRecord, Pageable,
+    PagingPeople, PolicyRecord,
+};
 pub use records::{
     ChangeRecord, GroupRow, IntegrationRecord, NewGroup, NewOutbox, OutboxRow, StoredAlert,
     StoredNotifyLog,

@@ -104,15 +104,9 @@ impl Store {
 
     /// The team with this id or, failing that, this name.
     pub async fn team(&self, id_or_name: &str) -> Result<Option<TeamRecord>> {
-        let row = sqlx::query(
-            "SELECT id, name, description, created_at FROM teams WHERE id = $1 OR name = $2 \
-             ORDER BY CASE WHEN id = $3 THEN 0 ELSE 1 END LIMIT 1",
-        )
-        .bind(id_or_name)
-        .bind(id_or_name)
-        .bind(id_or_name)
-        .fetch_optional(&self.read)
-        .await?;
+        let row = self
+            .by_id_or_name("teams", "id, name, description, created_at", id_or_name)
+            .await?;
         row.as_ref().map(TeamRecord::from_row).transpose()
     }
 

@@ -44,10 +44,14 @@ impl From<EngineError> for AmError {
                 AmError(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
             }
             EngineError::SilenceNotFound(_)
+            | EngineError::NotFound(_)
             | EngineError::Silence(hinomi_core::SilenceError::NotFound(_)) => {
                 AmError(StatusCode::NOT_FOUND, e.to_string())
             }
-            EngineError::Silence(_) => bad_request(e.to_string()),
+            EngineError::Silence(_)
+            | EngineError::PageResolved(_)
+            | EngineError::ActionInvalid
+            | EngineError::Invalid(_) => bad_request(e.to_string()),
         }
     }
 }

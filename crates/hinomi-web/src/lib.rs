@@ -16,6 +16,7 @@ pub mod ical;
 pub mod keys;
 pub mod ops;
 pub mod pagerduty;
+mod paging;
 mod people;
 mod reload;
 pub mod routes;
@@ -115,7 +116,8 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .post("/intake/generic/{key}", generic::intake_with_path_key)
         .merge(console::public_routes())
         .merge(auth::oidc::oidc_routes())
-        .get("/ical/{user}/{file}", ical::feed);
+        .get("/ical/{user}/{file}", ical::feed)
+        .merge(console::action_routes());
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)
         .get("/api/v2/alerts", alertmanager::get_alerts)

@@ -96,12 +96,7 @@ pub fn check_email(text: &str) -> Result<Option<String>> {
     if email.is_empty() {
         return Ok(None);
     }
-    let ok = email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.contains('@')
-        });
-    if !ok {
+    if !hinomi_core::contact::is_email(email) {
         return Err(invalid(
             "email",
             format!("email: {email:?} is not an email address"),

@@ -4,6 +4,7 @@
 
 mod access_cli;
 mod demo;
+mod paging_cli;
 mod schedule_cli;
 mod serve;
 mod settings;
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use hinomi_core::LabelSet;
-use hinomi_engine::Clock as _;
+use hinomi_engine::{Clock as _, PageCommand};
 use hinomi_store::{IntegrationRecord, Store, StoreOptions};
 
 use settings::{FlagOverrides, Settings};
@@ -85,6 +86,12 @@ enum Command {
     Schedule(schedule_cli::ScheduleCommand),
     /// The audit log: who changed what, when and from where.
     Audit(access_cli::AuditArgs),
+    /// Pages: alert groups' paging records, newest first.
+    Pages(paging_cli::PagesArgs),
+    /// Acknowledge a page: escalation stops and its messages not yet sent are cancelled.
+    Ack(paging_cli::AnswerArgs),
+    /// Resolve a page.
+    Resolve(paging_cli::AnswerArgs),
     /// The newest notifications and what became of them.
     Deliveries {
         #[arg(long, default_value_t = 50)]
@@ -265,6 +272,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             result
         }
+        Command::Pages(args) => {
+            let store = open_store(&settings).await?;
+            let result = paging_cli::pages(&store, args).await;
+            store.close().await;
+            result
+        }
+        Command::Ack(args) => page_answer(&settings, args, PageCommand::Acknowledge).await,
+        Command::Resolve(args) => page_answer(&settings, args, PageCommand::Resolve).await,
         Command::Deliveries {
             attempts: Some(id), ..
         } => {
@@ -319,6 +334,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `hinomi ack` and `hinomi resolve`.
+async fn page_answer(
+    settings: &Settings,
+    args: paging_cli::AnswerArgs,
+    cmd: PageCommand,
+) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let result = paging_cli::answer(&store, &settings.external_url, args, cmd).await;
+    store.close().await;
+    result
 }
 
 /// Opens (and migrates) the database the settings name.

@@ -7,8 +7,11 @@
 
 mod alerts;
 mod audit;
+mod contacts;
 mod holidays;
 mod integrations;
+pub(crate) mod pages;
+mod policies;
 mod schedules;
 mod silences;
 mod teams;
@@ -97,6 +100,44 @@ pub fn routes() -> RouteTable {
         .patch("/api/v1/users/{id}", users::update_user)
         .delete("/api/v1/users/{id}", users::delete_user)
         .post("/api/v1/users/{id}/password-reset", users::reset_password)
+        .get("/api/v1/me/contact-methods", contacts::list_methods)
+        .post("/api/v1/me/contact-methods", contacts::create_method)
+        .delete("/api/v1/me/contact-methods/{id}", contacts::delete_method)
+        .post(
+            "/api/v1/me/contact-methods/{id}/test",
+            contacts::test_method,
+        )
+        .post(
+            "/api/v1/me/contact-methods/{id}/verify",
+            contacts::verify_method,
+        )
+        .get("/api/v1/me/notification-rules", contacts::list_rules)
+        .post("/api/v1/me/notification-rules", contacts::create_rule)
+        .delete("/api/v1/me/notification-rules/{id}", contacts::delete_rule)
+        .get("/api/v1/me/backup", contacts::get_backup)
+        .put("/api/v1/me/backup", contacts::set_backup)
+        .get("/api/v1/users/{id}/skills", contacts::get_skills)
+        .put("/api/v1/users/{id}/skills", contacts::set_skills)
+        .get("/api/v1/pages", pages::list)
+        .get("/api/v1/pages/{id}", pages::get_one)
+        .post("/api/v1/pages/{id}/acknowledge", pages::acknowledge)
+        .post("/api/v1/pages/{id}/resolve", pages::resolve)
+        .post("/api/v1/pages/{id}/escalate", pages::escalate)
+        .post("/api/v1/pages/{id}/reassign", pages::reassign)
+        .post("/api/v1/pages/{id}/snooze", pages::snooze)
+        .get("/api/v1/escalation-policies", policies::list)
+        .post("/api/v1/escalation-policies", policies::create)
+        .get("/api/v1/escalation-policies/{policy}", policies::get_one)
+        .put("/api/v1/escalation-policies/{policy}", policies::update)
+        .delete("/api/v1/escalation-policies/{policy}", policies::delete)
+        .put(
+            "/api/v1/escalation-policies/{policy}/bindings/{kind}/{target}",
+            policies::bind,
+        )
+        .delete(
+            "/api/v1/escalation-policies/{policy}/bindings/{kind}/{target}",
+            policies::unbind,
+        )
         .get("/api/v1/audit", audit::list)
         .get("/api/v1/audit/export", audit::export)
         .get("/api/v1/openapi.json", openapi_json)
@@ -263,6 +304,32 @@ pub struct ErrorDetail {
         users::update_user,
         users::delete_user,
         users::reset_password,
+        contacts::list_methods,
+        contacts::create_method,
+        contacts::delete_method,
+        contacts::test_method,
+        contacts::verify_method,
+        contacts::list_rules,
+        contacts::create_rule,
+        contacts::delete_rule,
+        contacts::get_backup,
+        contacts::set_backup,
+        contacts::get_skills,
+        contacts::set_skills,
+        pages::list,
+        pages::get_one,
+        pages::acknowledge,
+        pages::resolve,
+        pages::escalate,
+        pages::reassign,
+        pages::snooze,
+        policies::list,
+        policies::create,
+        policies::get_one,
+        policies::update,
+        policies::delete,
+        policies::bind,
+        policies::unbind,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
@@ -274,7 +341,9 @@ pub struct ErrorDetail {
         (name = "holiday-calendars", description = "Company holiday calendars"),
         (name = "integrations", description = "Integration keys for intake"),
         (name = "audit", description = "The audit log"),
-        (name = "me", description = "One's own profile, password, API tokens and iCal feed"),
+        (name = "me", description = "One's own profile, password, API tokens, contact methods, notification rules, backup and iCal feed"),
+        (name = "pages", description = "Alert groups' paging records: acknowledge, resolve, escalate, reassign, snooze"),
+        (name = "escalation", description = "Escalation policies and what they are bound to"),
         (name = "users", description = "Users and everyone's API tokens"),
     )
 )]

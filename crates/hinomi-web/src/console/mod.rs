@@ -6,11 +6,15 @@
 //! answer with a redirect (post/redirect/get) or the same page with a 400 naming the field.
 
 mod account;
+mod action;
 mod admin;
 mod alerts;
 mod assets;
+mod contact;
 mod groups;
 pub mod i18n;
+mod pages;
+mod policies;
 mod prefs;
 mod silences;
 mod teams;
@@ -42,6 +46,23 @@ pub fn routes() -> RouteTable {
         .get("/alerts/events", alerts::events)
         .get("/alerts/{fingerprint}", alerts::detail)
         .get("/groups", groups::page)
+        .get("/pages", pages::list)
+        .get("/pages/{id}", pages::detail)
+        .post("/pages/{id}/acknowledge", pages::acknowledge)
+        .post("/pages/{id}/resolve", pages::resolve)
+        .post("/pages/{id}/escalate", pages::escalate)
+        .post("/pages/{id}/snooze", pages::snooze)
+        .post("/pages/{id}/reassign", pages::reassign)
+        .get("/escalation-policies", policies::list)
+        .post("/escalation-policies", policies::create)
+        .get("/escalation-policies/{policy}", policies::detail)
+        .post("/escalation-policies/{policy}", policies::update)
+        .post("/escalation-policies/{policy}/delete", policies::delete)
+        .post("/escalation-policies/{policy}/bindings", policies::bind)
+        .post(
+            "/escalation-policies/{policy}/bindings/{kind}/{target}/delete",
+            policies::unbind,
+        )
         .get("/silences", silences::page)
         .post("/silences", silences::save)
         .get("/silences/new", silences::new_form)
@@ -50,6 +71,14 @@ pub fn routes() -> RouteTable {
         .post("/silences/{id}/expire", silences::expire)
         .post("/preferences", prefs::save)
         .post("/logout", account::logout)
+        .get("/account/contact", contact::page)
+        .post("/account/contact", contact::add)
+        .post("/account/contact/{id}/test", contact::test)
+        .post("/account/contact/{id}/verify", contact::verify)
+        .post("/account/contact/{id}/delete", contact::delete)
+        .post("/account/rules", contact::add_rule)
+        .post("/account/rules/{id}/delete", contact::delete_rule)
+        .post("/account/backup", contact::set_backup)
         .get("/account/password", account::password_form)
         .post("/account/password", account::change_password)
         .get("/tokens", account::tokens)
@@ -86,6 +115,13 @@ pub fn public_routes() -> RouteTable {
         .get("/static/{file}", assets::serve)
         .get("/login", account::login_form)
         .post("/login", account::login)
+}
+
+/// The one-time links of page messages, whose token is the credential.
+pub fn action_routes() -> RouteTable {
+    RouteTable::new()
+        .get("/a/{token}", action::show)
+        .post("/a/{token}", action::redeem)
 }
 
 /// The signed-in principal of a console request.

@@ -34,8 +34,8 @@ async fn send(client: &reqwest::Client, method: &Method, url: &str) -> reqwest::
 }
 
 /// Routes that answer without a principal: health, intake that checks its own key, the
-/// OpenID Connect sign-in that makes a principal, and the iCal feeds whose signed URL is
-/// the credential.
+/// OpenID Connect sign-in that makes a principal, the iCal feeds whose signed URL is the
+/// credential, and the one-time links of page messages (the token is the credential).
 const PUBLIC_ROUTES: &[&str] = &[
     "GET /-/healthy",
     "GET /-/ready",
@@ -48,6 +48,8 @@ const PUBLIC_ROUTES: &[&str] = &[
     "POST /login",
     "GET /auth/oidc/login",
     "GET /auth/oidc/callback",
+    "GET /a/{token}",
+    "POST /a/{token}",
     "GET /ical/{user}/{file}",
 ];
 

@@ -31,6 +31,47 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
     ("GET", "/alerts/events", Action::Read, &[]),
     ("GET", "/alerts/{fingerprint}", Action::Read, &[]),
     ("GET", "/groups", Action::Read, &[]),
+    ("GET", "/pages", Action::Read, &[]),
+    ("GET", "/pages/{id}", Action::Read, &[]),
+    // Answering a page needs respond_to_pages (or the page being one's own, which no made-up
+    // page is); the forms name no duration or user, so they are refused.
+    (
+        "POST",
+        "/pages/{id}/acknowledge",
+        Action::RespondToPages,
+        &[],
+    ),
+    ("POST", "/pages/{id}/resolve", Action::RespondToPages, &[]),
+    ("POST", "/pages/{id}/escalate", Action::RespondToPages, &[]),
+    ("POST", "/pages/{id}/snooze", Action::RespondToPages, &[]),
+    ("POST", "/pages/{id}/reassign", Action::RespondToPages, &[]),
+    ("GET", "/escalation-policies", Action::Read, &[]),
+    ("POST", "/escalation-policies", Action::ManagePolicies, &[]),
+    ("GET", "/escalation-policies/{policy}", Action::Read, &[]),
+    (
+        "POST",
+        "/escalation-policies/{policy}",
+        Action::ManagePolicies,
+        &[],
+    ),
+    (
+        "POST",
+        "/escalation-policies/{policy}/delete",
+        Action::ManagePolicies,
+        &[],
+    ),
+    (
+        "POST",
+        "/escalation-policies/{policy}/bindings",
+        Action::ManagePolicies,
+        &[],
+    ),
+    (
+        "POST",
+        "/escalation-policies/{policy}/bindings/{kind}/{target}/delete",
+        Action::ManagePolicies,
+        &[],
+    ),
     ("GET", "/silences", Action::Read, &[]),
     ("POST", "/silences", Action::ManageSilences, &[]),
     // The silence form shows to readers; saving it needs manage_silences.
@@ -46,6 +87,36 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
         &[("lang", "walk")],
     ),
     ("POST", "/logout", Action::ManageSelf, &[]),
+    // One's own contact methods, rules and backup: the forms name nothing (no kind, no
+    // delay, no backup), so they are refused; the made-up ids are found nowhere.
+    ("GET", "/account/contact", Action::ManageSelf, &[]),
+    ("POST", "/account/contact", Action::ManageSelf, &[]),
+    (
+        "POST",
+        "/account/contact/{id}/test",
+        Action::ManageSelf,
+        &[],
+    ),
+    (
+        "POST",
+        "/account/contact/{id}/verify",
+        Action::ManageSelf,
+        &[],
+    ),
+    (
+        "POST",
+        "/account/contact/{id}/delete",
+        Action::ManageSelf,
+        &[],
+    ),
+    ("POST", "/account/rules", Action::ManageSelf, &[]),
+    (
+        "POST",
+        "/account/rules/{id}/delete",
+        Action::ManageSelf,
+        &[],
+    ),
+    ("POST", "/account/backup", Action::ManageSelf, &[]),
     ("GET", "/account/password", Action::ManageSelf, &[]),
     ("POST", "/account/password", Action::ManageSelf, &[]),
     ("GET", "/tokens", Action::ManageSelf, &[]),
@@ -109,7 +180,10 @@ fn concrete(pattern: &str) -> String {
         .replace("{id}", "00000000-0000-4000-8000-000000000000")
         .replace("{name}", "walk-no-such-integration")
         .replace("{team}", "walk-no-such-team")
-        .replace("{username}", "walk-no-such-user");
+        .replace("{username}", "walk-no-such-user")
+        .replace("{policy}", "walk-no-such-policy")
+        .replace("{kind}", "receiver")
+        .replace("{target}", "walk-no-such-receiver");
     assert!(
         !path.contains('{'),
         "the walk has no value for a parameter of {pattern}: add one"

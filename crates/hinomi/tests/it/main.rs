@@ -17,6 +17,7 @@ mod durability;
 mod grouping;
 mod intake;
 mod oidc;
+mod paging;
 mod real_clients;
 mod role_walk;
 mod schedules;

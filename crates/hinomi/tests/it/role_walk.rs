@@ -63,6 +63,14 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
                 ("POST", "/api/v1/me/password") => {
                     json!({"current": "not the password", "new": "a long enough passphrase"})
                 }
+                ("POST", "/api/v1/me/contact-methods") => {
+                    json!({"kind": "email", "address": "walk@example.com"})
+                }
+                ("POST", "/api/v1/me/contact-methods/{id}/verify") => json!({"code": "000000"}),
+                ("POST", "/api/v1/me/notification-rules") => {
+                    json!({"contact_method": "walk-no-such-method", "delay_minutes": 0})
+                }
+                ("PUT", "/api/v1/me/backup") => json!({"user": null}),
                 ("POST", _) => json!({"name": "walk"}),
                 _ => Value::Null,
             },
@@ -74,11 +82,30 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
                     json!({"username": format!("u{}", uuid_hex()), "role": "viewer"})
                 }
                 ("PATCH", _) => json!({"display_name": "walk"}),
+                ("PUT", "/api/v1/users/{id}/skills") => json!({"skills": ["walk"]}),
                 _ => Value::Null,
             },
         ),
         (p, true) if p.starts_with("/api/v1/") => (Action::Read, Value::Null),
         ("/api/v1/silences" | "/api/v1/silences/{id}", false) => (Action::ManageSilences, silence),
+        (p, false) if p.starts_with("/api/v1/pages") => (
+            Action::RespondToPages,
+            match p {
+                "/api/v1/pages/{id}/reassign" => json!({"user": "walk-viewer"}),
+                "/api/v1/pages/{id}/snooze" => json!({"duration": "30m"}),
+                _ => Value::Null,
+            },
+        ),
+        (p, false) if p.starts_with("/api/v1/escalation-policies") => (
+            Action::ManagePolicies,
+            if p.contains("/bindings/") {
+                Value::Null
+            } else {
+                json!({"name": format!("p{}", uuid_hex()), "repeat": 1, "steps": [
+                    {"delay": "5m", "targets": [{"type": "user", "name": "walk-viewer"}]}
+                ]})
+            },
+        ),
         (p, false) if p.starts_with("/api/v1/teams") => (
             Action::ManageTeams,
             if *method == Method::PUT {
@@ -221,6 +248,9 @@ both_databases!(every_route_with_every_role, |db| async move {
                 .replace("{team}", &team)
                 .replace("{username}", "walk-viewer")
                 .replace("{name}", &integration)
+                .replace("{policy}", "walk-no-such-policy")
+                .replace("{kind}", "receiver")
+                .replace("{target}", "walk-no-such-receiver")
                 .replace("{fingerprint}", "0000000000000001")
                 .replace("{*file}", "swagger-ui.css");
             let mut req = client.request(route.method.clone(), format!("{}{path}", server.url));

@@ -1,0 +1,481 @@
+//! Paging, black-box: people add and verify contact methods and notification rules, an
+//! admin writes an escalation policy and binds it to a receiver, an alert opens a page whose
+//! steps fire on the server's own timers; the page is answered through the API, the command
+//! line and a message's one-time link (which a link prefetcher's GET does not use). The
+//! timers outlive `kill -9`, and two instances on PostgreSQL fire each step once.
+
+use std::time::Duration;
+
+use hinomi_store::{SqliteSync, Store, StoreOptions};
+use serde_json::{Value, json};
+
+use crate::both_databases;
+use crate::harness::*;
+
+/// Every group goes to `oncall`, which has no webhook: only the policy bound to it pages.
+/// Groups flush every second, so a page resolves soon after its alerts do.
+const PAGING_YML: &str = "global:\n  resolve_timeout: 1h\nroute:\n  receiver: oncall\n  group_by: [alertname]\n  group_wait: 0s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: oncall\n";
+
+fn options() -> Options {
+    Options {
+        alertmanager_yml: Some(PAGING_YML.into()),
+        ..Options::default()
+    }
+}
+
+/// The server's database, for what only a message's recipient sees (a test message's code,
+/// a link's token). Reads only.
+async fn database(server: &Server) -> Store {
+    Store::connect(&StoreOptions {
+        url: server.database_url.clone(),
+        sqlite_sync: SqliteSync::Normal,
+        max_connections: 2,
+    })
+    .await
+    .expect("open the server's database")
+}
+
+/// The envelopes (outbox payloads) sent to `receiver` (`user:<id>`, `page:<id>`), by due
+/// time.
+async fn envelopes(server: &Server, receiver: &str) -> Vec<(String, Value)> {
+    let store = database(server).await;
+    let rows = store.notices(receiver).await.unwrap();
+    store.close().await;
+    rows.into_iter()
+        .map(|n| (n.state, serde_json::from_str(&n.payload).unwrap()))
+        .collect()
+}
+
+async fn call(
+    client: &reqwest::Client,
+    server: &Server,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = client.request(method.parse().unwrap(), format!("{}{path}", server.url));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A user with `role` whose contact methods (kind, address, delay in minutes) are added,
+/// tested, verified with the code their test message carried, and given a rule each.
+/// Answers the user's id and a client acting as them.
+async fn person(
+    server: &Server,
+    name: &str,
+    role: &str,
+    methods: &[(&str, &str, i64)],
+) -> (String, reqwest::Client) {
+    server.create_user(name, role);
+    let client = authorized_client(&server.create_token(name, None));
+    let (_, me) = call(&client, server, "GET", "/api/v1/me", None).await;
+    let id = me["id"].as_str().unwrap().to_owned();
+    for (kind, address, delay) in methods {
+        let (s, m) = call(
+            &client,
+            server,
+            "POST",
+            "/api/v1/me/contact-methods",
+            Some(json!({"kind": kind, "address": address, "label": kind})),
+        )
+        .await;
+        assert_eq!(s, 201, "{m}");
+        assert_eq!(m["verified"], false);
+        let cm = m["id"].as_str().unwrap().to_owned();
+        // Unverified, a method takes no rule's messages... but the rule may be made first.
+        let (s, _) = call(
+            &client,
+            server,
+            "POST",
+            &format!("/api/v1/me/contact-methods/{cm}/test"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 202);
+        let sent = envelopes(server, &format!("user:{id}")).await;
+        let test = sent
+            .iter()
+            .rev()
+            .find(|(_, e)| e["contact"]["kind"] == *kind)
+            .expect("a test message");
+        let code = test.1["notice"]["kind"]["code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (s, m) = call(
+            &client,
+            server,
+            "POST",
+            &format!("/api/v1/me/contact-methods/{cm}/verify"),
+            Some(json!({"code": code})),
+        )
+        .await;
+        assert_eq!(s, 200, "{m}");
+        assert_eq!(m["verified"], true);
+        let (s, r) = call(
+            &client,
+            server,
+            "POST",
+            "/api/v1/me/notification-rules",
+            Some(json!({"contact_method": cm, "delay_minutes": delay})),
+        )
+        .await;
+        assert_eq!(s, 201, "{r}");
+    }
+    (id, client)
+}
+
+/// A policy paging `steps` (each a list of usernames) `delay` apart, bound to `oncall`.
+async fn policy(server: &Server, name: &str, delay: &str, steps: &[&[&str]], repeat: u32) {
+    let steps: Vec<Value> = steps
+        .iter()
+        .map(|users| {
+            let targets: Vec<Value> = users
+                .iter()
+                .map(|u| json!({"type": "user", "name": u}))
+                .collect();
+            json!({"delay": delay, "targets": targets})
+        })
+        .collect();
+    let r = server
+        .post_json(
+            "/api/v1/escalation-policies",
+            &json!({"name": name, "repeat": repeat, "steps": steps}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = server
+        .http
+        .put(format!(
+            "{}/api/v1/escalation-policies/{name}/bindings/receiver/oncall",
+            server.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
+async fn fire(server: &Server, alertname: &str) {
+    let r = server
+        .post_json(
+            "/api/v2/alerts",
+            &json!([am_alert(&[("alertname", alertname)])]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+/// The page of the group of `alertname`, once it exists.
+async fn page_of(server: &Server, alertname: &str) -> Value {
+    eventually_async(Duration::from_secs(20), "a page", || async {
+        let pages = server.get_json("/api/v1/pages").await;
+        pages
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["group_key"].as_str().unwrap_or("").contains(alertname))
+            .cloned()
+    })
+    .await
+}
+
+async fn detail(server: &Server, id: &str) -> Value {
+    server.get_json(&format!("/api/v1/pages/{id}")).await
+}
+
+/// The timeline entries of `kind`.
+fn entries<'a>(page: &'a Value, kind: &str) -> Vec<&'a Value> {
+    page["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .collect()
+}
+
+both_databases!(
+    a_page_is_answered_through_the_api_the_cli_and_a_link,
+    |db| async move {
+        let Some(server) = Server::start(db, options()).await else {
+            return;
+        };
+        let (aya_id, aya) = person(
+            &server,
+            "aya",
+            "responder",
+            &[("email", "aya@example.com", 0), ("sms", "+819012345678", 3)],
+        )
+        .await;
+        person(
+            &server,
+            "ben",
+            "responder",
+            &[("email", "ben@example.com", 0)],
+        )
+        .await;
+        let (_, vic) = person(&server, "vic", "viewer", &[]).await;
+        // A policy naming nobody who exists is refused, naming the field.
+        let r = server
+            .post_json(
+                "/api/v1/escalation-policies",
+                &json!({"name": "bad", "steps": [{"delay": "5m", "targets": [{"type": "user", "name": "nobody"}]}]}),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["field"], "steps");
+        policy(&server, "primary", "2s", &[&["aya"], &["ben"]], 0).await;
+        let p = server.get_json("/api/v1/escalation-policies/primary").await;
+        assert_eq!(p["steps"][1]["targets"][0]["name"], "ben");
+        assert_eq!(p["bindings"][0]["target"], "oncall");
+
+        fire(&server, "DiskFull").await;
+        let page = page_of(&server, "DiskFull").await;
+        let id = page["id"].as_str().unwrap().to_owned();
+        assert_eq!(page["assigned_to"], json!(["aya"]));
+        let d = detail(&server, &id).await;
+        assert_eq!(entries(&d, "page.opened").len(), 1);
+        let messages = d["messages"].as_array().unwrap();
+        assert_eq!(messages.len(), 2);
+        assert_eq!(
+            (&messages[0]["kind"], &messages[1]["kind"]),
+            (&json!("email"), &json!("sms"))
+        );
+        // Two seconds later the server's timer pages ben.
+        let d = eventually_async(Duration::from_secs(20), "step 2", || async {
+            let d = detail(&server, &id).await;
+            (entries(&d, "page.step").len() == 2).then_some(d)
+        })
+        .await;
+        assert_eq!(d["assigned_to"], json!(["ben"]));
+
+        // A viewer the page is not with may not answer it; aya, who was paged, may.
+        let (s, _) = call(
+            &vic,
+            &server,
+            "POST",
+            &format!("/api/v1/pages/{id}/acknowledge"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 403);
+        let (s, p) = call(
+            &aya,
+            &server,
+            "POST",
+            &format!("/api/v1/pages/{id}/acknowledge"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{p}");
+        assert_eq!(p["state"], "acknowledged");
+        assert_eq!(p["acknowledged_by"], "aya");
+        assert_eq!(p["acknowledged_how"], "api");
+        assert_eq!(p["next_at"], Value::Null);
+        let d = detail(&server, &id).await;
+        let sms = d["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["kind"] == "sms")
+            .unwrap();
+        assert_eq!(sms["state"], "cancelled", "aya's text, due in 3 minutes");
+        // Bad input names its field and changes nothing.
+        let r = server
+            .post_json(
+                &format!("/api/v1/pages/{id}/snooze"),
+                &json!({"duration": "2y"}),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["field"], "duration");
+
+        // The command line resolves it, as ben.
+        let out = server.cli(&["resolve", &id, "--as", "ben"], None);
+        assert!(out.contains("resolved"), "{out}");
+        let d = detail(&server, &id).await;
+        assert_eq!(d["state"], "resolved");
+        assert_eq!(d["resolved_by"], "ben");
+        assert_eq!(d["resolved_how"], "cli");
+        assert!(server.cli(&["pages"], None).contains(&id));
+        let r = server
+            .post_json(&format!("/api/v1/pages/{id}/escalate"), &json!({}))
+            .await;
+        assert_eq!(r.status(), 409, "a resolved page does not escalate");
+
+        // A new group's page, answered from aya's email: the GET shows a button, the
+        // POST acknowledges, a second POST finds the link used.
+        fire(&server, "Backup").await;
+        let page = page_of(&server, "Backup").await;
+        let id = page["id"].as_str().unwrap().to_owned();
+        let sent = envelopes(&server, &format!("page:{id}")).await;
+        let email = &sent
+            .iter()
+            .find(|(_, e)| e["contact"]["kind"] == "email" && e["notice"]["recipient"] == "aya")
+            .unwrap()
+            .1;
+        assert_eq!(email["contact"]["address"], "aya@example.com");
+        let link = email["notice"]["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["kind"] == "acknowledge")
+            .unwrap()["url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = link
+            .split_once("/a/")
+            .map(|(_, t)| format!("/a/{t}"))
+            .unwrap();
+        let anonymous = server.anonymous();
+        let r = anonymous
+            .get(format!("{}{path}", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("method=\"post\""), "{html}");
+        assert_eq!(
+            detail(&server, &id).await["state"],
+            "triggered",
+            "a GET acknowledges nothing"
+        );
+        let r = anonymous
+            .post(format!("{}{path}", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let d = detail(&server, &id).await;
+        assert_eq!(d["state"], "acknowledged");
+        assert_eq!(d["acknowledged_by"], "aya");
+        assert_eq!(d["acknowledged_how"], "link");
+        let r = anonymous
+            .post(format!("{}{path}", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 410);
+        assert_eq!(
+            envelopes(&server, &format!("user:{aya_id}")).await.len(),
+            2,
+            "one test message per method"
+        );
+        assert!(server.terminate().await.success());
+    }
+);
+
+both_databases!(the_next_step_fires_on_time_after_kill9, |db| async move {
+    let Some(server) = Server::start(db, options()).await else {
+        return;
+    };
+    person(
+        &server,
+        "aya",
+        "responder",
+        &[("email", "aya@example.com", 0)],
+    )
+    .await;
+    person(
+        &server,
+        "ben",
+        "responder",
+        &[("email", "ben@example.com", 0)],
+    )
+    .await;
+    policy(&server, "primary", "6s", &[&["aya"], &["ben"]], 0).await;
+    fire(&server, "DiskFull").await;
+    let page = page_of(&server, "DiskFull").await;
+    let id = page["id"].as_str().unwrap().to_owned();
+    let due = hinomi_core::time::parse(page["next_at"].as_str().unwrap()).unwrap();
+    let (database_url, dir) = (server.database_url.clone(), server.dir.clone());
+    server.kill9().await;
+    let server = Server::start_on(database_url, dir, options()).await;
+    let d = eventually_async(
+        Duration::from_secs(20),
+        "step 2 after the restart",
+        || async {
+            let d = detail(&server, &id).await;
+            (entries(&d, "page.step").len() >= 2).then_some(d)
+        },
+    )
+    .await;
+    let steps = entries(&d, "page.step");
+    assert_eq!(steps.len(), 2, "the step fired once");
+    let at = hinomi_core::time::parse(steps[1]["at"].as_str().unwrap()).unwrap();
+    assert!(at >= due, "not before its time: {at} < {due}");
+    assert!(at - due < 3_000, "on time: {} ms late", at - due);
+    assert_eq!(steps[1]["data"]["people"][0]["username"], "ben");
+    assert!(server.terminate().await.success());
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_two_instances_fire_each_step_once() {
+    let Some(a) = Server::start(Db::Postgres, options()).await else {
+        return;
+    };
+    let b = Server::start_on(a.database_url.clone(), a.dir.clone(), options()).await;
+    person(&a, "aya", "responder", &[("email", "aya@example.com", 0)]).await;
+    person(&a, "ben", "responder", &[("email", "ben@example.com", 0)]).await;
+    policy(
+        &a,
+        "primary",
+        "1s",
+        &[&["aya"], &["ben"], &["aya", "ben"]],
+        1,
+    )
+    .await;
+    const GROUPS: usize = 12;
+    // Each alert to both instances, as an HA Prometheus pair sends it.
+    for g in 0..GROUPS {
+        for server in [&a, &b] {
+            fire(server, &format!("Pair{g}")).await;
+        }
+    }
+    // Two rounds of three steps a second apart, then the end, for every page.
+    let pages = eventually_async(
+        Duration::from_secs(60),
+        "every escalation to end",
+        || async {
+            let pages = a.get_json("/api/v1/pages?limit=1000").await;
+            let pages = pages.as_array().unwrap().clone();
+            let done = pages.len() >= GROUPS && pages.iter().all(|p| p["next_at"].is_null());
+            done.then_some(pages)
+        },
+    )
+    .await;
+    assert_eq!(pages.len(), GROUPS, "one page per group");
+    for p in &pages {
+        let d = detail(&a, p["id"].as_str().unwrap()).await;
+        let fired: Vec<(u64, u64)> = entries(&d, "page.step")
+            .iter()
+            .map(|e| {
+                (
+                    e["data"]["round"].as_u64().unwrap(),
+                    e["data"]["step"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            fired,
+            [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)],
+            "page {}",
+            p["id"]
+        );
+        assert_eq!(entries(&d, "page.exhausted").len(), 1);
+        // aya twice a round, ben twice a round.
+        assert_eq!(d["messages"].as_array().unwrap().len(), 8);
+    }
+    assert!(a.terminate().await.success());
+    assert!(b.terminate().await.success());
+}
