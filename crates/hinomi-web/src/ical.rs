@@ -19,7 +19,7 @@ use jiff::civil::Date;
 use sha2::Sha256;
 
 use crate::AppState;
-use crate::console::Locale;
+use crate::console::{Catalog, Locale};
 use crate::error::ApiError;
 use crate::schedules::People;
 

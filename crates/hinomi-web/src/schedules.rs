@@ -21,7 +21,7 @@ use jiff::tz::TimeZone;
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::console::Locale;
+use crate::console::{Catalog, Locale};
 use crate::error::ApiError;
 
 /// Why a change to a schedule or calendar was refused.

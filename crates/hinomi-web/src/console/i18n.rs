@@ -9,14 +9,19 @@ use std::sync::OnceLock;
 
 pub use hinomi_core::Locale;
 
-/// The console's text for `key` in `locale`.
-/// The key itself when absent (the parity test keeps that from happening for keys the
-/// catalogs define).
-pub fn t(locale: Locale, key: &str) -> &'static str {
-    catalog(locale)
-        .get(key)
-        .copied()
-        .unwrap_or_else(|| leak_missing(key))
+/// The console's texts: `locale.t(key)`, the key itself when absent (the parity test keeps
+/// that from happening for keys the catalogs define).
+pub trait Catalog {
+    fn t(self, key: &str) -> &'static str;
+}
+
+impl Catalog for Locale {
+    fn t(self, key: &str) -> &'static str {
+        catalog(self)
+            .get(key)
+            .copied()
+            .unwrap_or_else(|| leak_missing(key))
+    }
 }
 
 /// A key no catalog has is a programming error; showing the key keeps the page usable.

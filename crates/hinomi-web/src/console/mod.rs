@@ -30,7 +30,7 @@ use jiff::tz::TimeZone;
 
 use crate::auth::Principal;
 use crate::routes::RouteTable;
-pub use i18n::Locale;
+pub use i18n::{Catalog, Locale};
 
 /// Cookie that remembers the language chosen before (or without) signing in.
 const LANG_COOKIE: &str = "hinomi_lang";
@@ -189,7 +189,7 @@ impl Ctx {
 
     /// The message for `key` in the request's language.
     pub fn t(&self, key: &str) -> &'static str {
-        i18n::t(self.locale, key)
+        self.locale.t(key)
     }
 
     /// The name of an alert state (`active`, `silenced`, `inhibited`, `resolved`).
@@ -413,7 +413,7 @@ mod tests {
         for locale in Locale::ALL {
             for state in ["active", "silenced", "inhibited", "resolved"] {
                 let key = format!("state.{state}");
-                assert_ne!(i18n::t(locale, &key), key, "{locale:?}");
+                assert_ne!(locale.t(&key), key, "{locale:?}");
             }
             use hinomi_core::SilenceState;
             for state in [
@@ -422,7 +422,7 @@ mod tests {
                 SilenceState::Expired,
             ] {
                 let key = format!("silence.state.{}", state.as_str());
-                assert_ne!(i18n::t(locale, &key), key, "{locale:?}");
+                assert_ne!(locale.t(&key), key, "{locale:?}");
             }
         }
     }

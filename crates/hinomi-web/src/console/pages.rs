@@ -511,7 +511,7 @@ pub(super) async fn reassign(
 
 #[cfg(test)]
 mod tests {
-    use super::super::i18n::{self, Locale};
+    use super::super::i18n::{Catalog, Locale};
 
     /// Keys made at run time (states, reasons, kinds) exist in every catalog.
     #[test]
@@ -549,7 +549,7 @@ mod tests {
         }
         for locale in Locale::ALL {
             for key in &keys {
-                assert_ne!(i18n::t(locale, key), key, "{locale:?}");
+                assert_ne!(locale.t(key), key, "{locale:?}");
             }
         }
         // The reasons a step skips a target are all named.
