@@ -279,6 +279,11 @@ impl Engine {
         &self.shared.store
     }
 
+    /// The URL people reach this installation at (links and callbacks are built on it).
+    pub fn external_url(&self) -> &str {
+        &self.shared.settings.external_url
+    }
+
     /// The channels notices go out on; inbound callbacks check their signatures with it
     /// ([`Channels::verify_slack`], [`Channels::verify_twilio`]).
     pub fn channels(&self) -> &Channels {

@@ -13,6 +13,7 @@ pub mod console;
 pub mod error;
 pub mod generic;
 pub mod ical;
+mod inbound;
 pub mod keys;
 pub mod ops;
 pub mod pagerduty;
@@ -117,6 +118,8 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .merge(console::public_routes())
         .merge(auth::oidc::oidc_routes())
         .get("/ical/{user}/{file}", ical::feed)
+        .post("/a/{token}/keypad", inbound::voice_keypad)
+        .post("/integrations/slack/interactions", inbound::slack_interaction)
         .merge(console::action_routes());
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)

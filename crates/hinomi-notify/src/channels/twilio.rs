@@ -3,7 +3,8 @@
 //!
 //! A call is `Calls.json` with inline TwiML: the notice read in Japanese (`ja-JP`) or
 //! English (`en-US`) inside a `<Gather numDigits="1">` whose action is the notice's
-//! acknowledge URL, so pressing a key on the phone acknowledges the page. A text message is
+//! acknowledge URL's keypad route ([`keypad_url`]), so pressing 1 on the phone acknowledges
+//! the page. A text message is
 //! `Messages.json` with the short text and the acknowledge link. Both authenticate with
 //! the account SID and auth token (HTTP Basic). Twilio's callbacks to hinomi (the keypad
 //! press) are signed; [`verify_signature`] checks them.
@@ -138,12 +139,17 @@ pub fn twiml(n: &Notice) -> String {
             };
             format!(
                 "<Gather numDigits=\"1\" action=\"{}\" method=\"POST\" timeout=\"10\">{say}</Gather><Say language=\"{language}\">{farewell}</Say>",
-                escape_html(url)
+                escape_html(&keypad_url(url))
             )
         }
         None => say,
     };
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>{body}</Response>")
+}
+
+/// Where Twilio posts the pressed key: the acknowledge link's own keypad route.
+pub fn keypad_url(acknowledge_url: &str) -> String {
+    format!("{acknowledge_url}/keypad")
 }
 
 /// What the call says after the key press was handled: thanks, or that the page was
@@ -277,7 +283,7 @@ mod tests {
             xml,
             format!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>\
-                 <Gather numDigits=\"1\" action=\"https://hinomi.example/a/ack-token\" method=\"POST\" timeout=\"10\">\
+                 <Gather numDigits=\"1\" action=\"https://hinomi.example/a/ack-token/keypad\" method=\"POST\" timeout=\"10\">\
                  <Say language=\"ja-JP\" loop=\"2\">{}</Say></Gather>\
                  <Say language=\"ja-JP\">入力がありませんでした。失礼します。</Say></Response>",
                 templates::speech(&page(Locale::Ja))

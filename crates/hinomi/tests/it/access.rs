@@ -35,7 +35,8 @@ async fn send(client: &reqwest::Client, method: &Method, url: &str) -> reqwest::
 
 /// Routes that answer without a principal: health, intake that checks its own key, the
 /// OpenID Connect sign-in that makes a principal, the iCal feeds whose signed URL is the
-/// credential, and the one-time links of page messages (the token is the credential).
+/// credential, the one-time links of page messages (the token is the credential) and the
+/// channels' callbacks that redeem them (the channel's signature is the credential).
 const PUBLIC_ROUTES: &[&str] = &[
     "GET /-/healthy",
     "GET /-/ready",
@@ -50,6 +51,8 @@ const PUBLIC_ROUTES: &[&str] = &[
     "GET /auth/oidc/callback",
     "GET /a/{token}",
     "POST /a/{token}",
+    "POST /a/{token}/keypad",
+    "POST /integrations/slack/interactions",
     "GET /ical/{user}/{file}",
 ];
 

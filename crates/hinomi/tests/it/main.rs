@@ -15,6 +15,7 @@ mod console_browser;
 mod console_walk;
 mod durability;
 mod grouping;
+mod inbound;
 mod intake;
 mod oidc;
 mod paging;

@@ -14,9 +14,9 @@ use crate::harness::*;
 
 /// Every group goes to `oncall`, which has no webhook: only the policy bound to it pages.
 /// Groups flush every second, so a page resolves soon after its alerts do.
-const PAGING_YML: &str = "global:\n  resolve_timeout: 1h\nroute:\n  receiver: oncall\n  group_by: [alertname]\n  group_wait: 0s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: oncall\n";
+pub(crate) const PAGING_YML: &str = "global:\n  resolve_timeout: 1h\nroute:\n  receiver: oncall\n  group_by: [alertname]\n  group_wait: 0s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: oncall\n";
 
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options {
         alertmanager_yml: Some(PAGING_YML.into()),
         ..Options::default()
@@ -37,7 +37,7 @@ async fn database(server: &Server) -> Store {
 
 /// The envelopes (outbox payloads) sent to `receiver` (`user:<id>`, `page:<id>`), by due
 /// time.
-async fn envelopes(server: &Server, receiver: &str) -> Vec<(String, Value)> {
+pub(crate) async fn envelopes(server: &Server, receiver: &str) -> Vec<(String, Value)> {
     let store = database(server).await;
     let rows = store.notices(receiver).await.unwrap();
     store.close().await;
@@ -66,7 +66,7 @@ async fn call(
 /// A user with `role` whose contact methods (kind, address, delay in minutes) are added,
 /// tested, verified with the code their test message carried, and given a rule each.
 /// Answers the user's id and a client acting as them.
-async fn person(
+pub(crate) async fn person(
     server: &Server,
     name: &str,
     role: &str,
@@ -132,7 +132,7 @@ async fn person(
 }
 
 /// A policy paging `steps` (each a list of usernames) `delay` apart, bound to `oncall`.
-async fn policy(server: &Server, name: &str, delay: &str, steps: &[&[&str]], repeat: u32) {
+pub(crate) async fn policy(server: &Server, name: &str, delay: &str, steps: &[&[&str]], repeat: u32) {
     let steps: Vec<Value> = steps
         .iter()
         .map(|users| {
@@ -162,7 +162,7 @@ async fn policy(server: &Server, name: &str, delay: &str, steps: &[&[&str]], rep
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 }
 
-async fn fire(server: &Server, alertname: &str) {
+pub(crate) async fn fire(server: &Server, alertname: &str) {
     let r = server
         .post_json(
             "/api/v2/alerts",
@@ -173,7 +173,7 @@ async fn fire(server: &Server, alertname: &str) {
 }
 
 /// The page of the group of `alertname`, once it exists.
-async fn page_of(server: &Server, alertname: &str) -> Value {
+pub(crate) async fn page_of(server: &Server, alertname: &str) -> Value {
     eventually_async(Duration::from_secs(20), "a page", || async {
         let pages = server.get_json("/api/v1/pages").await;
         pages
@@ -186,7 +186,7 @@ async fn page_of(server: &Server, alertname: &str) -> Value {
     .await
 }
 
-async fn detail(server: &Server, id: &str) -> Value {
+pub(crate) async fn detail(server: &Server, id: &str) -> Value {
     server.get_json(&format!("/api/v1/pages/{id}")).await
 }
 
