@@ -195,7 +195,8 @@ pub struct EmailConfig {
     pub auth_password_file: Option<String>,
     /// STARTTLS required (default true).
     pub require_tls: bool,
-    /// TLS from the first byte.
+    /// TLS from the first byte: `force_implicit_tls`, or else whether the port is 465, as
+    /// Alertmanager decides.
     pub force_implicit_tls: bool,
     /// Further headers, literal values only.
     pub headers: BTreeMap<String, String>,
@@ -589,6 +590,7 @@ fn email(e: &mut Entry<'_>, g: &Globals<'_>) -> Result<EmailConfig, ConfigError>
     let password = e.text("auth_password")?;
     let password_file = e.text("auth_password_file")?;
     let inherit_auth = username.is_none() && password.is_none() && password_file.is_none();
+    let implicit_port = smarthost.ends_with(":465");
     let pick = |own: Option<String>, global: &str| {
         non_empty(own).or_else(|| inherit_auth.then(|| g.text(global)).flatten())
     };
@@ -610,7 +612,7 @@ fn email(e: &mut Entry<'_>, g: &Globals<'_>) -> Result<EmailConfig, ConfigError>
         force_implicit_tls: e
             .flag("force_implicit_tls")?
             .or_else(|| g.flag("smtp_force_implicit_tls"))
-            .unwrap_or(false),
+            .unwrap_or(implicit_port),
         headers,
     })
 }

@@ -679,6 +679,7 @@ receivers:
     assert_eq!(r.opsgenies[0].api_key, "og-global");
     assert_eq!(r.opsgenies[0].api_url, "https://api.opsgenie.com/");
     assert!(!r.emails[0].require_tls);
+    assert!(!r.emails[0].force_implicit_tls);
     assert!(!r.msteams[0].send_resolved);
     assert_eq!(r.other_kinds, ["pushover_configs"]);
     assert_eq!(
@@ -703,6 +704,14 @@ fn receiver_kinds_are_refused_as_alertmanager_refuses_them() {
         assert!(err.contains(expect), "{receiver}: {err}");
     };
     check("    email_configs: [{to: a@b}]", "no global SMTP from set");
+    let implicit = Config::parse(
+        "route: {receiver: r}\nreceivers:\n  - name: r\n    email_configs: [{to: a@b, from: h@b, smarthost: 'mail:465'}]\n",
+    )
+    .unwrap();
+    assert!(
+        implicit.receivers[0].emails[0].force_implicit_tls,
+        "port 465 means TLS from the first byte, as in Alertmanager"
+    );
     check(
         "    email_configs: [{from: h@b, smarthost: 'm:25'}]",
         "missing to address",
