@@ -679,6 +679,22 @@ async fn alertmanager_slack_and_teams_receivers_get_their_formats() {
             "themeColor": "2DC72D",
         })
     );
+
+    let workflow = Peer::answering(202, "").await;
+    let yaml = format!(
+        "route: {{receiver: r}}\nreceivers:\n  - name: r\n    msteamsv2_configs:\n      - webhook_url: {}/workflows/x\n",
+        workflow.url
+    );
+    delivered(&send_receiver(&yaml, &message(true)).await);
+    let body = workflow.only().json();
+    assert_eq!(body["type"], "message");
+    let card = &body["attachments"][0]["content"];
+    assert_eq!(card["type"], "AdaptiveCard");
+    assert_eq!(
+        card["body"][0],
+        json!({"type": "TextBlock", "text": "[FIRING:1] DiskFull (db1)", "weight": "Bolder",
+               "size": "Medium", "wrap": true, "style": "heading", "color": "Attention"})
+    );
 }
 
 #[tokio::test]

@@ -648,6 +648,8 @@ receivers:
       - {priority: P1, tags: "db,prod"}
     msteams_configs:
       - {webhook_url: "http://teams/hook", send_resolved: false}
+    msteamsv2_configs:
+      - {webhook_url: "http://teams/workflow"}
     pushover_configs:
       - {user_key: u, token: t}
 "##;
@@ -667,6 +669,7 @@ receivers:
             (4000, "pagerduty"),
             (5000, "opsgenie"),
             (6000, "msteams"),
+            (7000, "msteamsv2"),
         ]
     );
     assert!(r.integration(IntegrationKind::Slack, 3000).is_some());
