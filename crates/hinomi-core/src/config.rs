@@ -102,6 +102,8 @@ pub struct Receiver {
     pub opsgenies: Vec<OpsgenieConfig>,
     /// `msteams_configs`.
     pub msteams: Vec<MsteamsConfig>,
+    /// `msteamsv2_configs`.
+    pub msteams_v2: Vec<MsteamsConfig>,
     /// Other non-empty `*_configs` keys hinomi does not deliver, e.g. `pushover_configs`.
     pub other_kinds: Vec<String>,
 }
@@ -412,6 +414,7 @@ struct RawReceiver {
     pagerduty_configs: Option<Vec<receivers::RawIntegration>>,
     opsgenie_configs: Option<Vec<receivers::RawIntegration>>,
     msteams_configs: Option<Vec<receivers::RawIntegration>>,
+    msteamsv2_configs: Option<Vec<receivers::RawIntegration>>,
     #[serde(flatten)]
     other: BTreeMap<String, Value>,
 }
@@ -880,6 +883,7 @@ fn build_receiver(
         pagerduty_configs: r.pagerduty_configs,
         opsgenie_configs: r.opsgenie_configs,
         msteams_configs: r.msteams_configs,
+        msteamsv2_configs: r.msteamsv2_configs,
     };
     receivers::build_kinds(&mut receiver, kinds, globals, unsupported)?;
     Ok(receiver)

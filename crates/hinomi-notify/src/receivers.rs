@@ -2,7 +2,8 @@
 //! [`Message`] the flush stored) turned at send time into what each service accepts:
 //! an email, a Slack message (incoming webhook or `chat.postMessage`), a PagerDuty event
 //! (Events API v2, or v1 with a service key), an Opsgenie alert (created, and closed when
-//! the group resolves), a Microsoft Teams card. Credentials and URLs kept in files are read
+//! the group resolves), a Microsoft Teams card (a connector's message card, or a workflow's
+//! Adaptive Card). Credentials and URLs kept in files are read
 //! at each send, as Alertmanager does.
 //!
 //! The texts follow Alertmanager's default templates: the title `[FIRING:2] DiskFull db1`,
@@ -41,7 +42,8 @@ pub async fn send(
         Integration::Slack(c) => send_slack(sender, c, &message).await,
         Integration::Pagerduty(c) => send_pagerduty(sender, c, &message).await,
         Integration::Opsgenie(c) => send_opsgenie(sender, c, &message).await,
-        Integration::Msteams(c) => send_msteams(sender, c, &message).await,
+        Integration::Msteams(c) => send_msteams(sender, c, msteams_body(&message)).await,
+        Integration::MsteamsV2(c) => send_msteams(sender, c, msteams_v2_body(&message)).await,
     };
     // A file that cannot be read now may be there on the next try.
     result.unwrap_or_else(|e| SendReport::failed(e, true))
@@ -355,14 +357,29 @@ pub fn msteams_body(m: &Message) -> Value {
     })
 }
 
+/// The Adaptive Card Alertmanager sends to a Teams workflow (`msteamsv2_configs`).
+pub fn msteams_v2_body(m: &Message) -> Value {
+    crate::channels::teams::message(json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.2",
+        "body": [
+            {"type": "TextBlock", "text": title(m), "weight": "Bolder", "size": "Medium",
+             "wrap": true, "style": "heading", "color": if m.firing() { "Attention" } else { "Good" }},
+            {"type": "TextBlock", "text": alert_lines(m.alerts.iter()).join("\n\n"), "wrap": true},
+        ],
+        "msteams": {"width": "full"},
+    }))
+}
+
 async fn send_msteams(
     sender: &WebhookSender,
     c: &MsteamsConfig,
-    m: &Message,
+    body: Value,
 ) -> Result<SendReport, String> {
     let url = inline_or_file(&c.webhook_url, c.webhook_url_file.as_ref()).await?;
     let request = sender.post_to(&url, &c.http, None).await?;
-    Ok(crate::channels::post(request.body(msteams_body(m).to_string())).await)
+    Ok(crate::channels::post(request.body(body.to_string())).await)
 }
 
 #[cfg(test)]

@@ -270,17 +270,13 @@ async fn line_works_grants_a_token_once_and_messages_the_user() {
     let public = rsa::RsaPrivateKey::from_pkcs8_pem(LINE_WORKS_KEY)
         .unwrap()
         .to_public_key();
-    let peer = Peer::start(|r| {
-        match r.target.as_str() {
-        "/oauth2/v2.0/token" => (
-            200,
-            // Real refresh tokens are long: the whole answer is longer than the log keeps.
-            json!({"access_token": "kr1.token", "refresh_token": format!("kr1.{}", "r".repeat(600)),
-                   "scope": "bot", "token_type": "Bearer", "expires_in": "86400"})
-            .to_string(),
-        ),
-        _ => (201, r#"{}"#.into()),
-    }
+    // Real refresh tokens are long: the whole answer is longer than the log keeps.
+    let grant = json!({"access_token": "kr1.token", "refresh_token": format!("kr1.{}", "r".repeat(600)),
+                       "scope": "bot", "token_type": "Bearer", "expires_in": "86400"});
+    let peer = Peer::start(move |r| match r.target.as_str() {
+        "/oauth2/v2.0/token" => (200, grant.to_string()),
+        t if t.contains("/users/revoked@") => (401, r#"{"code":"UNAUTHORIZED"}"#.into()),
+        _ => (201, "{}".into()),
     })
     .await;
     let mut settings = ChannelSettings::default();
@@ -356,6 +352,29 @@ async fn line_works_grants_a_token_once_and_messages_the_user() {
     );
     assert!(text.contains("確認する: https://hinomi.example/a/ack-token"));
     assert_eq!(requests[2].header("authorization"), "Bearer kr1.token");
+
+    // A token refused before its time is dropped: the next send asks for a new one.
+    let refused = channels
+        .send(
+            &envelope(ContactKind::LineWorks, "revoked@example.com", Locale::Ja),
+            NOW,
+        )
+        .await;
+    assert_eq!((refused.status_code, refused.retryable), (Some(401), true));
+    delivered(
+        &channels
+            .send(
+                &envelope(ContactKind::LineWorks, "user-a@example.com", Locale::Ja),
+                NOW,
+            )
+            .await,
+    );
+    let grants = peer
+        .requests()
+        .iter()
+        .filter(|r| r.target == "/oauth2/v2.0/token")
+        .count();
+    assert_eq!(grants, 2);
 }
 
 #[tokio::test]
@@ -678,6 +697,22 @@ async fn alertmanager_slack_and_teams_receivers_get_their_formats() {
             "text": "[RESOLVED] ディスクが 95% (alertname=DiskFull, instance=db1)",
             "themeColor": "2DC72D",
         })
+    );
+
+    let workflow = Peer::answering(202, "").await;
+    let yaml = format!(
+        "route: {{receiver: r}}\nreceivers:\n  - name: r\n    msteamsv2_configs:\n      - webhook_url: {}/workflows/x\n",
+        workflow.url
+    );
+    delivered(&send_receiver(&yaml, &message(true)).await);
+    let body = workflow.only().json();
+    assert_eq!(body["type"], "message");
+    let card = &body["attachments"][0]["content"];
+    assert_eq!(card["type"], "AdaptiveCard");
+    assert_eq!(
+        card["body"][0],
+        json!({"type": "TextBlock", "text": "[FIRING:1] DiskFull (db1)", "weight": "Bolder",
+               "size": "Medium", "wrap": true, "style": "heading", "color": "Attention"})
     );
 }
 

@@ -1,5 +1,6 @@
 //! Alertmanager's receiver kinds besides webhooks that hinomi delivers: `email_configs`,
-//! `slack_configs`, `pagerduty_configs`, `opsgenie_configs` and `msteams_configs`, with
+//! `slack_configs`, `pagerduty_configs`, `opsgenie_configs`, `msteams_configs` and
+//! `msteamsv2_configs`, with
 //! their `global` defaults, and the numbering that tells a receiver's integrations apart.
 //!
 //! The settings that say where and how to send are modelled; Alertmanager's text
@@ -28,19 +29,22 @@ pub enum IntegrationKind {
     Pagerduty,
     Opsgenie,
     Msteams,
+    /// `msteamsv2_configs`: Teams workflow webhooks, Adaptive Cards.
+    MsteamsV2,
 }
 
 /// Integrations of kinds hinomi does not deliver are numbered from here.
 pub const UNDELIVERED_KIND_BASE: i64 = 1_000;
 
 impl IntegrationKind {
-    pub const ALL: [IntegrationKind; 6] = [
+    pub const ALL: [IntegrationKind; 7] = [
         IntegrationKind::Webhook,
         IntegrationKind::Email,
         IntegrationKind::Slack,
         IntegrationKind::Pagerduty,
         IntegrationKind::Opsgenie,
         IntegrationKind::Msteams,
+        IntegrationKind::MsteamsV2,
     ];
 
     /// The outbox rows' `kind`.
@@ -52,6 +56,7 @@ impl IntegrationKind {
             IntegrationKind::Pagerduty => "pagerduty",
             IntegrationKind::Opsgenie => "opsgenie",
             IntegrationKind::Msteams => "msteams",
+            IntegrationKind::MsteamsV2 => "msteamsv2",
         }
     }
 
@@ -69,6 +74,7 @@ impl IntegrationKind {
             IntegrationKind::Pagerduty => 4_000,
             IntegrationKind::Opsgenie => 5_000,
             IntegrationKind::Msteams => 6_000,
+            IntegrationKind::MsteamsV2 => 7_000,
         }
     }
 }
@@ -82,6 +88,7 @@ pub enum Integration<'a> {
     Pagerduty(&'a PagerdutyConfig),
     Opsgenie(&'a OpsgenieConfig),
     Msteams(&'a MsteamsConfig),
+    MsteamsV2(&'a MsteamsConfig),
 }
 
 impl Integration<'_> {
@@ -93,6 +100,7 @@ impl Integration<'_> {
             Integration::Pagerduty(_) => IntegrationKind::Pagerduty,
             Integration::Opsgenie(_) => IntegrationKind::Opsgenie,
             Integration::Msteams(_) => IntegrationKind::Msteams,
+            Integration::MsteamsV2(_) => IntegrationKind::MsteamsV2,
         }
     }
 
@@ -103,7 +111,7 @@ impl Integration<'_> {
             Integration::Slack(c) => c.send_resolved,
             Integration::Pagerduty(c) => c.send_resolved,
             Integration::Opsgenie(c) => c.send_resolved,
-            Integration::Msteams(c) => c.send_resolved,
+            Integration::Msteams(c) | Integration::MsteamsV2(c) => c.send_resolved,
         }
     }
 
@@ -167,6 +175,11 @@ impl Receiver {
             &self.msteams,
             Integration::Msteams,
         ))
+        .chain(numbered(
+            IntegrationKind::MsteamsV2,
+            &self.msteams_v2,
+            Integration::MsteamsV2,
+        ))
         .collect()
     }
 
@@ -195,7 +208,8 @@ pub struct EmailConfig {
     pub auth_password_file: Option<String>,
     /// STARTTLS required (default true).
     pub require_tls: bool,
-    /// TLS from the first byte.
+    /// TLS from the first byte: `force_implicit_tls`, or else whether the port is 465, as
+    /// Alertmanager decides.
     pub force_implicit_tls: bool,
     /// Further headers, literal values only.
     pub headers: BTreeMap<String, String>,
@@ -318,7 +332,7 @@ impl fmt::Debug for OpsgenieConfig {
     }
 }
 
-/// One `msteams_configs` entry.
+/// One `msteams_configs` or `msteamsv2_configs` entry.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MsteamsConfig {
     /// Default true.
@@ -351,6 +365,7 @@ pub(super) struct RawKinds {
     pub(super) pagerduty_configs: Option<Vec<RawIntegration>>,
     pub(super) opsgenie_configs: Option<Vec<RawIntegration>>,
     pub(super) msteams_configs: Option<Vec<RawIntegration>>,
+    pub(super) msteamsv2_configs: Option<Vec<RawIntegration>>,
 }
 
 /// An entry of any of these kinds: its keys, read per kind.
@@ -468,6 +483,7 @@ pub(super) fn build_kinds(
         ("pagerduty_configs", raw.pagerduty_configs),
         ("opsgenie_configs", raw.opsgenie_configs),
         ("msteams_configs", raw.msteams_configs),
+        ("msteamsv2_configs", raw.msteamsv2_configs),
     ];
     for (key, list) in lists {
         for (i, entry) in list.unwrap_or_default().into_iter().enumerate() {
@@ -486,7 +502,8 @@ pub(super) fn build_kinds(
                 "slack_configs" => receiver.slacks.push(slack(&mut e, globals, http)?),
                 "pagerduty_configs" => receiver.pagerduties.push(pagerduty(&mut e, globals, http)?),
                 "opsgenie_configs" => receiver.opsgenies.push(opsgenie(&mut e, globals, http)?),
-                _ => receiver.msteams.push(msteams(&mut e, http)?),
+                "msteams_configs" => receiver.msteams.push(msteams(&mut e, http)?),
+                _ => receiver.msteams_v2.push(msteams(&mut e, http)?),
             }
             let known: &[&str] = match key {
                 "email_configs" => &[
@@ -589,6 +606,7 @@ fn email(e: &mut Entry<'_>, g: &Globals<'_>) -> Result<EmailConfig, ConfigError>
     let password = e.text("auth_password")?;
     let password_file = e.text("auth_password_file")?;
     let inherit_auth = username.is_none() && password.is_none() && password_file.is_none();
+    let implicit_port = smarthost.ends_with(":465");
     let pick = |own: Option<String>, global: &str| {
         non_empty(own).or_else(|| inherit_auth.then(|| g.text(global)).flatten())
     };
@@ -610,7 +628,7 @@ fn email(e: &mut Entry<'_>, g: &Globals<'_>) -> Result<EmailConfig, ConfigError>
         force_implicit_tls: e
             .flag("force_implicit_tls")?
             .or_else(|| g.flag("smtp_force_implicit_tls"))
-            .unwrap_or(false),
+            .unwrap_or(implicit_port),
         headers,
     })
 }

@@ -648,6 +648,8 @@ receivers:
       - {priority: P1, tags: "db,prod"}
     msteams_configs:
       - {webhook_url: "http://teams/hook", send_resolved: false}
+    msteamsv2_configs:
+      - {webhook_url: "http://teams/workflow"}
     pushover_configs:
       - {user_key: u, token: t}
 "##;
@@ -667,6 +669,7 @@ receivers:
             (4000, "pagerduty"),
             (5000, "opsgenie"),
             (6000, "msteams"),
+            (7000, "msteamsv2"),
         ]
     );
     assert!(r.integration(IntegrationKind::Slack, 3000).is_some());
@@ -679,6 +682,7 @@ receivers:
     assert_eq!(r.opsgenies[0].api_key, "og-global");
     assert_eq!(r.opsgenies[0].api_url, "https://api.opsgenie.com/");
     assert!(!r.emails[0].require_tls);
+    assert!(!r.emails[0].force_implicit_tls);
     assert!(!r.msteams[0].send_resolved);
     assert_eq!(r.other_kinds, ["pushover_configs"]);
     assert_eq!(
@@ -703,6 +707,14 @@ fn receiver_kinds_are_refused_as_alertmanager_refuses_them() {
         assert!(err.contains(expect), "{receiver}: {err}");
     };
     check("    email_configs: [{to: a@b}]", "no global SMTP from set");
+    let implicit = Config::parse(
+        "route: {receiver: r}\nreceivers:\n  - name: r\n    email_configs: [{to: a@b, from: h@b, smarthost: 'mail:465'}]\n",
+    )
+    .unwrap();
+    assert!(
+        implicit.receivers[0].emails[0].force_implicit_tls,
+        "port 465 means TLS from the first byte, as in Alertmanager"
+    );
     check(
         "    email_configs: [{from: h@b, smarthost: 'm:25'}]",
         "missing to address",
