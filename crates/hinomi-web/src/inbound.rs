@@ -43,7 +43,9 @@ pub async fn slack_interaction(
     let how = format!("slack ({})", press.user_name);
     let text = match state.engine.redeem_action(&press.token, &how).await {
         Ok(done) => match done.action {
-            ActionKind::Acknowledge => format!("✔ {} — acknowledged by {}", done.page.title, done.by),
+            ActionKind::Acknowledge => {
+                format!("✔ {} — acknowledged by {}", done.page.title, done.by)
+            }
             ActionKind::Resolve => format!("✔ {} — resolved by {}", done.page.title, done.by),
         },
         Err(EngineError::ActionInvalid) => {

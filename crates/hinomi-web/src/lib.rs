@@ -119,7 +119,10 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .merge(auth::oidc::oidc_routes())
         .get("/ical/{user}/{file}", ical::feed)
         .post("/a/{token}/keypad", inbound::voice_keypad)
-        .post("/integrations/slack/interactions", inbound::slack_interaction)
+        .post(
+            "/integrations/slack/interactions",
+            inbound::slack_interaction,
+        )
         .merge(console::action_routes());
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)

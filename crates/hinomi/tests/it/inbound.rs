@@ -93,10 +93,7 @@ both_databases!(
             "user": {"id": "U024BE7LH", "username": "kenji.sato"},
             "actions": [{"action_id": "hinomi_acknowledge", "value": token}],
         });
-        let body = format!(
-            "payload={}",
-            url_encode(&payload.to_string())
-        );
+        let body = format!("payload={}", url_encode(&payload.to_string()));
         let url = format!("{}/integrations/slack/interactions", server.url);
         let send = |ts: i64, sig: String| {
             plain
@@ -119,7 +116,10 @@ both_databases!(
         assert_eq!(r.status(), 200);
         let answer: Value = r.json().await.unwrap();
         assert!(
-            answer["text"].as_str().unwrap().contains("acknowledged by kenji"),
+            answer["text"]
+                .as_str()
+                .unwrap()
+                .contains("acknowledged by kenji"),
             "{answer}"
         );
         let d = detail(&server, &id).await;
@@ -128,7 +128,10 @@ both_databases!(
         // The same button again acknowledges nothing.
         let r = send(now, slack_signature(now, &body)).await.unwrap();
         let answer: Value = r.json().await.unwrap();
-        assert!(answer["text"].as_str().unwrap().contains("already used"), "{answer}");
+        assert!(
+            answer["text"].as_str().unwrap().contains("already used"),
+            "{answer}"
+        );
 
         // Voice: Twilio posts the pressed key to the TwiML's action, signed.
         fire(&server, "CachePressure").await;
@@ -147,16 +150,19 @@ both_databases!(
                 .form(&params)
                 .send()
         };
-        let r = press(twilio_signature(&signed_url, &[("Digits", "1")])).await.unwrap();
+        let r = press(twilio_signature(&signed_url, &[("Digits", "1")]))
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401, "a signature over other fields");
         assert_eq!(detail(&server, &id).await["state"], "triggered");
         let r = press(twilio_signature(&signed_url, &params)).await.unwrap();
         assert_eq!(r.status(), 200);
-        assert!(r
-            .headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/xml"));
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/xml")
+        );
         let twiml = r.text().await.unwrap();
         assert!(twiml.contains("確認しました"), "{twiml}");
         let d = detail(&server, &id).await;

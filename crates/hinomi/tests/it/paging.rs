@@ -132,7 +132,13 @@ pub(crate) async fn person(
 }
 
 /// A policy paging `steps` (each a list of usernames) `delay` apart, bound to `oncall`.
-pub(crate) async fn policy(server: &Server, name: &str, delay: &str, steps: &[&[&str]], repeat: u32) {
+pub(crate) async fn policy(
+    server: &Server,
+    name: &str,
+    delay: &str,
+    steps: &[&[&str]],
+    repeat: u32,
+) {
     let steps: Vec<Value> = steps
         .iter()
         .map(|users| {
