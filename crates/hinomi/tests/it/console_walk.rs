@@ -91,6 +91,37 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
         &[],
     ),
     ("GET", "/audit", Action::ReadAudit, &[]),
+    ("GET", "/schedules", Action::Read, &[]),
+    // Schedules of a team are changed by its responders too: whoever may change none is
+    // refused before the form is read or the schedule looked up.
+    ("POST", "/schedules", Action::ManageSchedules, &[]),
+    ("GET", "/schedules/new", Action::Read, &[]),
+    ("GET", "/schedules/{schedule}", Action::Read, &[]),
+    (
+        "POST",
+        "/schedules/{schedule}",
+        Action::ManageSchedules,
+        &[],
+    ),
+    (
+        "POST",
+        "/schedules/{schedule}/delete",
+        Action::ManageSchedules,
+        &[],
+    ),
+    (
+        "POST",
+        "/schedules/{schedule}/overrides",
+        Action::ManageSchedules,
+        &[],
+    ),
+    (
+        "POST",
+        "/schedules/{schedule}/overrides/{override}/remove",
+        Action::ManageSchedules,
+        &[],
+    ),
+    ("POST", "/account/ical/rotate", Action::ManageSelf, &[]),
 ];
 
 /// Whether a protected route belongs to the console: not the APIs (`role_walk`), not the
@@ -109,7 +140,9 @@ fn concrete(pattern: &str) -> String {
         .replace("{id}", "00000000-0000-4000-8000-000000000000")
         .replace("{name}", "walk-no-such-integration")
         .replace("{team}", "walk-no-such-team")
-        .replace("{username}", "walk-no-such-user");
+        .replace("{username}", "walk-no-such-user")
+        .replace("{schedule}", "walk-no-such-schedule")
+        .replace("{override}", "walk-no-such-override");
     assert!(
         !path.contains('{'),
         "the walk has no value for a parameter of {pattern}: add one"

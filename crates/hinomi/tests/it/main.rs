@@ -11,6 +11,7 @@ mod audit_trail;
 mod bad_input;
 mod console;
 mod console_browser;
+mod console_schedules;
 mod console_walk;
 mod durability;
 mod grouping;
