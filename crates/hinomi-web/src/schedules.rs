@@ -13,7 +13,7 @@ use hinomi_core::oncall::{Absence, Answer, CompanyDays, Holiday, Reason, Schedul
 use hinomi_core::{Action, TeamRole};
 use hinomi_store::{
     HolidayCalendarRecord, OverrideKind, OverrideRecord, ScheduleRecord, ScheduleWrite, StoreError,
-    StoredSchedule, UserRecord,
+    StoredSchedule, TeamRecord, UserRecord,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -105,6 +105,35 @@ pub async fn may_manage(
         .map_err(ChangeError::Denied)
 }
 
+/// The teams whose schedules the caller may change, by name: every team for those whose
+/// global role may.
+pub async fn teams_for_schedules(
+    principal: &Principal,
+    state: &AppState,
+) -> Result<Vec<TeamRecord>> {
+    let mut allowed = Vec::new();
+    for team in state.engine.store().teams().await? {
+        match may_manage(principal, state, Some(&team.id)).await {
+            Ok(()) => allowed.push(team),
+            Err(ChangeError::Denied(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(allowed)
+}
+
+/// Whether the caller may change some schedule, globally or in a team. Checked before a
+/// schedule is looked up: to someone who may change none, every id is refused alike.
+pub async fn may_manage_some(principal: &Principal, state: &AppState) -> Result<()> {
+    match may_manage(principal, state, None).await {
+        Err(ChangeError::Denied(e)) if teams_for_schedules(principal, state).await?.is_empty() => {
+            Err(ChangeError::Denied(e))
+        }
+        Err(ChangeError::Denied(_)) => Ok(()),
+        other => other,
+    }
+}
+
 /// The schedule with this id or name.
 pub async fn find(state: &AppState, id: &str) -> Result<StoredSchedule> {
     state
@@ -191,6 +220,7 @@ pub async fn update(
     id: &str,
     input: ScheduleInput,
 ) -> Result<StoredSchedule> {
+    may_manage_some(principal, state).await?;
     let current = find(state, id).await?.record;
     may_manage(principal, state, current.team_id.as_deref()).await?;
     let team = team_id(state, input.team.as_deref()).await?;
@@ -223,6 +253,7 @@ pub async fn update(
 
 /// Deletes a schedule with its overrides.
 pub async fn delete(principal: &Principal, state: &AppState, id: &str) -> Result<()> {
+    may_manage_some(principal, state).await?;
     let current = find(state, id).await?.record;
     may_manage(principal, state, current.team_id.as_deref()).await?;
     let audit = principal.audit(
@@ -264,6 +295,7 @@ pub async fn add_override(
     schedule_id: &str,
     input: OverrideInput,
 ) -> Result<OverrideRecord> {
+    may_manage_some(principal, state).await?;
     let current = find(state, schedule_id).await?.record;
     may_manage(principal, state, current.team_id.as_deref()).await?;
     if input.end.saturating_sub(input.start) > MAX_OVERRIDE_MS {
@@ -314,6 +346,7 @@ pub async fn remove_override(
     schedule_id: &str,
     override_id: &str,
 ) -> Result<()> {
+    may_manage_some(principal, state).await?;
     let current = find(state, schedule_id).await?.record;
     may_manage(principal, state, current.team_id.as_deref()).await?;
     let audit = principal.audit(
@@ -502,6 +535,37 @@ pub fn parse_csv_days(field: &str, text: &str) -> Result<CompanyDays> {
         }
     }
     Ok(days)
+}
+
+/// The person whose calendar feed the caller asks about: themselves.
+fn feed_owner(principal: &Principal) -> Result<&UserRecord> {
+    principal
+        .require(Action::ManageSelf)
+        .map_err(ChangeError::Denied)?;
+    principal
+        .user
+        .as_deref()
+        .ok_or_else(|| ChangeError::Denied(ApiError::forbidden(Action::ManageSelf)))
+}
+
+/// The address of the caller's own calendar feed.
+pub async fn feed_url(principal: &Principal, state: &AppState) -> Result<String> {
+    let user = feed_owner(principal)?;
+    let version = state.engine.store().ical_version(&user.id).await?;
+    Ok(state.feeds.url(&user.id, version))
+}
+
+/// A new address for the caller's calendar feed; every earlier one stops working.
+pub async fn rotate_feed(principal: &Principal, state: &AppState) -> Result<String> {
+    let user = feed_owner(principal)?;
+    let now = state.engine.now();
+    let audit = principal.audit(now, "ical.rotated", &user.id, serde_json::json!({}));
+    let version = state
+        .engine
+        .store()
+        .rotate_ical(&user.id, now, &audit)
+        .await?;
+    Ok(state.feeds.url(&user.id, version))
 }
 
 /// What the front ends know of the people a schedule names, by user id.

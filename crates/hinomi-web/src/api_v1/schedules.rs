@@ -806,15 +806,6 @@ pub struct IcalOut {
     url: String,
 }
 
-/// The user behind the principal, whose feed it is.
-fn feed_owner(principal: &Principal) -> Result<&hinomi_store::UserRecord, ApiError> {
-    principal.require(Action::ManageSelf)?;
-    principal
-        .user
-        .as_deref()
-        .ok_or_else(|| ApiError::forbidden(Action::ManageSelf))
-}
-
 /// Get the URL of one's iCal feed.
 #[utoipa::path(get, path = "/api/v1/me/ical", tag = "me",
     responses((status = 200, body = IcalOut)))]
@@ -822,11 +813,8 @@ pub async fn my_ical(
     principal: Principal,
     State(state): State<AppState>,
 ) -> Result<Json<IcalOut>, ApiError> {
-    let user = feed_owner(&principal)?;
-    let version = state.engine.store().ical_version(&user.id).await?;
-    Ok(Json(IcalOut {
-        url: state.feeds.url(&user.id, version),
-    }))
+    let url = sched::feed_url(&principal, &state).await?;
+    Ok(Json(IcalOut { url }))
 }
 
 /// Rotate one's iCal feed URL: the earlier URLs stop working at once.
@@ -836,15 +824,6 @@ pub async fn rotate_ical(
     principal: Principal,
     State(state): State<AppState>,
 ) -> Result<Json<IcalOut>, ApiError> {
-    let user = feed_owner(&principal)?;
-    let now = state.engine.now();
-    let audit = principal.audit(now, "ical.rotated", &user.id, serde_json::json!({}));
-    let version = state
-        .engine
-        .store()
-        .rotate_ical(&user.id, now, &audit)
-        .await?;
-    Ok(Json(IcalOut {
-        url: state.feeds.url(&user.id, version),
-    }))
+    let url = sched::rotate_feed(&principal, &state).await?;
+    Ok(Json(IcalOut { url }))
 }

@@ -16,6 +16,7 @@ pub mod i18n;
 mod pages;
 mod policies;
 mod prefs;
+mod schedules;
 mod silences;
 mod teams;
 
@@ -69,6 +70,18 @@ pub fn routes() -> RouteTable {
         .get("/silences/preview", silences::preview)
         .get("/silences/{id}/edit", silences::edit_form)
         .post("/silences/{id}/expire", silences::expire)
+        .get("/schedules", schedules::page)
+        .post("/schedules", schedules::create)
+        .get("/schedules/new", schedules::new_form)
+        .get("/schedules/{schedule}", schedules::detail)
+        .post("/schedules/{schedule}", schedules::save)
+        .post("/schedules/{schedule}/delete", schedules::delete)
+        .post("/schedules/{schedule}/overrides", schedules::add_override)
+        .post(
+            "/schedules/{schedule}/overrides/{override}/remove",
+            schedules::remove_override,
+        )
+        .post("/account/ical/rotate", schedules::rotate_feed)
         .post("/preferences", prefs::save)
         .post("/logout", account::logout)
         .get("/account/contact", contact::page)
@@ -195,6 +208,11 @@ impl Ctx {
     /// The name of an alert state (`active`, `silenced`, `inhibited`, `resolved`).
     pub fn state_label(&self, state: &str) -> &'static str {
         self.t(&format!("state.{state}"))
+    }
+
+    /// The message `prefix.name`: the label of one of a set of names (a weekday, a unit).
+    pub fn label(&self, prefix: &str, name: &str) -> &'static str {
+        self.t(&format!("{prefix}.{name}"))
     }
 
     /// The name of a silence state (`active`, `pending`, `expired`).

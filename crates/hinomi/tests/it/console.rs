@@ -9,7 +9,7 @@ use crate::both_databases;
 use crate::harness::*;
 
 /// A browser signed in as a new user with `role` (cookie session; redirects not followed).
-async fn browser_as(server: &Server, name: &str, role: &str) -> reqwest::Client {
+pub(crate) async fn browser_as(server: &Server, name: &str, role: &str) -> reqwest::Client {
     let password = server.create_user(name, role);
     server.sign_in(name, &password).await
 }
@@ -19,7 +19,12 @@ async fn browser(server: &Server) -> reqwest::Client {
     browser_as(server, "tanaka", "responder").await
 }
 
-async fn page(server: &Server, client: &reqwest::Client, path: &str, lang: &str) -> (u16, String) {
+pub(crate) async fn page(
+    server: &Server,
+    client: &reqwest::Client,
+    path: &str,
+    lang: &str,
+) -> (u16, String) {
     let r = client
         .get(format!("{}{path}", server.url))
         .header("accept", "text/html")
@@ -31,7 +36,7 @@ async fn page(server: &Server, client: &reqwest::Client, path: &str, lang: &str)
     (status, r.text().await.unwrap())
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     server: &Server,
     client: &reqwest::Client,
     path: &str,

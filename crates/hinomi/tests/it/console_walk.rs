@@ -162,6 +162,37 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
         &[],
     ),
     ("GET", "/audit", Action::ReadAudit, &[]),
+    ("GET", "/schedules", Action::Read, &[]),
+    // Schedules of a team are changed by its responders too: whoever may change none is
+    // refused before the form is read or the schedule looked up.
+    ("POST", "/schedules", Action::ManageSchedules, &[]),
+    ("GET", "/schedules/new", Action::Read, &[]),
+    ("GET", "/schedules/{schedule}", Action::Read, &[]),
+    (
+        "POST",
+        "/schedules/{schedule}",
+        Action::ManageSchedules,
+        &[],
+    ),
+    (
+        "POST",
+        "/schedules/{schedule}/delete",
+        Action::ManageSchedules,
+        &[],
+    ),
+    (
+        "POST",
+        "/schedules/{schedule}/overrides",
+        Action::ManageSchedules,
+        &[],
+    ),
+    (
+        "POST",
+        "/schedules/{schedule}/overrides/{override}/remove",
+        Action::ManageSchedules,
+        &[],
+    ),
+    ("POST", "/account/ical/rotate", Action::ManageSelf, &[]),
 ];
 
 /// Whether a protected route belongs to the console: not the APIs (`role_walk`), not the
@@ -183,7 +214,10 @@ fn concrete(pattern: &str) -> String {
         .replace("{username}", "walk-no-such-user")
         .replace("{policy}", "walk-no-such-policy")
         .replace("{kind}", "receiver")
-        .replace("{target}", "walk-no-such-receiver");
+        .replace("{target}", "walk-no-such-receiver")
+
+        .replace("{schedule}", "walk-no-such-schedule")
+        .replace("{override}", "walk-no-such-override");
     assert!(
         !path.contains('{'),
         "the walk has no value for a parameter of {pattern}: add one"

@@ -12,6 +12,7 @@ mod bad_input;
 mod channels;
 mod console;
 mod console_browser;
+mod console_schedules;
 mod console_walk;
 mod durability;
 mod grouping;
