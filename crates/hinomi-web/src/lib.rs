@@ -8,6 +8,7 @@
 pub mod alertmanager;
 pub mod api_v1;
 pub mod auth;
+mod beat;
 mod body;
 pub mod console;
 pub mod error;
@@ -112,7 +113,9 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .post("/intake/generic/{key}", generic::intake_with_path_key)
         .merge(console::public_routes())
         .merge(auth::oidc::oidc_routes())
-        .merge(console::action_routes());
+        .merge(console::action_routes())
+        .get("/heartbeat/{token}", beat::beat)
+        .post("/heartbeat/{token}", beat::beat);
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)
         .get("/api/v2/alerts", alertmanager::get_alerts)

@@ -34,8 +34,8 @@ async fn send(client: &reqwest::Client, method: &Method, url: &str) -> reqwest::
 }
 
 /// Routes that answer without a principal: health, intake that checks its own key, the
-/// OpenID Connect sign-in that makes a principal, and the one-time links of page messages
-/// (the token is the credential).
+/// OpenID Connect sign-in that makes a principal, the one-time links of page messages and
+/// the heartbeat URLs jobs call (the token is the credential).
 const PUBLIC_ROUTES: &[&str] = &[
     "GET /-/healthy",
     "GET /-/ready",
@@ -50,6 +50,8 @@ const PUBLIC_ROUTES: &[&str] = &[
     "GET /auth/oidc/callback",
     "GET /a/{token}",
     "POST /a/{token}",
+    "GET /heartbeat/{token}",
+    "POST /heartbeat/{token}",
 ];
 
 both_databases!(
