@@ -14,6 +14,7 @@ pub mod duration;
 pub mod escalation;
 mod goregex;
 pub mod gostr;
+pub mod heartbeat;
 pub mod inhibit;
 pub mod labels;
 pub mod locale;

@@ -1,8 +1,8 @@
 //! hinomi's engine: the alert pipeline between the HTTP edge and the database.
 //!
 //! [`Engine`] owns the background work (the intake writer, group flushes, escalation,
-//! delivery and housekeeping) and answers the questions the API asks (which alerts, which groups, which
-//! silences). Reads come from an in-memory [`index::Index`]; every change goes through the
+//! heartbeat monitors, delivery and housekeeping) and answers the questions the API asks
+//! (which alerts, which groups, which silences). Reads come from an in-memory [`index::Index`]; every change goes through the
 //! database first and reaches the index only after it committed.
 #![forbid(unsafe_code)]
 
@@ -10,6 +10,7 @@ pub mod clock;
 mod deliver;
 mod dispatch;
 pub mod escalate;
+pub mod heartbeat;
 pub mod index;
 mod query;
 pub mod verify;
@@ -23,7 +24,7 @@ use hinomi_core::{Alert, Config, Fingerprint, Silence, SilenceUpsert, plan_upser
 use hinomi_notify::channels::{ChannelSettings, Channels};
 use hinomi_notify::webhook::WebhookSender;
 use hinomi_store::{AuditEntry, Backend, ClaimedDelivery, Store, StoreError, WriteTx};
-use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -234,6 +235,11 @@ impl Engine {
         if shared.settings.background {
             tasks.spawn(run_dispatcher(shared.clone(), stop_rx.clone()));
             tasks.spawn(run_escalator(shared.clone(), stop_rx.clone()));
+            tasks.spawn(run_heartbeats(
+                shared.clone(),
+                intake_tx.clone(),
+                stop_rx.clone(),
+            ));
             tasks.spawn(deliver::run(shared.clone(), leased_rx, stop_rx.clone()));
             tasks.spawn(housekeeping(shared.clone(), stop_rx.clone()));
             if store.backend() == Backend::Postgres {
@@ -279,9 +285,9 @@ impl Engine {
         &self.shared.store
     }
 
-    /// The URL people reach this installation at (links and callbacks are built on it).
+    /// The URL people reach hinomi at, without a trailing slash.
     pub fn external_url(&self) -> &str {
-        &self.shared.settings.external_url
+        self.shared.settings.external_url.trim_end_matches('/')
     }
 
     /// The channels notices go out on; inbound callbacks check their signatures with it
@@ -324,24 +330,7 @@ impl Engine {
 
     /// Commits a change to alerts; returns once it is durable.
     pub async fn write(&self, op: WriteOp) -> Result<WriteOutcome, EngineError> {
-        let (reply, answer) = oneshot::channel();
-        let count = match &op {
-            WriteOp::Alerts(list) => list.len() as u64,
-            _ => 1,
-        };
-        self.intake
-            .try_send(writer::WriteRequest { op, reply })
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => EngineError::Overloaded,
-                mpsc::error::TrySendError::Closed(_) => {
-                    EngineError::Unavailable("shutting down".into())
-                }
-            })?;
-        let outcome = answer
-            .await
-            .map_err(|_| EngineError::Unavailable("intake writer stopped".into()))??;
-        metrics::counter!("hinomi_alerts_committed_total").increment(count);
-        Ok(outcome)
+        writer::submit(&self.intake, op).await
     }
 
     /// Requests waiting for the intake writer.
@@ -363,6 +352,28 @@ impl Engine {
         let mut report = escalate::escalate_due(&self.shared, self.now()).await?;
         report.leased = self.deliver_here(std::mem::take(&mut report.leased)).await;
         Ok(report)
+    }
+
+    /// Opens the alerts of the heartbeat monitors overdue at the clock's `now` (for tests on
+    /// a [`ManualClock`]); answers how many.
+    pub async fn heartbeats_now(&self) -> Result<usize, EngineError> {
+        heartbeat::check_due(&self.shared, &self.intake, self.now()).await
+    }
+
+    /// A heartbeat monitor's beat, by its token: on time until its next period and grace
+    /// are over; a missing beat's alert resolves.
+    pub async fn beat(&self, token: &str) -> Result<hinomi_store::HeartbeatRecord, EngineError> {
+        heartbeat::beat(&self.shared, &self.intake, token, self.now()).await
+    }
+
+    /// Removes a heartbeat monitor (`audit` commits with it); its alert resolves. Answers
+    /// whether it existed.
+    pub async fn delete_heartbeat(
+        &self,
+        h: &hinomi_store::HeartbeatRecord,
+        audit: &AuditEntry,
+    ) -> Result<bool, EngineError> {
+        heartbeat::delete(&self.shared, &self.intake, h, audit).await
     }
 
     /// Delivers, before it returns, `rows` and (without background workers) the rows
@@ -693,6 +704,30 @@ async fn run_escalator(shared: Shared, stop: watch::Receiver<bool>) {
         None,
         escalate::PAGE_BATCH,
         "escalation",
+        pass,
+        next,
+    )
+    .await;
+}
+
+/// Heartbeat monitors' alerts as their timers come due.
+async fn run_heartbeats(
+    shared: Shared,
+    intake: mpsc::Sender<writer::WriteRequest>,
+    stop: watch::Receiver<bool>,
+) {
+    let pass = move |shared: Shared, now| {
+        let intake = intake.clone();
+        async move { heartbeat::check_due(&shared, &intake, now).await }
+    };
+    let next =
+        |shared: Shared| async move { shared.store.next_heartbeat_due().await.ok().flatten() };
+    run_timers(
+        shared,
+        stop,
+        None,
+        heartbeat::HEARTBEAT_BATCH,
+        "heartbeat check",
         pass,
         next,
     )

@@ -74,6 +74,31 @@ pub(crate) struct WriteRequest {
     pub(crate) reply: oneshot::Sender<Result<WriteOutcome, EngineError>>,
 }
 
+/// Hands `op` to the intake writer and answers once its commit is durable.
+pub(crate) async fn submit(
+    intake: &mpsc::Sender<WriteRequest>,
+    op: WriteOp,
+) -> Result<WriteOutcome, EngineError> {
+    let (reply, answer) = oneshot::channel();
+    let count = match &op {
+        WriteOp::Alerts(list) => list.len() as u64,
+        _ => 1,
+    };
+    intake
+        .try_send(WriteRequest { op, reply })
+        .map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => EngineError::Overloaded,
+            mpsc::error::TrySendError::Closed(_) => {
+                EngineError::Unavailable("shutting down".into())
+            }
+        })?;
+    let outcome = answer
+        .await
+        .map_err(|_| EngineError::Unavailable("intake writer stopped".into()))??;
+    metrics::counter!("hinomi_alerts_committed_total").increment(count);
+    Ok(outcome)
+}
+
 /// Commits what queued up each time round. A commit's requests are answered once it is
 /// durable, on a task of their own, while the next commit is already being written: on
 /// SQLite the log's fsync runs beside the write connection (see `hinomi_store::Durable`).

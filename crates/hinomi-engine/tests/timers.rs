@@ -486,6 +486,8 @@ async fn inhibition_counts_alerts_of_the_same_commit() {
     );
 }
 
-// Escalation's timers, in this test binary (one per crate) but a file of their own.
+// Escalation's and heartbeats' timers, in this test binary (one per crate) but a file of their own.
 #[path = "timers/escalation.rs"]
 mod escalation;
+#[path = "timers/heartbeats.rs"]
+mod heartbeats;

@@ -329,6 +329,17 @@ pub struct HeartbeatRecord {
     pub missing_since: Option<i64>,
 }
 
+impl HeartbeatRecord {
+    /// `waiting` (no beat yet), `ok` or `missing`.
+    pub fn state(&self) -> &'static str {
+        match (self.missing_since, self.last_beat_at) {
+            (Some(_), _) => "missing",
+            (None, None) => "waiting",
+            (None, Some(_)) => "ok",
+        }
+    }
+}
+
 const HEARTBEAT_COLUMNS: &str = "id, name, token_hash, period_ms, grace_ms, labels, created_at, \
      last_beat_at, due_at, missing_since";
 
@@ -654,24 +665,17 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Heartbeats whose beat is overdue at `now`, locked (skipped when another instance
-    /// holds them on PostgreSQL).
-    pub async fn claim_overdue_heartbeats(
-        &mut self,
-        now: i64,
-        limit: i64,
-    ) -> Result<Vec<HeartbeatRecord>> {
+    /// One heartbeat, locked for update on PostgreSQL.
+    pub async fn lock_heartbeat(&mut self, id: &str) -> Result<Option<HeartbeatRecord>> {
         let sql = format!(
-            "SELECT {HEARTBEAT_COLUMNS} FROM heartbeats WHERE due_at IS NOT NULL AND due_at <= $1 \
-             ORDER BY due_at LIMIT $2{}",
-            self.backend().skip_locked()
+            "SELECT {HEARTBEAT_COLUMNS} FROM heartbeats WHERE id = $1{}",
+            self.backend().for_update()
         );
-        let rows = sqlx::query(&sql)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *self.tx)
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
             .await?;
-        rows.iter().map(HeartbeatRecord::from_row).collect()
+        row.as_ref().map(HeartbeatRecord::from_row).transpose()
     }
 
     /// The heartbeat whose token hashes to `token_hash`, locked for update on PostgreSQL.
@@ -1299,6 +1303,19 @@ impl Store {
             audit,
         )
         .await
+    }
+
+    /// Up to `limit` heartbeats whose beat is overdue at `now`, the longest overdue first.
+    pub async fn overdue_heartbeats(&self, now: i64, limit: i64) -> Result<Vec<HeartbeatRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {HEARTBEAT_COLUMNS} FROM heartbeats WHERE due_at IS NOT NULL AND due_at <= $1 \
+             ORDER BY due_at LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(HeartbeatRecord::from_row).collect()
     }
 
     /// The earliest heartbeat timer, if any.

@@ -74,10 +74,7 @@ pub async fn voice_keypad(
     body: Bytes,
 ) -> Response {
     // Twilio signs the URL it requested, which is the one hinomi put in the TwiML.
-    let url = format!(
-        "{}/a/{token}/keypad",
-        state.engine.external_url().trim_end_matches('/')
-    );
+    let url = format!("{}/a/{token}/keypad", state.engine.external_url());
     if let Err(e) = state.engine.channels().verify_twilio(
         &url,
         &body,

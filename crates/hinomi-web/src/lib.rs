@@ -8,6 +8,7 @@
 pub mod alertmanager;
 pub mod api_v1;
 pub mod auth;
+mod beat;
 mod body;
 pub mod console;
 pub mod error;
@@ -118,12 +119,14 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .merge(console::public_routes())
         .merge(auth::oidc::oidc_routes())
         .get("/ical/{user}/{file}", ical::feed)
+        .merge(console::action_routes())
         .post("/a/{token}/keypad", inbound::voice_keypad)
         .post(
             "/integrations/slack/interactions",
             inbound::slack_interaction,
         )
-        .merge(console::action_routes());
+        .get("/heartbeat/{token}", beat::beat)
+        .post("/heartbeat/{token}", beat::beat);
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)
         .get("/api/v2/alerts", alertmanager::get_alerts)

@@ -8,8 +8,8 @@ use hinomi_core::escalation::{MAX_RULE_DELAY_MINUTES, MAX_RULES, Policy, Step, T
 use hinomi_core::{Action, ContactKind};
 use hinomi_engine::{EngineError, PageActor, PageCommand};
 use hinomi_store::{
-    BindingKind, BindingRecord, CodeCheck, ContactMethodRecord, NotificationRuleRecord, PageRecord,
-    PolicyRecord, StoreError, UserRecord,
+    BindingKind, BindingRecord, CodeCheck, ContactMethodRecord, HeartbeatRecord,
+    NotificationRuleRecord, PageRecord, PolicyRecord, StoreError, UserRecord,
 };
 
 use crate::AppState;
@@ -914,6 +914,93 @@ pub fn parse_steps_text(text: &str) -> Result<Vec<StepInput>> {
         steps.push(StepInput { delay, targets });
     }
     Ok(steps)
+}
+
+// ---- heartbeat monitors ------------------------------------------------------------------
+
+/// The URL a job calls for the monitor whose token this is.
+pub fn heartbeat_url(state: &AppState, token: &str) -> String {
+    format!("{}/heartbeat/{token}", state.engine.external_url())
+}
+
+/// Creates a heartbeat monitor: a beat is expected every `period` (a duration such as
+/// `24h`), with `grace` more before its alert opens. Answers the monitor and its token,
+/// shown once (only its hash is kept).
+pub async fn create_heartbeat(
+    principal: &Principal,
+    state: &AppState,
+    name: &str,
+    period: &str,
+    grace: &str,
+    labels: hinomi_core::LabelSet,
+) -> Result<(HeartbeatRecord, String)> {
+    use hinomi_core::heartbeat::HeartbeatError;
+    require(principal, Action::ManageHeartbeats)?;
+    let name = name.trim();
+    let duration = |field: &'static str, text: &str| {
+        hinomi_core::parse_duration(text.trim()).map_err(|_| {
+            invalid(
+                field,
+                format!("{field}: {text:?} is not a duration such as 24h"),
+            )
+        })
+    };
+    let period_ms = duration("period", period)?;
+    let grace_ms = match grace.trim() {
+        "" => 0,
+        g => duration("grace", g)?,
+    };
+    let now = state.engine.now();
+    let (record, token) = hinomi_engine::heartbeat::new_monitor(
+        name, period_ms, grace_ms, labels, now,
+    )
+    .map_err(|e| {
+        let field = match e {
+            HeartbeatError::Name => "name",
+            HeartbeatError::Period => "period",
+            HeartbeatError::Grace => "grace",
+            HeartbeatError::ReservedLabel => "labels",
+        };
+        invalid(field, format!("{field}: {e}"))
+    })?;
+    let audit = principal.audit(
+        now,
+        "heartbeat.created",
+        &record.id,
+        serde_json::json!({ "name": name, "period_ms": period_ms, "grace_ms": grace_ms }),
+    );
+    if !state
+        .engine
+        .store()
+        .create_heartbeat(&record, &audit)
+        .await?
+    {
+        return Err(PagingError::Conflict(format!(
+            "a heartbeat named {name:?} exists already"
+        )));
+    }
+    Ok((record, token))
+}
+
+/// Deletes a heartbeat monitor (by id or name); its alert, if open, resolves.
+pub async fn delete_heartbeat(principal: &Principal, state: &AppState, id: &str) -> Result<()> {
+    require(principal, Action::ManageHeartbeats)?;
+    let h = state
+        .engine
+        .store()
+        .heartbeat(id)
+        .await?
+        .ok_or_else(|| PagingError::NotFound(format!("heartbeat {id}")))?;
+    let audit = principal.audit(
+        state.engine.now(),
+        "heartbeat.deleted",
+        &h.id,
+        serde_json::json!({ "name": h.name }),
+    );
+    if !state.engine.delete_heartbeat(&h, &audit).await? {
+        return Err(PagingError::NotFound(format!("heartbeat {id}")));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

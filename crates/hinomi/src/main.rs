@@ -92,6 +92,9 @@ enum Command {
     Ack(paging_cli::AnswerArgs),
     /// Resolve a page.
     Resolve(paging_cli::AnswerArgs),
+    /// Heartbeat monitors: a job that must check in, or its alert opens.
+    #[command(subcommand)]
+    Heartbeat(paging_cli::HeartbeatCommand),
     /// The newest notifications and what became of them.
     Deliveries {
         #[arg(long, default_value_t = 50)]
@@ -280,6 +283,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Ack(args) => page_answer(&settings, args, PageCommand::Acknowledge).await,
         Command::Resolve(args) => page_answer(&settings, args, PageCommand::Resolve).await,
+        Command::Heartbeat(cmd) => {
+            let store = open_store(&settings).await?;
+            let result = paging_cli::heartbeat(&store, &settings.external_url, cmd).await;
+            store.close().await;
+            result
+        }
         Command::Deliveries {
             attempts: Some(id), ..
         } => {

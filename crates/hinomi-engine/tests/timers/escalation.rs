@@ -17,7 +17,7 @@ use super::*;
 
 /// Every group goes to `oncall`, which has no webhook: only its policy pages. Alerts fire
 /// for a day unless they say otherwise.
-const PAGING: &str = "\
+pub(super) const PAGING: &str = "\
 global:
   resolve_timeout: 24h
 route:
@@ -31,7 +31,7 @@ receivers:
   - name: other
 ";
 
-fn audit(at: i64) -> AuditEntry {
+pub(super) fn audit(at: i64) -> AuditEntry {
     AuditEntry {
         id: 0,
         at,
@@ -45,14 +45,14 @@ fn audit(at: i64) -> AuditEntry {
     }
 }
 
-fn step(minutes: i64, targets: Vec<Target>) -> Step {
+pub(super) fn step(minutes: i64, targets: Vec<Target>) -> Step {
     Step {
         delay_ms: minutes * MIN,
         targets,
     }
 }
 
-fn user(id: &str) -> Target {
+pub(super) fn user(id: &str) -> Target {
     Target::User { id: id.into() }
 }
 
@@ -63,7 +63,7 @@ fn named(name: &str) -> Alert {
 impl Rig {
     /// A user with verified contact methods, one notification rule each: (kind, address,
     /// delay in minutes). Answers the user's id.
-    async fn person(&self, name: &str, rules: &[(ContactKind, &str, u32)]) -> String {
+    pub(super) async fn person(&self, name: &str, rules: &[(ContactKind, &str, u32)]) -> String {
         let store = self.engine.store();
         let id = format!("id-{name}");
         let record = UserRecord {
@@ -111,7 +111,7 @@ impl Rig {
     }
 
     /// A policy bound to the receiver `oncall`; answers its id.
-    async fn policy(&self, steps: Vec<Step>, repeat: u32) -> String {
+    pub(super) async fn policy(&self, steps: Vec<Step>, repeat: u32) -> String {
         let id = self.unbound_policy("primary", steps, repeat).await;
         self.bind(&id, BindingKind::Receiver, "oncall").await;
         id
@@ -157,13 +157,13 @@ impl Rig {
     }
 
     /// The one page there is.
-    async fn page(&self) -> PageRecord {
+    pub(super) async fn page(&self) -> PageRecord {
         let pages = self.pages().await;
         assert_eq!(pages.len(), 1, "expected one page, got {pages:#?}");
         pages.into_iter().next().unwrap()
     }
 
-    async fn reload(&self, page: &PageRecord) -> PageRecord {
+    pub(super) async fn reload(&self, page: &PageRecord) -> PageRecord {
         self.engine.store().page(&page.id).await.unwrap().unwrap()
     }
 

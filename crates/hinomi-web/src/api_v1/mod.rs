@@ -8,6 +8,7 @@
 mod alerts;
 mod audit;
 mod contacts;
+mod heartbeats;
 mod holidays;
 mod integrations;
 pub(crate) mod pages;
@@ -138,6 +139,9 @@ pub fn routes() -> RouteTable {
             "/api/v1/escalation-policies/{policy}/bindings/{kind}/{target}",
             policies::unbind,
         )
+        .get("/api/v1/heartbeats", heartbeats::list)
+        .post("/api/v1/heartbeats", heartbeats::create)
+        .delete("/api/v1/heartbeats/{heartbeat}", heartbeats::delete)
         .get("/api/v1/audit", audit::list)
         .get("/api/v1/audit/export", audit::export)
         .get("/api/v1/openapi.json", openapi_json)
@@ -330,6 +334,9 @@ pub struct ErrorDetail {
         policies::delete,
         policies::bind,
         policies::unbind,
+        heartbeats::list,
+        heartbeats::create,
+        heartbeats::delete,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
@@ -344,6 +351,7 @@ pub struct ErrorDetail {
         (name = "me", description = "One's own profile, password, API tokens, contact methods, notification rules, backup and iCal feed"),
         (name = "pages", description = "Alert groups' paging records: acknowledge, resolve, escalate, reassign, snooze"),
         (name = "escalation", description = "Escalation policies and what they are bound to"),
+        (name = "heartbeats", description = "Heartbeat monitors: a missed beat opens an alert"),
         (name = "users", description = "Users and everyone's API tokens"),
     )
 )]

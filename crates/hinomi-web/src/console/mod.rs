@@ -12,6 +12,7 @@ mod alerts;
 mod assets;
 mod contact;
 mod groups;
+mod heartbeats;
 pub mod i18n;
 mod pages;
 mod policies;
@@ -54,6 +55,9 @@ pub fn routes() -> RouteTable {
         .post("/pages/{id}/escalate", pages::escalate)
         .post("/pages/{id}/snooze", pages::snooze)
         .post("/pages/{id}/reassign", pages::reassign)
+        .get("/heartbeats", heartbeats::page)
+        .post("/heartbeats", heartbeats::create)
+        .post("/heartbeats/{heartbeat}/delete", heartbeats::delete)
         .get("/escalation-policies", policies::list)
         .post("/escalation-policies", policies::create)
         .get("/escalation-policies/{policy}", policies::detail)

@@ -547,6 +547,9 @@ mod tests {
         for b in ["receiver", "integration"] {
             keys.push(format!("policies.binding.{b}"));
         }
+        for s in ["waiting", "ok", "missing"] {
+            keys.push(format!("heartbeats.state.{s}"));
+        }
         for locale in Locale::ALL {
             for key in &keys {
                 assert_ne!(locale.t(key), key, "{locale:?}");

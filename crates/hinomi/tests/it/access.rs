@@ -35,8 +35,9 @@ async fn send(client: &reqwest::Client, method: &Method, url: &str) -> reqwest::
 
 /// Routes that answer without a principal: health, intake that checks its own key, the
 /// OpenID Connect sign-in that makes a principal, the iCal feeds whose signed URL is the
-/// credential, the one-time links of page messages (the token is the credential) and the
-/// channels' callbacks that redeem them (the channel's signature is the credential).
+/// credential, the one-time links of page messages and the heartbeat URLs jobs call (the
+/// token is the credential) and the channels' callbacks that redeem links (the channel's
+/// signature is the credential).
 const PUBLIC_ROUTES: &[&str] = &[
     "GET /-/healthy",
     "GET /-/ready",
@@ -49,11 +50,13 @@ const PUBLIC_ROUTES: &[&str] = &[
     "POST /login",
     "GET /auth/oidc/login",
     "GET /auth/oidc/callback",
+    "GET /ical/{user}/{file}",
     "GET /a/{token}",
     "POST /a/{token}",
     "POST /a/{token}/keypad",
     "POST /integrations/slack/interactions",
-    "GET /ical/{user}/{file}",
+    "GET /heartbeat/{token}",
+    "POST /heartbeat/{token}",
 ];
 
 both_databases!(

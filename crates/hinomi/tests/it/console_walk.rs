@@ -45,6 +45,14 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
     ("POST", "/pages/{id}/escalate", Action::RespondToPages, &[]),
     ("POST", "/pages/{id}/snooze", Action::RespondToPages, &[]),
     ("POST", "/pages/{id}/reassign", Action::RespondToPages, &[]),
+    ("GET", "/heartbeats", Action::Read, &[]),
+    ("POST", "/heartbeats", Action::ManageHeartbeats, &[]),
+    (
+        "POST",
+        "/heartbeats/{heartbeat}/delete",
+        Action::ManageHeartbeats,
+        &[],
+    ),
     ("GET", "/escalation-policies", Action::Read, &[]),
     ("POST", "/escalation-policies", Action::ManagePolicies, &[]),
     ("GET", "/escalation-policies/{policy}", Action::Read, &[]),
@@ -213,6 +221,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{team}", "walk-no-such-team")
         .replace("{username}", "walk-no-such-user")
         .replace("{policy}", "walk-no-such-policy")
+        .replace("{heartbeat}", "walk-no-such-heartbeat")
         .replace("{kind}", "receiver")
         .replace("{target}", "walk-no-such-receiver")
 

@@ -485,3 +485,113 @@ async fn postgres_two_instances_fire_each_step_once() {
     assert!(a.terminate().await.success());
     assert!(b.terminate().await.success());
 }
+
+/// The firing `HeartbeatMissed` alerts' `heartbeat` labels, as the Alertmanager API lists them.
+async fn missed(server: &Server) -> Vec<String> {
+    let alerts = server
+        .get_json("/api/v2/alerts?filter=alertname%3D%22HeartbeatMissed%22")
+        .await;
+    alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["labels"]["heartbeat"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+both_databases!(
+    a_missed_heartbeat_opens_an_alert_the_next_beat_resolves,
+    |db| async move {
+        let Some(server) = Server::start(db, options()).await else {
+            return;
+        };
+        // The seed's nightly backup verification, as the documentation sets it up.
+        let out = server.cli(
+            &[
+                "heartbeat",
+                "create",
+                "backup-verification",
+                "--period",
+                "24h",
+                "--grace",
+                "1h",
+            ],
+            None,
+        );
+        assert!(out.trim().contains("/heartbeat/"), "{out}");
+        assert!(
+            server
+                .cli(&["heartbeat", "list"], None)
+                .contains("backup-verification")
+        );
+        let r = server
+            .post_json(
+                "/api/v1/heartbeats",
+                &json!({"name": "fast", "period": "2s"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let h: Value = r.json().await.unwrap();
+        assert_eq!(h["state"], "waiting");
+        let url = h["url"].as_str().unwrap();
+        let path = url
+            .split_once("/heartbeat/")
+            .map(|(_, t)| format!("/heartbeat/{t}"))
+            .unwrap();
+        // Bad input is named; a wrong token is a 404.
+        let r = server
+            .post_json(
+                "/api/v1/heartbeats",
+                &json!({"name": "slow", "period": "forever"}),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["field"], "period");
+        let anonymous = server.anonymous();
+        let r = anonymous
+            .get(format!("{}/heartbeat/0123456789abcdef", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        // A beat (GET or POST) is on time; after two quiet seconds the alert fires.
+        let r = anonymous
+            .get(format!("{}{path}", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let list = server.get_json("/api/v1/heartbeats").await;
+        let fast = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["name"] == "fast")
+            .unwrap()
+            .clone();
+        assert_eq!(fast["state"], "ok");
+        assert!(fast.get("url").is_none(), "the token is shown once");
+        eventually_async(Duration::from_secs(20), "the missed-beat alert", || async {
+            (missed(&server).await == ["fast"]).then_some(())
+        })
+        .await;
+        let list = server.get_json("/api/v1/heartbeats").await;
+        assert!(
+            list.as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["name"] == "fast" && h["state"] == "missing")
+        );
+        let r = anonymous
+            .post(format!("{}{path}", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(missed(&server).await.is_empty(), "the beat resolved it");
+        let r = server.delete("/api/v1/heartbeats/fast").await;
+        assert_eq!(r.status(), 204);
+        assert!(server.terminate().await.success());
+    }
+);

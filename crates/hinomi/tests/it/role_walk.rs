@@ -96,6 +96,10 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
                 _ => Value::Null,
             },
         ),
+        (p, false) if p.starts_with("/api/v1/heartbeats") => (
+            Action::ManageHeartbeats,
+            json!({"name": format!("h{}", uuid_hex()), "period": "1h"}),
+        ),
         (p, false) if p.starts_with("/api/v1/escalation-policies") => (
             Action::ManagePolicies,
             if p.contains("/bindings/") {
@@ -249,6 +253,7 @@ both_databases!(every_route_with_every_role, |db| async move {
                 .replace("{username}", "walk-viewer")
                 .replace("{name}", &integration)
                 .replace("{policy}", "walk-no-such-policy")
+                .replace("{heartbeat}", "walk-no-such-heartbeat")
                 .replace("{kind}", "receiver")
                 .replace("{target}", "walk-no-such-receiver")
                 .replace("{fingerprint}", "0000000000000001")
