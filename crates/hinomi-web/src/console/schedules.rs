@@ -1181,7 +1181,7 @@ pub(super) async fn remove_override(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::console::Locale;
+    use crate::console::{Catalog, Locale};
 
     #[test]
     fn every_weekday_and_unit_has_a_label_in_both_languages() {

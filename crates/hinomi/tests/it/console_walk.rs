@@ -224,7 +224,6 @@ fn concrete(pattern: &str) -> String {
         .replace("{heartbeat}", "walk-no-such-heartbeat")
         .replace("{kind}", "receiver")
         .replace("{target}", "walk-no-such-receiver")
-
         .replace("{schedule}", "walk-no-such-schedule")
         .replace("{override}", "walk-no-such-override");
     assert!(
