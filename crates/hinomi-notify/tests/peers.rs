@@ -437,7 +437,7 @@ async fn twilio_gets_a_text_and_a_call_that_a_keypress_acknowledges() {
     assert_eq!(voice.target, "/2010-04-01/Accounts/AC123/Calls.json");
     assert_eq!(voice.header("authorization"), basic);
     let twiml = &voice.form()["Twiml"];
-    assert!(twiml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Gather numDigits=\"1\" action=\"https://hinomi.example/a/ack-token\" method=\"POST\""), "{twiml}");
+    assert!(twiml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Gather numDigits=\"1\" action=\"https://hinomi.example/a/ack-token/keypad\" method=\"POST\""), "{twiml}");
     assert!(twiml.contains("<Say language=\"ja-JP\" loop=\"2\">ヒノミからのお知らせです。対応依頼: ディスク残量わずか。"), "{twiml}");
     assert!(
         twiml.contains("確認するには 1 を押してください。</Say></Gather>"),
