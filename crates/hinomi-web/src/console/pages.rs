@@ -70,6 +70,18 @@ impl Ctx {
         self.t(&format!("page.state.{state}"))
     }
 
+    /// How a page was answered, in words (`console`, `link`, `slack` ... are named; others
+    /// shown as they are).
+    pub fn page_how(&self, how: &str) -> String {
+        let key = format!("page.how.{how}");
+        let text = self.t(&key);
+        if text == key {
+            how.to_owned()
+        } else {
+            text.to_owned()
+        }
+    }
+
     pub fn may_respond_to_pages(&self) -> bool {
         self.may(Action::RespondToPages)
     }
@@ -255,7 +267,7 @@ fn line(ctx: &Ctx, e: &EventRecord) -> Line {
     let fill = |key: &str| {
         ctx.t(key)
             .replace("{actor}", &e.actor)
-            .replace("{how}", &how(ctx, &text_of("how")))
+            .replace("{how}", &ctx.page_how(&text_of("how")))
             .replace("{step}", &n("step"))
             .replace("{round}", &n("round"))
     };
@@ -316,18 +328,6 @@ fn line(ctx: &Ctx, e: &EventRecord) -> Line {
         at: e.at,
         text,
         details,
-    }
-}
-
-/// How a change was made, in words (`console`, `link`, `slack` ... are named; others shown
-/// as they are).
-fn how(ctx: &Ctx, how: &str) -> String {
-    let key = format!("page.how.{how}");
-    let text = ctx.t(&key);
-    if text == key {
-        how.to_owned()
-    } else {
-        text.to_owned()
     }
 }
 

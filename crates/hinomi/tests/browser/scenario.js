@@ -7,25 +7,10 @@
 // HINOMI_PASSWORD (the person who signs in).
 "use strict";
 
-const { chromium } = require("playwright-core");
-const fs = require("fs");
-const path = require("path");
+const { base, token, viewports, check, watch, shot: save, overflow, signIn, main } = require("./common");
 
-const base = process.env.HINOMI_URL;
-const artifacts = process.env.ARTIFACTS;
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-const token = process.env.HINOMI_TOKEN || "";
 const user = process.env.HINOMI_USER;
 const password = process.env.HINOMI_PASSWORD;
-
-const viewports = [
-  { name: "phone", width: 360, height: 740 },
-  { name: "desktop", width: 1280, height: 800 },
-];
-
-function check(cond, what) {
-  if (!cond) throw new Error("check failed: " + what);
-}
 
 async function postAlert(labels) {
   const headers = { "content-type": "application/json" };
@@ -45,19 +30,14 @@ async function run(browser, vp) {
     extraHTTPHeaders: { "accept-language": "en-US,en;q=0.9" },
   });
   const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push("page error: " + e.message));
-  page.on("console", (m) => { if (m.type() === "error") problems.push("console error: " + m.text()); });
-  page.on("response", (r) => { if (r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`); });
-  const shot = (name) => page.screenshot({ path: path.join(artifacts, `${vp.name}-${name}.png`), fullPage: true });
+  const problems = watch(page, []);
+  const shot = (name) => save(page, vp.name, name);
 
   // Signing in: the console sends an anonymous browser to the sign-in page and back.
   await page.goto(base + "/alerts");
   await page.waitForURL(/\/login\?next=%2Falerts$/);
   await shot("login");
-  await page.getByLabel("Username").fill(user);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, user, password, { username: "Username", password: "Password", submit: "Sign in" });
   await page.waitForURL(/\/alerts$/);
   check((await page.locator("h1").first().textContent()).includes("Alerts"), "alerts page in English");
   // Marks this document: it must still be here once the alert shows, proving no reload.
@@ -110,8 +90,8 @@ async function run(browser, vp) {
   check(await page.evaluate(() => document.activeElement.classList.contains("skip")), "skip link first in tab order");
 
   // Nothing may be wider than the viewport (no sideways scrolling on a phone).
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  check(overflow <= 0, `page wider than the viewport by ${overflow}px`);
+  const wider = await overflow(page);
+  check(wider <= 0, `page wider than the viewport by ${wider}px`);
 
   // Signing out ends the session: the console asks for a sign-in again.
   await page.locator("details.menu summary").click();
@@ -124,23 +104,9 @@ async function run(browser, vp) {
   await context.close();
 }
 
-(async () => {
-  fs.mkdirSync(artifacts, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-      "--disable-sync", "--no-first-run", "--disable-quic"],
-  });
-  try {
-    for (const vp of viewports) {
-      await run(browser, vp);
-      console.log(`ok: ${vp.name} ${vp.width}x${vp.height}`);
-    }
-  } finally {
-    await browser.close();
+main(async (browser) => {
+  for (const vp of viewports) {
+    await run(browser, vp);
+    console.log(`ok: ${vp.name} ${vp.width}x${vp.height}`);
   }
-})().catch((e) => {
-  console.error(e && e.stack ? e.stack : String(e));
-  process.exit(1);
 });

@@ -212,9 +212,10 @@ impl Server {
         run_cli(&self.database_url, args, stdin)
     }
 
-    /// Creates a user with `role` and a password it can sign in with (no forced change).
+    /// Creates a user with `role` and a password it can sign in with (no forced change):
+    /// [`password_for`] the username.
     pub fn create_user(&self, username: &str, role: &str) -> String {
-        let password = format!("{username}-password-long");
+        let password = password_for(username);
         self.cli(
             &[
                 "user",
@@ -396,6 +397,11 @@ impl Server {
         );
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     }
+}
+
+/// The password [`Server::create_user`] gives `username`.
+pub fn password_for(username: &str) -> String {
+    format!("{username}-password-long")
 }
 
 /// Runs the `hinomi` CLI on `database_url`.

@@ -46,6 +46,35 @@ pub(crate) async fn envelopes(server: &Server, receiver: &str) -> Vec<(String, V
         .collect()
 }
 
+/// The path (`/a/<token>`) of the one-time acknowledge link in the email page `page_id`
+/// sent `recipient` at `address`.
+pub(crate) async fn acknowledge_link(
+    server: &Server,
+    page_id: &str,
+    recipient: &str,
+    address: &str,
+) -> String {
+    let sent = envelopes(server, &format!("page:{page_id}")).await;
+    let email = &sent
+        .iter()
+        .find(|(_, e)| e["contact"]["kind"] == "email" && e["notice"]["recipient"] == recipient)
+        .expect("an email to the recipient")
+        .1;
+    assert_eq!(email["contact"]["address"], address);
+    let link = email["notice"]["actions"]
+        .as_array()
+        .expect("the message's actions")
+        .iter()
+        .find(|a| a["kind"] == "acknowledge")
+        .expect("an acknowledge link")["url"]
+        .as_str()
+        .expect("the link's address")
+        .to_owned();
+    link.split_once("/a/")
+        .map(|(_, t)| format!("/a/{t}"))
+        .expect("a link to /a/")
+}
+
 async fn call(
     client: &reqwest::Client,
     server: &Server,
@@ -322,26 +351,7 @@ both_databases!(
         fire(&server, "Backup").await;
         let page = page_of(&server, "Backup").await;
         let id = page["id"].as_str().unwrap().to_owned();
-        let sent = envelopes(&server, &format!("page:{id}")).await;
-        let email = &sent
-            .iter()
-            .find(|(_, e)| e["contact"]["kind"] == "email" && e["notice"]["recipient"] == "aya")
-            .unwrap()
-            .1;
-        assert_eq!(email["contact"]["address"], "aya@example.com");
-        let link = email["notice"]["actions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["kind"] == "acknowledge")
-            .unwrap()["url"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let path = link
-            .split_once("/a/")
-            .map(|(_, t)| format!("/a/{t}"))
-            .unwrap();
+        let path = acknowledge_link(&server, &id, "aya", "aya@example.com").await;
         let anonymous = server.anonymous();
         let r = anonymous
             .get(format!("{}{path}", server.url))
