@@ -208,7 +208,7 @@ async function acknowledgeByLink(browser) {
   check(answer.status() === 200, "the link's page answered " + answer.status());
   const button = page.getByRole("button", { name: "応答 (ACK)" });
   await button.waitFor();
-  check((await page.locator("main").textContent()).includes("このページに応答しますか"), "the link asks first");
+  check((await page.locator("main").textContent()).includes("この呼び出しに応答しますか"), "the link asks first");
   await atBothSizes(page, "link");
   check((await state()) === "triggered", "loading the link acknowledges nothing");
 
