@@ -78,14 +78,31 @@ impl fmt::Debug for Config {
     }
 }
 
+mod receivers;
+
+pub use receivers::{
+    EmailConfig, Integration, IntegrationKind, MsteamsConfig, OpsgenieConfig, PagerdutyConfig,
+    SlackConfig, UNDELIVERED_KIND_BASE,
+};
+
 /// A named set of integrations.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Receiver {
     /// Unique name routes refer to.
     pub name: String,
     /// `webhook_configs`.
     pub webhooks: Vec<WebhookConfig>,
-    /// Other non-empty `*_configs` keys, e.g. `email_configs`.
+    /// `email_configs`.
+    pub emails: Vec<EmailConfig>,
+    /// `slack_configs`.
+    pub slacks: Vec<SlackConfig>,
+    /// `pagerduty_configs`.
+    pub pagerduties: Vec<PagerdutyConfig>,
+    /// `opsgenie_configs`.
+    pub opsgenies: Vec<OpsgenieConfig>,
+    /// `msteams_configs`.
+    pub msteams: Vec<MsteamsConfig>,
+    /// Other non-empty `*_configs` keys hinomi does not deliver, e.g. `pushover_configs`.
     pub other_kinds: Vec<String>,
 }
 
@@ -390,6 +407,11 @@ struct RawInhibitRule {
 struct RawReceiver {
     name: Option<String>,
     webhook_configs: Option<Vec<RawWebhook>>,
+    email_configs: Option<Vec<receivers::RawIntegration>>,
+    slack_configs: Option<Vec<receivers::RawIntegration>>,
+    pagerduty_configs: Option<Vec<receivers::RawIntegration>>,
+    opsgenie_configs: Option<Vec<receivers::RawIntegration>>,
+    msteams_configs: Option<Vec<receivers::RawIntegration>>,
     #[serde(flatten)]
     other: BTreeMap<String, Value>,
 }
@@ -500,7 +522,11 @@ fn build(raw: RawConfig, original: &str) -> Result<Config, ConfigError> {
     let mut receivers = Vec::new();
     let mut names = BTreeSet::new();
     for r in raw.receivers.unwrap_or_default() {
-        let receiver = build_receiver(r, &global_http, &mut unsupported)?;
+        let globals = receivers::Globals {
+            keys: Some(&global.other),
+            http: Some(&global_http),
+        };
+        let receiver = build_receiver(r, &globals, &mut unsupported)?;
         if !names.insert(receiver.name.clone()) {
             return Err(invalid(format!(
                 "notification config name {} is not unique",
@@ -798,9 +824,10 @@ fn build_inhibit_rule(r: &RawInhibitRule) -> Result<InhibitRule, ConfigError> {
 
 fn build_receiver(
     r: RawReceiver,
-    global_http: &HttpConfig,
+    globals: &receivers::Globals<'_>,
     unsupported: &mut Vec<String>,
 ) -> Result<Receiver, ConfigError> {
+    let global_http = globals.http.cloned().unwrap_or_default();
     let name = r.name.unwrap_or_default();
     if name.is_empty() {
         return Err(invalid("missing name in receiver"));
@@ -825,7 +852,7 @@ fn build_receiver(
         };
         if count > 0 {
             unsupported.push(format!(
-                "receiver {}: {key} is not delivered yet",
+                "receiver {}: {key} is not delivered by hinomi",
                 quote(&name)
             ));
             other_kinds.push(key.clone());
@@ -838,14 +865,24 @@ fn build_receiver(
         .enumerate()
         .map(|(i, w)| {
             let place = format!("receiver {}: webhook_configs[{i}]", quote(&name));
-            build_webhook(w, global_http, &place, unsupported)
+            build_webhook(w, &global_http, &place, unsupported)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Receiver {
+    let mut receiver = Receiver {
         name,
         webhooks,
         other_kinds,
-    })
+        ..Receiver::default()
+    };
+    let kinds = receivers::RawKinds {
+        email_configs: r.email_configs,
+        slack_configs: r.slack_configs,
+        pagerduty_configs: r.pagerduty_configs,
+        opsgenie_configs: r.opsgenie_configs,
+        msteams_configs: r.msteams_configs,
+    };
+    receivers::build_kinds(&mut receiver, kinds, globals, unsupported)?;
+    Ok(receiver)
 }
 
 fn build_webhook(

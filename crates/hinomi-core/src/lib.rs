@@ -29,7 +29,10 @@ pub mod time;
 
 pub use access::{Action, Role, TeamRole, UnknownRole, UnknownTeamRole, may_in_team};
 pub use alert::{Alert, AlertError, AlertStatus, merge_on_put, normalize_posted};
-pub use config::{Config, ConfigError, HttpConfig, Receiver, WebhookConfig};
+pub use config::{
+    Config, ConfigError, EmailConfig, HttpConfig, Integration, IntegrationKind, MsteamsConfig,
+    OpsgenieConfig, PagerdutyConfig, Receiver, SlackConfig, UNDELIVERED_KIND_BASE, WebhookConfig,
+};
 pub use duration::{DurationError, format_duration, parse_duration};
 pub use inhibit::{InhibitRule, inhibited_by};
 pub use labels::{Fingerprint, LabelError, LabelSet, validate_label_name};

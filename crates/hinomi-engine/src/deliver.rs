@@ -5,10 +5,12 @@
 //! instance holding them died). Every attempt lands in the delivery log. A delivered row is
 //! never sent again; a crash between sending and recording means one resend (at least once).
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use hinomi_core::WebhookConfig;
+use hinomi_core::{Config, ContactKind, Envelope, Integration, IntegrationKind};
+use hinomi_notify::{SendReport, receivers};
 use hinomi_store::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDelivery};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -21,6 +23,8 @@ const MAX_IN_FLIGHT: usize = 64;
 const CLAIM_BATCH: i64 = 64;
 /// Lease left over a send's timeout, for recording its outcome.
 const LEASE_MARGIN_MS: i64 = 2_000;
+/// The kind of outbox rows that carry an [`Envelope`] to a person: `contact:<kind>`.
+pub const CONTACT_PREFIX: &str = "contact:";
 
 /// Backoff before attempt `n + 1`: 1 s doubling, at most 5 minutes.
 pub(crate) fn backoff_ms(attempts_so_far: i64) -> i64 {
@@ -132,19 +136,10 @@ pub(crate) async fn claim_due(shared: &Shared) -> hinomi_store::Result<Vec<Claim
 
 /// Whether this instance may send `row` now. Its lease was taken when the row was written
 /// or claimed, and the row may since have waited behind other sends: when too little of
-/// the lease is left to cover this send, it is renewed, which fails if the lease ran out
-/// and the row was claimed again (by another instance, or by this one's poll). Without
-/// this, a backlog longer than the lease is sent twice.
-async fn hold_lease(
-    shared: &Shared,
-    row: &ClaimedDelivery,
-    webhook: &WebhookConfig,
-    now: i64,
-) -> bool {
-    let timeout_ms = webhook
-        .timeout_ms
-        .filter(|ms| *ms > 0)
-        .unwrap_or(shared.settings.webhook_timeout.as_millis() as i64);
+/// the lease is left to cover this send (`timeout_ms`), it is renewed, which fails if the
+/// lease ran out and the row was claimed again (by another instance, or by this one's
+/// poll). Without this, a backlog longer than the lease is sent twice.
+async fn hold_lease(shared: &Shared, row: &ClaimedDelivery, timeout_ms: i64, now: i64) -> bool {
     let needed = timeout_ms + LEASE_MARGIN_MS;
     if row.lease_until - now >= needed {
         return true;
@@ -170,77 +165,291 @@ async fn hold_lease(
     }
 }
 
+/// What an outbox row is sent to.
+enum Target<'a> {
+    /// A person's contact method (`contact:<kind>` rows written by paging).
+    Contact(Box<Envelope>),
+    /// An integration of an Alertmanager receiver.
+    Integration(Integration<'a>),
+}
+
+/// Where `row` goes, or why it cannot go anywhere (final).
+fn target<'a>(config: &'a Config, row: &ClaimedDelivery) -> Result<Target<'a>, String> {
+    if let Some(kind) = row.kind.strip_prefix(CONTACT_PREFIX) {
+        let envelope: Envelope = serde_json::from_str(&row.payload)
+            .map_err(|e| format!("the envelope is not readable: {e}"))?;
+        if envelope.contact.kind.as_str() != kind {
+            return Err(format!(
+                "the envelope is for {}, the row for {kind}",
+                envelope.contact.kind.as_str()
+            ));
+        }
+        return Ok(Target::Contact(Box::new(envelope)));
+    }
+    let kind = IntegrationKind::parse(&row.kind)
+        .ok_or_else(|| format!("{} is not delivered by hinomi", row.kind))?;
+    config
+        .receiver(&row.receiver)
+        .and_then(|r| r.integration(kind, row.integration))
+        .map(Target::Integration)
+        .ok_or_else(|| {
+            format!(
+                "receiver {:?} has no {} #{} any more",
+                row.receiver,
+                kind.name(),
+                row.integration - kind.base()
+            )
+        })
+}
+
 /// Sends one notification; answers what to record, or `None` when another claim took the
-/// row while it waited.
+/// row while it waited, or its channel's throttle put it off.
 pub(crate) async fn deliver(shared: &Shared, row: ClaimedDelivery) -> Option<FinishedDelivery> {
     let config = shared.config();
-    let webhook = config
-        .receivers
-        .iter()
-        .find(|r| r.name == row.receiver)
-        .and_then(|r| r.webhooks.get(row.integration as usize));
     let at = shared.clock.now_ms();
-    let (attempt, outcome) = match webhook {
-        None => (
-            DeliveryAttempt {
-                at,
-                duration_ms: 0,
-                status_code: None,
-                error: Some(format!(
-                    "receiver {:?} has no webhook #{} any more",
-                    row.receiver, row.integration
-                )),
-            },
-            DeliveryOutcome::Failed,
-        ),
-        Some(webhook) => {
-            if !hold_lease(shared, &row, webhook, at).await {
+    let default_timeout_ms = shared.settings.webhook_timeout.as_millis() as i64;
+    let (report, took_ms) = match target(&config, &row) {
+        Err(error) => (SendReport::failed(error, false), 0),
+        Ok(target) => {
+            let timeout_ms = match &target {
+                Target::Integration(i) => i.timeout_ms().unwrap_or(default_timeout_ms),
+                Target::Contact(_) => default_timeout_ms,
+            };
+            if let Target::Contact(envelope) = &target
+                && let Err(ready_at) = shared.throttle.take(envelope.contact.kind, at)
+            {
+                defer(shared, &row, envelope.contact.kind, ready_at).await;
                 return None;
             }
-            let (report, took) = shared.sender.send(webhook, row.payload.clone()).await;
-            let outcome = if report.delivered() {
-                DeliveryOutcome::Delivered
-            } else if report.retryable && row.attempts + 1 < shared.settings.max_attempts {
-                DeliveryOutcome::Retry {
-                    due_at: shared.clock.now_ms() + backoff_ms(row.attempts),
+            if !hold_lease(shared, &row, timeout_ms, at).await {
+                return None;
+            }
+            let started = Instant::now();
+            let report = match target {
+                Target::Contact(envelope) => shared.channels.send(&envelope, at).await,
+                Target::Integration(integration) => {
+                    let timeout = Duration::from_millis(timeout_ms as u64);
+                    receivers::send(&shared.sender, integration, &row.payload, timeout, at).await
                 }
-            } else {
-                DeliveryOutcome::Failed
             };
-            (
-                DeliveryAttempt {
-                    at,
-                    duration_ms: took.as_millis() as i64,
-                    status_code: report.status_code.map(i64::from),
-                    error: report.error,
-                },
-                outcome,
-            )
+            let took = started.elapsed();
+            metrics::histogram!("hinomi_notification_send_seconds", "integration" => row.kind.clone())
+                .record(took.as_secs_f64());
+            (report, took.as_millis() as i64)
         }
+    };
+    let outcome = if report.delivered() {
+        DeliveryOutcome::Delivered
+    } else if report.retryable && row.attempts + 1 < shared.settings.max_attempts {
+        DeliveryOutcome::Retry {
+            due_at: shared.clock.now_ms() + backoff_ms(row.attempts),
+        }
+    } else {
+        DeliveryOutcome::Failed
     };
     let label = match outcome {
         DeliveryOutcome::Delivered => "delivered",
         DeliveryOutcome::Retry { .. } => "retry",
         DeliveryOutcome::Failed => "failed",
     };
-    metrics::counter!("hinomi_notifications_total", "integration" => "webhook", "outcome" => label)
+    metrics::counter!("hinomi_notifications_total", "integration" => row.kind.clone(), "outcome" => label)
         .increment(1);
     if let Some(ms) = (outcome == DeliveryOutcome::Delivered).then_some(at - row.created_at) {
         metrics::histogram!("hinomi_notification_queue_seconds").record(ms as f64 / 1000.0);
     }
-    if let Some(err) = &attempt.error {
-        tracing::warn!(outbox = row.id, receiver = %row.receiver, attempt = row.attempts + 1, outcome = label, error = %err, "webhook delivery failed");
+    if let Some(err) = &report.error {
+        tracing::warn!(outbox = row.id, kind = %row.kind, receiver = %row.receiver, attempt = row.attempts + 1, outcome = label, error = %err, "delivery failed");
     }
     Some(FinishedDelivery {
         id: row.id,
-        attempt,
+        attempt: DeliveryAttempt {
+            at,
+            duration_ms: took_ms,
+            status_code: report.status_code.map(i64::from),
+            error: report.error,
+            answer: report.answer,
+        },
         outcome,
     })
 }
 
+/// Gives a throttled row back, due when its channel has room again.
+async fn defer(shared: &Shared, row: &ClaimedDelivery, kind: ContactKind, ready_at: i64) {
+    metrics::counter!("hinomi_notifications_throttled_total", "integration" => row.kind.clone())
+        .increment(1);
+    tracing::debug!(
+        outbox = row.id,
+        kind = kind.as_str(),
+        ready_at,
+        "throttled; sending later"
+    );
+    if let Err(e) = shared
+        .store
+        .defer_delivery(row.id, &shared.instance, ready_at)
+        .await
+    {
+        tracing::warn!(outbox = row.id, error = %e, "cannot put off a throttled delivery; it is retried when its lease runs out");
+    }
+}
+
+/// Token buckets, one per contact kind: at most `per_minute` sends in any minute on this
+/// instance, the full minute's allowance usable at once. Rows over the limit wait in the
+/// outbox (their due time moved) instead of in memory.
+#[derive(Debug)]
+pub(crate) struct ChannelThrottle {
+    per_minute: HashMap<ContactKind, u32>,
+    buckets: Mutex<HashMap<ContactKind, Bucket>>,
+}
+
+/// A bucket's fill in 1/60,000ths of a send, so that a rate per minute refills a whole
+/// number of units each millisecond and the arithmetic is exact.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    units: i64,
+    at: i64,
+}
+
+/// Units one send costs.
+const UNITS_PER_SEND: i64 = 60_000;
+
+impl ChannelThrottle {
+    /// A kind missing from `per_minute`, or given 0, is not throttled.
+    pub(crate) fn new(per_minute: HashMap<ContactKind, u32>) -> ChannelThrottle {
+        ChannelThrottle {
+            per_minute,
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// Takes one send of `kind` at `now`, or answers when one will be free.
+    pub(crate) fn take(&self, kind: ContactKind, now: i64) -> Result<(), i64> {
+        let rate = match self.per_minute.get(&kind) {
+            Some(r) if *r > 0 => i64::from(*r),
+            _ => return Ok(()),
+        };
+        let capacity = rate * UNITS_PER_SEND;
+        let mut buckets = self.buckets.lock().expect("throttle lock");
+        let bucket = buckets.entry(kind).or_insert(Bucket {
+            units: capacity,
+            at: now,
+        });
+        let elapsed = (now - bucket.at).max(0);
+        bucket.units = (bucket.units + elapsed * rate).min(capacity);
+        bucket.at = bucket.at.max(now);
+        if bucket.units >= UNITS_PER_SEND {
+            bucket.units -= UNITS_PER_SEND;
+            Ok(())
+        } else {
+            let missing = UNITS_PER_SEND - bucket.units;
+            Err(now + (missing + rate - 1) / rate)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::backoff_ms;
+    use super::*;
+
+    fn row(kind: &str, receiver: &str, integration: i64, payload: &str) -> ClaimedDelivery {
+        ClaimedDelivery {
+            id: 1,
+            group_key: String::new(),
+            receiver: receiver.into(),
+            integration,
+            kind: kind.into(),
+            payload: payload.into(),
+            attempts: 0,
+            created_at: 0,
+            lease_until: 0,
+        }
+    }
+
+    /// Where `row` goes: `Ok` names the integration kind or contact kind.
+    fn check(config: &Config, row: ClaimedDelivery, expect: Result<&str, &str>) {
+        let got = target(config, &row).map(|t| match t {
+            Target::Contact(e) => format!("contact {}", e.contact.kind.as_str()),
+            Target::Integration(i) => format!("integration {}", i.kind().name()),
+        });
+        match expect {
+            Ok(want) => assert_eq!(got.as_deref(), Ok(want)),
+            Err(fragment) => {
+                let err = got.unwrap_err();
+                assert!(err.contains(fragment), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn rows_find_their_integration_or_say_why_not() {
+        let config = Config::parse(
+            "route: {receiver: r}\nreceivers:\n  - name: r\n    webhook_configs: [{url: 'http://w/'}]\n    msteams_configs: [{webhook_url: 'http://t/'}]\n",
+        )
+        .unwrap();
+        let envelope = r#"{"contact":{"kind":"sms","address":"+8190"},"notice":{"kind":{"type":"resolved"},"locale":"ja","recipient":"r","page_id":null,"title":"t","alerts":[],"console_url":null,"actions":[],"at":0}}"#;
+        for (kind, receiver, integration, payload, expect) in [
+            ("webhook", "r", 0, "", Ok("integration webhook")),
+            ("msteams", "r", 6000, "", Ok("integration msteams")),
+            ("contact:sms", "page:1", 0, envelope, Ok("contact sms")),
+            (
+                "contact:voice",
+                "page:1",
+                0,
+                envelope,
+                Err("the envelope is for sms, the row for voice"),
+            ),
+            (
+                "contact:sms",
+                "page:1",
+                0,
+                "{}",
+                Err("the envelope is not readable"),
+            ),
+            (
+                "msteams",
+                "r",
+                6001,
+                "",
+                Err("receiver \"r\" has no msteams #1 any more"),
+            ),
+            (
+                "email",
+                "gone",
+                2000,
+                "",
+                Err("receiver \"gone\" has no email #0 any more"),
+            ),
+            (
+                "pushover_configs",
+                "r",
+                1000,
+                "",
+                Err("pushover_configs is not delivered by hinomi"),
+            ),
+        ] {
+            check(&config, row(kind, receiver, integration, payload), expect);
+        }
+    }
+
+    #[test]
+    fn the_throttle_allows_a_minutes_worth_then_paces() {
+        let t = ChannelThrottle::new(HashMap::from([
+            (ContactKind::Voice, 2),
+            (ContactKind::Email, 0),
+        ]));
+        assert_eq!(t.take(ContactKind::Voice, 0), Ok(()));
+        assert_eq!(t.take(ContactKind::Voice, 0), Ok(()));
+        assert_eq!(t.take(ContactKind::Voice, 0), Err(30_000), "one every 30 s");
+        assert_eq!(t.take(ContactKind::Voice, 29_999), Err(30_000));
+        assert_eq!(t.take(ContactKind::Voice, 30_000), Ok(()));
+        for _ in 0..100 {
+            assert_eq!(t.take(ContactKind::Email, 0), Ok(()), "0 is no limit");
+            assert_eq!(
+                t.take(ContactKind::Slack, 0),
+                Ok(()),
+                "unlisted is no limit"
+            );
+        }
+    }
 
     #[test]
     fn backoff_doubles_then_caps() {

@@ -10,7 +10,9 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use hinomi_core::{Alert, Config, NotifyLogEntry, Receiver, Route, needs_update};
+use hinomi_core::{
+    Alert, Config, NotifyLogEntry, Receiver, Route, UNDELIVERED_KIND_BASE, needs_update,
+};
 use hinomi_notify::webhook::{Notification, render};
 use hinomi_store::{ClaimedDelivery, GroupRow, NewOutbox, StoredAlert, StoredNotifyLog, WriteTx};
 
@@ -22,10 +24,6 @@ use crate::{EngineError, Shared};
 /// connection: intake commits and a new group's first page wait behind it (during 2,000
 /// routine re-flushes, W3's p99 was 47 ms with 64, 8.2 ms with 16 and 5.4 ms with 4).
 pub(crate) const FLUSH_BATCH: i64 = 4;
-
-/// Integration numbers of receiver kinds that are not delivered yet start here, so their
-/// notification-log entries never collide with webhook indexes.
-const UNDELIVERED_KIND_BASE: i64 = 1_000;
 
 /// What one flush pass did.
 #[derive(Debug, Default, Clone)]
@@ -205,26 +203,29 @@ impl FlushContext<'_> {
             now,
         };
         let lease_until = now + self.shared.settings.delivery_lease_ms;
-        for (idx, webhook) in receiver.webhooks.iter().enumerate() {
-            let integration = idx as i64;
+        // Every integration's payload is Alertmanager's version 4 message: a webhook sends
+        // it as it is, the other kinds turn it into their own format at send time.
+        for (integration, config) in receiver.integrations() {
             let prev = previous(integration);
             if !needs_update(
                 prev.as_ref(),
                 firing,
                 resolved,
-                webhook.send_resolved,
+                config.send_resolved(),
                 route.opts.repeat_interval,
                 now,
             ) {
                 continue;
             }
-            if let Some(payload) = render(&notification, webhook) {
+            if let Some(payload) =
+                render(&notification, config.send_resolved(), config.max_alerts())
+            {
                 let row = NewOutbox {
                     idempotency_key: format!("{}|{}|{integration}|{now}", group_key, receiver.name),
                     group_key: group_key.clone(),
                     receiver: receiver.name.clone(),
                     integration,
-                    kind: "webhook".into(),
+                    kind: config.kind().name().into(),
                     payload,
                     created_at: now,
                     lease_owner: self.shared.instance.clone(),
@@ -248,8 +249,9 @@ impl FlushContext<'_> {
             tx.put_notify_log(&group_key, &log_entry(integration))
                 .await?;
         }
-        // Receiver kinds hinomi does not deliver yet are logged as undeliverable, so the
-        // page they should have carried is visible in the delivery log, never lost silently.
+        // Receiver kinds hinomi does not deliver (pushover, wechat ...) are logged as
+        // undeliverable, so the page they should have carried is visible in the delivery
+        // log, never lost silently.
         for (i, kind) in receiver.other_kinds.iter().enumerate() {
             let integration = UNDELIVERED_KIND_BASE + i as i64;
             let prev = previous(integration);
@@ -273,7 +275,7 @@ impl FlushContext<'_> {
                 created_at: now,
                 lease_owner: self.shared.instance.clone(),
                 lease_until,
-                undeliverable: Some(format!("{kind} is not delivered by this version of hinomi")),
+                undeliverable: Some(format!("{kind} is not delivered by hinomi")),
             };
             tx.insert_outbox(&row).await?;
             metrics::counter!("hinomi_notifications_total", "integration" => kind.clone(), "outcome" => "undeliverable")

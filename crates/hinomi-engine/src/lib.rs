@@ -21,12 +21,14 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use hinomi_core::{Alert, Config, Fingerprint, Silence, SilenceUpsert, plan_upsert};
+use hinomi_notify::channels::{ChannelSettings, Channels};
 use hinomi_notify::webhook::WebhookSender;
 use hinomi_store::{AuditEntry, Backend, ClaimedDelivery, Store, StoreError, WriteTx};
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use deliver::CONTACT_PREFIX;
 pub use dispatch::FlushReport;
 pub use escalate::{EscalationReport, PageActor, PageCommand, Redeemed};
 pub use query::{AlertQuery, AlertState, AlertView, GroupView};
@@ -83,6 +85,11 @@ pub struct EngineSettings {
     pub delivery_lease_ms: i64,
     /// Attempts before a notification is given up as failed.
     pub max_attempts: i64,
+    /// The channels that carry notices to people (email, Slack, voice ...).
+    pub channels: ChannelSettings,
+    /// Sends per minute on this instance, per contact kind; a kind missing or 0 is not
+    /// throttled.
+    pub contact_per_minute: std::collections::HashMap<hinomi_core::ContactKind, u32>,
     /// Run flushes and delivery in the background. Tests of timers turn this off and
     /// drive [`Engine::flush_now`] and [`Engine::deliver_now`] on a [`ManualClock`].
     pub background: bool,
@@ -98,6 +105,8 @@ impl Default for EngineSettings {
             webhook_timeout: Duration::from_secs(10),
             delivery_lease_ms: 15_000,
             max_attempts: 12,
+            channels: ChannelSettings::default(),
+            contact_per_minute: std::collections::HashMap::new(),
             background: true,
         }
     }
@@ -116,6 +125,8 @@ pub(crate) struct Shared {
     /// Where committed flushes hand the outbox rows they leased to this instance.
     handover: mpsc::UnboundedSender<Vec<ClaimedDelivery>>,
     pub(crate) sender: WebhookSender,
+    pub(crate) channels: Channels,
+    pub(crate) throttle: Arc<deliver::ChannelThrottle>,
 }
 
 impl Shared {
@@ -184,10 +195,16 @@ impl Engine {
         clock: Arc<dyn Clock>,
     ) -> Result<Engine, EngineError> {
         let now = clock.now_ms();
-        let sender = WebhookSender::new(
+        let user_agent = concat!("hinomi/", env!("CARGO_PKG_VERSION"));
+        let sender = WebhookSender::new(settings.webhook_timeout, user_agent);
+        let channels = Channels::new(
+            settings.channels.clone(),
             settings.webhook_timeout,
-            concat!("hinomi/", env!("CARGO_PKG_VERSION")),
+            user_agent,
         );
+        let throttle = Arc::new(deliver::ChannelThrottle::new(
+            settings.contact_per_minute.clone(),
+        ));
         let (leased_tx, leased_rx) = mpsc::unbounded_channel();
         let shared = Shared {
             store: store.clone(),
@@ -199,6 +216,8 @@ impl Engine {
             dispatcher_wake: Arc::new(Notify::new()),
             handover: leased_tx,
             sender,
+            channels,
+            throttle,
         };
         reload_index(&shared, now).await?;
         if store.backend() == Backend::Sqlite {
@@ -269,6 +288,12 @@ impl Engine {
     /// The URL people reach hinomi at, without a trailing slash.
     pub fn external_url(&self) -> &str {
         self.shared.settings.external_url.trim_end_matches('/')
+    }
+
+    /// The channels notices go out on; inbound callbacks check their signatures with it
+    /// ([`Channels::verify_slack`], [`Channels::verify_twilio`]).
+    pub fn channels(&self) -> &Channels {
+        &self.shared.channels
     }
 
     /// A receiver told each time this instance's view of alerts or silences changes (its

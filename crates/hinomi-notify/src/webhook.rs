@@ -3,10 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use hinomi_core::{Alert, LabelSet, WebhookConfig, time};
-use serde::Serialize;
+use std::collections::BTreeMap;
 
-use crate::SendReport;
+use hinomi_core::{Alert, LabelSet, WebhookConfig, time};
+use serde::{Deserialize, Serialize};
+
+use crate::{SendReport, read_secret};
 
 /// One group notification, before it is rendered for a receiver.
 #[derive(Debug)]
@@ -20,38 +22,47 @@ pub struct Notification<'a> {
     pub now: i64,
 }
 
-#[derive(Serialize)]
-struct Message<'a> {
-    receiver: &'a str,
-    status: &'static str,
-    alerts: Vec<MessageAlert<'a>>,
+/// Alertmanager's version 4 message: the body of a webhook, and the payload the other
+/// receiver kinds ([`crate::receivers`]) turn into their own wire formats at send time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub receiver: String,
+    pub status: String,
+    pub alerts: Vec<MessageAlert>,
     #[serde(rename = "groupLabels")]
-    group_labels: &'a LabelSet,
+    pub group_labels: BTreeMap<String, String>,
     #[serde(rename = "commonLabels")]
-    common_labels: LabelSet,
+    pub common_labels: BTreeMap<String, String>,
     #[serde(rename = "commonAnnotations")]
-    common_annotations: LabelSet,
+    pub common_annotations: BTreeMap<String, String>,
     #[serde(rename = "externalURL")]
-    external_url: &'a str,
-    version: &'static str,
+    pub external_url: String,
+    pub version: String,
     #[serde(rename = "groupKey")]
-    group_key: &'a str,
+    pub group_key: String,
     #[serde(rename = "truncatedAlerts")]
-    truncated_alerts: u64,
+    pub truncated_alerts: u64,
 }
 
-#[derive(Serialize)]
-struct MessageAlert<'a> {
-    status: &'static str,
-    labels: &'a LabelSet,
-    annotations: &'a LabelSet,
+/// One alert of a [`Message`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageAlert {
+    pub status: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
     #[serde(rename = "startsAt")]
-    starts_at: String,
+    pub starts_at: String,
     #[serde(rename = "endsAt")]
-    ends_at: String,
+    pub ends_at: String,
     #[serde(rename = "generatorURL")]
-    generator_url: &'a str,
-    fingerprint: String,
+    pub generator_url: String,
+    pub fingerprint: String,
+}
+
+impl Message {
+    pub fn firing(&self) -> bool {
+        self.status == "firing"
+    }
 }
 
 /// Pairs present with the same value in every set.
@@ -113,14 +124,15 @@ pub fn label_set_order(a: &LabelSet, b: &LabelSet) -> std::cmp::Ordering {
     Ordering::Equal
 }
 
-/// Renders the version 4 payload for one webhook. Returns `None` when nothing is left to
-/// send (every alert resolved and the receiver does not want resolved notifications).
-pub fn render(n: &Notification<'_>, config: &WebhookConfig) -> Option<String> {
+/// Renders the version 4 payload for one integration. Returns `None` when nothing is left
+/// to send (every alert resolved and the integration does not want resolved
+/// notifications). `max_alerts` 0 is no limit.
+pub fn render(n: &Notification<'_>, send_resolved: bool, max_alerts: u64) -> Option<String> {
     let mut alerts: Vec<&Alert> = n
         .alerts
         .iter()
         .copied()
-        .filter(|a| config.send_resolved || !a.resolved_at(n.now))
+        .filter(|a| send_resolved || !a.resolved_at(n.now))
         .collect();
     if alerts.is_empty() {
         return None;
@@ -130,37 +142,37 @@ pub fn render(n: &Notification<'_>, config: &WebhookConfig) -> Option<String> {
     let total = alerts.len() as u64;
     let common_labels = common(alerts.iter().map(|a| &a.labels));
     let common_annotations = common(alerts.iter().map(|a| &a.annotations));
-    let truncated = if config.max_alerts > 0 && total > config.max_alerts {
-        alerts.truncate(config.max_alerts as usize);
-        total - config.max_alerts
+    let truncated = if max_alerts > 0 && total > max_alerts {
+        alerts.truncate(max_alerts as usize);
+        total - max_alerts
     } else {
         0
     };
     let message = Message {
-        receiver: n.receiver,
-        status: if any_firing { "firing" } else { "resolved" },
+        receiver: n.receiver.to_owned(),
+        status: if any_firing { "firing" } else { "resolved" }.to_owned(),
         alerts: alerts
             .iter()
             .map(|a| {
                 let resolved = a.resolved_at(n.now);
                 MessageAlert {
-                    status: if resolved { "resolved" } else { "firing" },
-                    labels: &a.labels,
-                    annotations: &a.annotations,
+                    status: if resolved { "resolved" } else { "firing" }.to_owned(),
+                    labels: a.labels.as_map().clone(),
+                    annotations: a.annotations.as_map().clone(),
                     starts_at: time::format_nano(a.starts_at),
                     // The dispatcher zeroes a firing alert's end, so it never looks resolved.
                     ends_at: time::format_nano(if resolved { a.ends_at } else { 0 }),
-                    generator_url: &a.generator_url,
+                    generator_url: a.generator_url.clone(),
                     fingerprint: a.fingerprint().to_string(),
                 }
             })
             .collect(),
-        group_labels: n.group_labels,
-        common_labels,
-        common_annotations,
-        external_url: n.external_url,
-        version: "4",
-        group_key: n.group_key,
+        group_labels: n.group_labels.as_map().clone(),
+        common_labels: common_labels.into_inner(),
+        common_annotations: common_annotations.into_inner(),
+        external_url: n.external_url.to_owned(),
+        version: "4".to_owned(),
+        group_key: n.group_key.to_owned(),
         truncated_alerts: truncated,
     };
     Some(serde_json::to_string(&message).expect("the webhook message always serialises"))
@@ -193,25 +205,30 @@ impl WebhookSender {
         let report = match self.request(config).await {
             Ok(request) => Self::post(request, payload).await,
             // A credentials or URL file that cannot be read may be there on the next try.
-            Err(error) => SendReport {
-                status_code: None,
-                error: Some(error),
-                retryable: true,
-            },
+            Err(error) => SendReport::failed(error, true),
         };
         (report, started.elapsed())
     }
 
-    /// The request for `config`: its URL (or `url_file`), credentials (inline or from their
-    /// files, read at each send as Alertmanager does), proxy, redirects and timeout.
+    /// The request for `config`: its URL (or `url_file`, read at each send as Alertmanager
+    /// does) and its `http_config`.
     async fn request(&self, config: &WebhookConfig) -> Result<reqwest::RequestBuilder, String> {
-        let http = &config.http;
         let url = match &config.url_file {
             Some(path) if config.url.is_empty() => read_secret(path).await?,
             _ => config.url.clone(),
         };
-        let timeout = config
-            .timeout_ms
+        self.post_to(&url, &config.http, config.timeout_ms).await
+    }
+
+    /// A JSON POST to `url` under an `http_config`: credentials (inline or from their
+    /// files, read at each send), proxy, redirects and timeout (`None`: the default).
+    pub(crate) async fn post_to(
+        &self,
+        url: &str,
+        http: &hinomi_core::HttpConfig,
+        timeout_ms: Option<i64>,
+    ) -> Result<reqwest::RequestBuilder, String> {
+        let timeout = timeout_ms
             .filter(|ms| *ms > 0)
             .map(|ms| Duration::from_millis(ms as u64))
             .unwrap_or(self.default_timeout);
@@ -260,44 +277,8 @@ impl WebhookSender {
     }
 
     async fn post(request: reqwest::RequestBuilder, payload: String) -> SendReport {
-        match request.body(payload).send().await {
-            Ok(response) => {
-                let status = response.status();
-                if status.is_success() {
-                    SendReport {
-                        status_code: Some(status.as_u16()),
-                        error: None,
-                        retryable: false,
-                    }
-                } else {
-                    let body = response.text().await.unwrap_or_default();
-                    let snippet: String = body.chars().take(512).collect();
-                    SendReport {
-                        status_code: Some(status.as_u16()),
-                        error: Some(format!("unexpected status {status}: {snippet}")),
-                        retryable: status.is_server_error()
-                            || status == reqwest::StatusCode::REQUEST_TIMEOUT
-                            || status == reqwest::StatusCode::TOO_MANY_REQUESTS,
-                    }
-                }
-            }
-            Err(e) => SendReport {
-                status_code: None,
-                // Without the URL: a url_file's URL may itself be a secret.
-                error: Some(format!("{}", e.without_url())),
-                retryable: true,
-            },
-        }
+        crate::channels::post(request.body(payload)).await
     }
-}
-
-/// A secret or URL kept in a file, trimmed of surrounding whitespace. The error names the
-/// file, never its content.
-async fn read_secret(path: &str) -> Result<String, String> {
-    tokio::fs::read_to_string(path)
-        .await
-        .map(|s| s.trim().to_owned())
-        .map_err(|e| format!("cannot read {path}: {e}"))
 }
 
 #[cfg(test)]
@@ -341,7 +322,8 @@ mod tests {
             alerts: alerts.iter().collect(),
             now: NOW,
         };
-        render(&n, config).map(|s| serde_json::from_str(&s).unwrap())
+        render(&n, config.send_resolved, config.max_alerts)
+            .map(|s| serde_json::from_str(&s).unwrap())
     }
 
     fn check(alerts: &[Alert], config: &WebhookConfig, expect: Option<serde_json::Value>) {

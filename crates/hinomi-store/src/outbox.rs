@@ -29,6 +29,8 @@ pub struct DeliveryAttempt {
     pub duration_ms: i64,
     pub status_code: Option<i64>,
     pub error: Option<String>,
+    /// What the peer answered, cut short.
+    pub answer: Option<String>,
 }
 
 /// One finished attempt on an outbox row, ready to be recorded.
@@ -125,6 +127,47 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Gives back a notification `owner` holds without trying it, due again at `due_at`
+    /// (its channel's throttle had no room). Not an attempt: nothing enters the delivery
+    /// log. Answers false when the lease was no longer `owner`'s.
+    pub async fn defer_delivery(&self, id: i64, owner: &str, due_at: i64) -> Result<bool> {
+        let done = self
+            .write
+            .execute(
+                sqlx::query(
+                    "UPDATE outbox SET due_at = $3, lease_owner = NULL, lease_until = NULL \
+                     WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+                )
+                .bind(id)
+                .bind(owner)
+                .bind(due_at),
+            )
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The delivery log of one notification, oldest attempt first.
+    pub async fn deliveries(&self, outbox_id: i64) -> Result<Vec<DeliveryAttempt>> {
+        let rows = sqlx::query(
+            "SELECT at, duration_ms, status_code, error, answer FROM deliveries \
+             WHERE outbox_id = $1 ORDER BY attempt",
+        )
+        .bind(outbox_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeliveryAttempt {
+                    at: r.try_get("at")?,
+                    duration_ms: r.try_get("duration_ms")?,
+                    status_code: r.try_get("status_code")?,
+                    error: r.try_get("error")?,
+                    answer: r.try_get("answer")?,
+                })
+            })
+            .collect()
+    }
+
     /// Records attempts and their outcomes in one transaction (one fsync for a whole round
     /// of sends). Each is recorded only if `owner` still holds the row's lease; answers, per
     /// item, whether it was (a lease that ran out may have passed the row to another
@@ -163,8 +206,8 @@ impl Store {
                 continue;
             }
             sqlx::query(
-                "INSERT INTO deliveries (outbox_id, attempt, at, duration_ms, status_code, error, instance) \
-                 VALUES ($1, (SELECT attempts FROM outbox WHERE id = $1), $2, $3, $4, $5, $6)",
+                "INSERT INTO deliveries (outbox_id, attempt, at, duration_ms, status_code, error, instance, answer) \
+                 VALUES ($1, (SELECT attempts FROM outbox WHERE id = $1), $2, $3, $4, $5, $6, $7)",
             )
             .bind(item.id)
             .bind(attempt.at)
@@ -172,6 +215,7 @@ impl Store {
             .bind(attempt.status_code)
             .bind(attempt.error.as_deref())
             .bind(owner)
+            .bind(attempt.answer.as_deref())
             .execute(&mut *tx)
             .await?;
         }
@@ -182,7 +226,7 @@ impl Store {
     /// The newest notifications, newest first: the delivery log operators read.
     pub async fn outbox(&self, limit: i64) -> Result<Vec<OutboxRow>> {
         let rows = sqlx::query(
-            "SELECT id, group_key, receiver, integration, state, attempts, created_at, \
+            "SELECT id, group_key, receiver, integration, kind, state, attempts, created_at, \
              delivered_at, last_error FROM outbox ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
@@ -195,6 +239,7 @@ impl Store {
                     group_key: r.try_get("group_key")?,
                     receiver: r.try_get("receiver")?,
                     integration: r.try_get("integration")?,
+                    kind: r.try_get("kind")?,
                     state: r.try_get("state")?,
                     attempts: r.try_get("attempts")?,
                     created_at: r.try_get("created_at")?,

@@ -184,6 +184,7 @@ pub struct OutboxRow {
     pub group_key: String,
     pub receiver: String,
     pub integration: i64,
+    pub kind: String,
     pub state: String,
     pub attempts: i64,
     pub created_at: i64,

@@ -95,6 +95,10 @@ enum Command {
     Deliveries {
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        /// Instead, every attempt of the notification with this id, with what its peer
+        /// answered.
+        #[arg(long, value_name = "ID")]
+        attempts: Option<i64>,
     },
     /// The newest change events (deploys, configuration changes).
     Changes {
@@ -275,19 +279,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             result
         }
-        Command::Deliveries { limit } => {
+        Command::Deliveries {
+            attempts: Some(id), ..
+        } => {
             let store = open_store(&settings).await?;
             println!(
-                "{:>8}  {:<10} {:>8}  {:<24} {:<20} last error",
-                "id", "state", "attempts", "created", "receiver"
+                "{:>7}  {:<24} {:>8}  {:>6}  error / answer",
+                "attempt", "at", "ms", "status"
+            );
+            for (n, a) in store.deliveries(id).await?.into_iter().enumerate() {
+                println!(
+                    "{:>7}  {:<24} {:>8}  {:>6}  {}",
+                    n + 1,
+                    hinomi_core::time::format_millis(a.at),
+                    a.duration_ms,
+                    a.status_code.map(|c| c.to_string()).unwrap_or_default(),
+                    a.error.or(a.answer).unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::Deliveries { limit, .. } => {
+            let store = open_store(&settings).await?;
+            println!(
+                "{:>8}  {:<10} {:>8}  {:<24} {:<18} {:<20} last error",
+                "id", "state", "attempts", "created", "kind", "receiver"
             );
             for row in store.outbox(limit).await? {
                 println!(
-                    "{:>8}  {:<10} {:>8}  {:<24} {:<20} {}",
+                    "{:>8}  {:<10} {:>8}  {:<24} {:<18} {:<20} {}",
                     row.id,
                     row.state,
                     row.attempts,
                     hinomi_core::time::format_millis(row.created_at),
+                    row.kind,
                     row.receiver,
                     row.last_error.unwrap_or_default()
                 );

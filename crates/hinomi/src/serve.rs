@@ -84,6 +84,8 @@ impl Server {
             webhook_timeout: Duration::from_secs(settings.delivery.timeout_seconds.max(1)),
             delivery_lease_ms: (settings.delivery.lease_seconds.max(1) * 1000) as i64,
             max_attempts: settings.delivery.max_attempts.max(1),
+            channels: settings.channels.clone(),
+            contact_per_minute: settings.delivery.per_minute.by_kind(),
             background: true,
         };
         let engine = Engine::start(store, config, engine_settings, Arc::new(SystemClock)).await?;

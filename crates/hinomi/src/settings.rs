@@ -2,13 +2,15 @@
 //! environment < command-line flags. Secrets (the database URL's password) never reach
 //! `Debug` output or logs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
+use hinomi_core::ContactKind;
+use hinomi_notify::channels::ChannelSettings;
 use serde::{Deserialize, Serialize};
 
 /// The commented example `hinomi config default` prints. A test checks that it parses to
@@ -107,6 +109,73 @@ max_attempts = 12
 lease_seconds = 15
 # How often idle workers look for work another instance wrote.
 poll_interval_ms = 1000
+
+[delivery.per_minute]
+# At most this many notices a minute per contact kind on each instance (0: no limit); the
+# rest wait in the outbox. Calls and text messages cost money and wake people: slower.
+email = 600
+sms = 30
+voice = 10
+slack = 60
+teams = 60
+line_works = 60
+webhook = 600
+
+# The channels that carry notices to people. A channel left unconfigured fails its
+# notices at once, saying which setting is missing, in the delivery log (`hinomi deliveries`).
+# Secrets can come from the environment instead: HINOMI_CHANNELS__SMTP__PASSWORD=...
+
+[channels.smtp]
+# The SMTP server; empty: no email.
+host = ""
+# 0: 587 with STARTTLS, 465 with implicit TLS, 25 without.
+port = 0
+# "starttls" (required), "implicit" (TLS from the first byte) or "none".
+tls = "starttls"
+# Empty username: no authentication.
+username = ""
+password = ""
+# The sender address and its display name.
+from = ""
+from_name = "hinomi"
+# The EHLO name; empty: this machine's host name.
+hello = ""
+# "utf-8", or "iso-2022-jp" for mail systems that predate UTF-8.
+charset = "utf-8"
+
+[channels.slack]
+# A bot token (xoxb-...) to post to channel or user ids with chat.postMessage, with
+# acknowledge and resolve buttons. Contacts whose address is an incoming-webhook URL need
+# no token.
+bot_token = ""
+api_url = "https://slack.com/api"
+# The app's signing secret: interaction callbacks (button presses) are checked with it.
+signing_secret = ""
+
+[channels.twilio]
+# Voice calls and text messages through Twilio or any API speaking its protocol.
+account_sid = ""
+auth_token = ""
+# The number calls and messages come from (E.164, "+81...").
+from = ""
+api_url = "https://api.twilio.com/2010-04-01"
+
+[channels.line_works]
+# A LINE WORKS app with a service account and a bot (Bot API v2).
+client_id = ""
+client_secret = ""
+service_account = ""
+# The app's private key (PEM), or a file holding it.
+private_key = ""
+private_key_file = ""
+bot_id = ""
+api_url = "https://www.worksapis.com/v1.0"
+auth_url = "https://auth.worksmobile.com/oauth2/v2.0/token"
+
+[channels.webhook]
+# The key people's webhooks are signed with (X-Hinomi-Signature: t=<unix>,v1=<hex HMAC-SHA256
+# of "<t>.<body>">); empty: no webhook contacts.
+secret = ""
 "#;
 
 /// Every setting hinomi reads.
@@ -125,6 +194,7 @@ pub struct Settings {
     pub intake: IntakeSettings,
     pub auth: AuthSettings,
     pub delivery: DeliverySettings,
+    pub channels: ChannelSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -174,6 +244,55 @@ pub struct DeliverySettings {
     pub max_attempts: i64,
     pub lease_seconds: u64,
     pub poll_interval_ms: u64,
+    pub per_minute: PerMinute,
+}
+
+/// `[delivery.per_minute]`: the throttle of each contact kind.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PerMinute {
+    pub email: u32,
+    pub sms: u32,
+    pub voice: u32,
+    pub slack: u32,
+    pub teams: u32,
+    pub line_works: u32,
+    pub webhook: u32,
+}
+
+impl Default for PerMinute {
+    fn default() -> Self {
+        PerMinute {
+            email: 600,
+            sms: 30,
+            voice: 10,
+            slack: 60,
+            teams: 60,
+            line_works: 60,
+            webhook: 600,
+        }
+    }
+}
+
+impl PerMinute {
+    /// The engine's form: sends per minute by contact kind.
+    pub fn by_kind(&self) -> HashMap<ContactKind, u32> {
+        ContactKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let n = match kind {
+                    ContactKind::Email => self.email,
+                    ContactKind::Sms => self.sms,
+                    ContactKind::Voice => self.voice,
+                    ContactKind::Slack => self.slack,
+                    ContactKind::Teams => self.teams,
+                    ContactKind::LineWorks => self.line_works,
+                    ContactKind::Webhook => self.webhook,
+                };
+                (kind, n)
+            })
+            .collect()
+    }
 }
 
 /// `[auth.oidc]` as written; [`Settings::oidc`] checks it and reads the secret file.
@@ -255,6 +374,7 @@ impl Default for Settings {
             },
             auth: AuthSettings::default(),
             delivery: DeliverySettings::default(),
+            channels: ChannelSettings::default(),
         }
     }
 }
@@ -306,6 +426,7 @@ impl Default for DeliverySettings {
             max_attempts: 12,
             lease_seconds: 15,
             poll_interval_ms: 1000,
+            per_minute: PerMinute::default(),
         }
     }
 }
@@ -339,6 +460,7 @@ impl fmt::Debug for Settings {
             .field("intake", &self.intake)
             .field("auth", &self.auth)
             .field("delivery", &self.delivery)
+            .field("channels", &self.channels)
             .finish()
     }
 }
@@ -384,9 +506,15 @@ impl Settings {
                 continue;
             }
             let path = rest.to_ascii_lowercase().replace("__", ".");
-            let parsed: figment::value::Value = value
-                .parse()
-                .unwrap_or_else(|_| figment::value::Value::from(value.clone()));
+            // Channel settings are addresses, ids and secrets that may look like numbers
+            // ("+81...", a numeric bot id): they stay text.
+            let parsed: figment::value::Value = if path.starts_with("channels.") {
+                figment::value::Value::from(value.clone())
+            } else {
+                value
+                    .parse()
+                    .unwrap_or_else(|_| figment::value::Value::from(value.clone()))
+            };
             figment = figment.merge(Serialized::default(&path, parsed));
         }
         let settings: Settings = figment
@@ -539,11 +667,47 @@ mod tests {
     }
 
     #[test]
+    fn channel_settings_come_from_the_environment_as_text() {
+        let env = [
+            ("HINOMI_CHANNELS__SMTP__HOST", "mail.example"),
+            ("HINOMI_CHANNELS__SMTP__PORT", "2525"),
+            ("HINOMI_CHANNELS__SMTP__CHARSET", "iso-2022-jp"),
+            ("HINOMI_CHANNELS__TWILIO__FROM", "+81312345678"),
+            ("HINOMI_CHANNELS__LINE_WORKS__BOT_ID", "2000123"),
+            ("HINOMI_CHANNELS__WEBHOOK__SECRET", "0042"),
+            ("HINOMI_DELIVERY__PER_MINUTE__VOICE", "3"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let s = Settings::load(None, env, &FlagOverrides::default()).unwrap();
+        let c = &s.channels;
+        assert_eq!((c.smtp.host.as_str(), c.smtp.port), ("mail.example", 2525));
+        assert_eq!(
+            c.smtp.charset,
+            hinomi_notify::channels::email::Charset::Iso2022Jp
+        );
+        assert_eq!(c.twilio.from, "+81312345678", "not read as a number");
+        assert_eq!(c.line_works.bot_id, "2000123");
+        assert_eq!(c.webhook.secret, "0042");
+        assert_eq!(s.delivery.per_minute.by_kind()[&ContactKind::Voice], 3);
+
+        let unknown = [("HINOMI_CHANNELS__SMTP__HOSTNAME".to_owned(), "x".to_owned())];
+        let err = Settings::load(None, unknown, &FlagOverrides::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("hostname"), "{err:#}");
+        let bad = [("HINOMI_CHANNELS__SMTP__TLS".to_owned(), "maybe".to_owned())];
+        assert!(Settings::load(None, bad, &FlagOverrides::default()).is_err());
+    }
+
+    #[test]
     fn passwords_stay_out_of_debug_output() {
-        let s = Settings {
+        let mut s = Settings {
             database_url: "postgres://app:s3cret@db/hinomi".into(),
             ..Settings::default()
         };
+        s.channels.smtp.password = "smtp-s3cret".into();
+        s.channels.twilio.auth_token = "tw-s3cret".into();
+        s.channels.slack.bot_token = "xoxb-s3cret".into();
+        s.channels.line_works.client_secret = "lw-s3cret".into();
+        s.channels.webhook.secret = "wh-s3cret".into();
         let shown = format!("{s:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("postgres://app:***@db/hinomi"));

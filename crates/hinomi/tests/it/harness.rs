@@ -190,6 +190,17 @@ impl Server {
         }
     }
 
+    /// A connection to this server's database, to look at (or set up) what the API does
+    /// not show.
+    pub async fn database(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.database_url)
+            .await
+            .expect("open the test database")
+    }
+
     /// A client that sends no credentials.
     pub fn anonymous(&self) -> reqwest::Client {
         reqwest::Client::new()
@@ -611,6 +622,8 @@ pub struct DeliveryRow {
     pub id: i64,
     pub state: String,
     pub attempts: i64,
+    /// `webhook`, `email` ... for receivers, `contact:<kind>` for people.
+    pub kind: String,
     pub receiver: String,
     pub last_error: String,
 }
@@ -651,11 +664,13 @@ pub async fn deliveries(database_url: &str) -> Vec<DeliveryRow> {
             let state = next("state");
             let attempts = next("attempts").parse().expect("numeric attempts");
             let _created = next("created");
+            let kind = next("kind");
             let receiver = next("receiver");
             DeliveryRow {
                 id,
                 state,
                 attempts,
+                kind,
                 receiver,
                 last_error: cols.collect::<Vec<_>>().join(" "),
             }

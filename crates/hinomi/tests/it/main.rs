@@ -9,6 +9,7 @@ mod alertmanager_api;
 mod api_v1;
 mod audit_trail;
 mod bad_input;
+mod channels;
 mod console;
 mod console_browser;
 mod console_walk;

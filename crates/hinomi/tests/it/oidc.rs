@@ -379,15 +379,6 @@ pub async fn refused(url: &str, flow_cookie: &str) -> (StatusCode, String) {
     (r.status(), r.text().await.unwrap())
 }
 
-async fn database(server: &Server) -> sqlx::AnyPool {
-    sqlx::any::install_default_drivers();
-    sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&server.database_url)
-        .await
-        .expect("open the test database")
-}
-
 /// How many rows `table` holds.
 async fn rows(db: &sqlx::AnyPool, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
@@ -438,7 +429,7 @@ both_databases!(sign_in_creates_matches_and_maps_groups, |db| async move {
     let Some((server, _dir)) = start(db, &provider, GROUPS).await else {
         return;
     };
-    let store = database(&server).await;
+    let store = server.database().await;
 
     // The sign-in page offers the provider, and keeps where the person was going.
     let page = server
@@ -505,7 +496,7 @@ both_databases!(
         let Some((server, _dir)) = start(db, &provider, GROUPS).await else {
             return;
         };
-        let store = database(&server).await;
+        let store = server.database().await;
 
         // The person said no at the provider; a callback without its code.
         for (query, says) in [
@@ -593,7 +584,7 @@ both_databases!(
         let Some((server, _dir)) = start(db, &provider, &extra).await else {
             return;
         };
-        let store = database(&server).await;
+        let store = server.database().await;
         let now = now_ms();
         sqlx::query(
             "INSERT INTO users (id, username, display_name, email, password_hash, role, locale, \
@@ -639,7 +630,7 @@ both_databases!(
         let Some((server, _dir)) = start(db, &provider, &extra).await else {
             return;
         };
-        let store = database(&server).await;
+        let store = server.database().await;
         sign_in(&server, "/").await;
         assert_eq!(
             user_of(&store, "sub-sora").await,
