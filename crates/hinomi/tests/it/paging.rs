@@ -788,3 +788,102 @@ both_databases!(
         assert!(server.terminate().await.success());
     }
 );
+
+both_databases!(
+    a_page_reaches_a_persons_webhook_and_its_link_answers_it,
+    |db| async move {
+        let sink = Sink::start().await;
+        let mut opts = options();
+        opts.env
+            .push(("HINOMI_CHANNELS__WEBHOOK__SECRET".into(), "s3cret".into()));
+        let Some(server) = Server::start(db, opts).await else {
+            return;
+        };
+        server.create_user("aya", "responder");
+        let aya = authorized_client(&server.create_token("aya", None));
+        let (s, m) = call(
+            &aya,
+            &server,
+            "POST",
+            "/api/v1/me/contact-methods",
+            Some(json!({"kind": "webhook", "address": sink.url})),
+        )
+        .await;
+        assert_eq!(s, 201, "{m}");
+        let cm = m["id"].as_str().unwrap().to_owned();
+        let (s, _) = call(
+            &aya,
+            &server,
+            "POST",
+            &format!("/api/v1/me/contact-methods/{cm}/test"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 202);
+        // The code arrives where the person is reached, and verifies the method.
+        let got = sink
+            .wait_for(Duration::from_secs(20), "the test message", |r| {
+                !r.is_empty()
+            })
+            .await;
+        assert_eq!(got[0].body["kind"]["type"], "test");
+        assert!(header(&got[0], "x-hinomi-signature").is_some_and(|h| h.starts_with("t=")));
+        let code = got[0].body["kind"]["code"].as_str().unwrap().to_owned();
+        let (s, _) = call(
+            &aya,
+            &server,
+            "POST",
+            &format!("/api/v1/me/contact-methods/{cm}/verify"),
+            Some(json!({"code": code})),
+        )
+        .await;
+        assert_eq!(s, 200);
+        let (s, _) = call(
+            &aya,
+            &server,
+            "POST",
+            "/api/v1/me/notification-rules",
+            Some(json!({"contact_method": cm})),
+        )
+        .await;
+        assert_eq!(s, 201);
+        policy(&server, "primary", "5m", &[&["aya"]], 0).await;
+
+        fire(&server, "DiskFull").await;
+        let got = sink
+            .wait_for(Duration::from_secs(20), "the page", |r| r.len() >= 2)
+            .await;
+        let notice = &got[1].body;
+        assert_eq!(notice["kind"]["type"], "page");
+        let page_id = notice["page_id"].as_str().unwrap().to_owned();
+        let ack = notice["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["kind"] == "acknowledge")
+            .unwrap()["url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = ack
+            .split_once("/a/")
+            .map(|(_, t)| format!("/a/{t}"))
+            .unwrap();
+        let r = server
+            .anonymous()
+            .post(format!("{}{path}", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let d = eventually_async(Duration::from_secs(20), "the message delivered", || async {
+            let d = detail(&server, &page_id).await;
+            (d["messages"][0]["state"] == "delivered").then_some(d)
+        })
+        .await;
+        assert_eq!(d["state"], "acknowledged");
+        assert_eq!(d["acknowledged_by"], "aya");
+        assert_eq!(d["acknowledged_how"], "link");
+        assert!(server.terminate().await.success());
+    }
+);
