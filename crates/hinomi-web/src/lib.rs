@@ -21,6 +21,7 @@ mod people;
 mod reload;
 pub mod routes;
 pub mod security;
+mod slack;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -115,7 +116,8 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .merge(auth::oidc::oidc_routes())
         .merge(console::action_routes())
         .get("/heartbeat/{token}", beat::beat)
-        .post("/heartbeat/{token}", beat::beat);
+        .post("/heartbeat/{token}", beat::beat)
+        .post("/slack/interactions", slack::interactions);
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)
         .get("/api/v2/alerts", alertmanager::get_alerts)

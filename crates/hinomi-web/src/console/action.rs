@@ -1,12 +1,18 @@
-//! `/a/{token}`: the signed one-time link of a page's message (email, text). Loading it
-//! only shows what it will do, in the recipient's language; the button on that page
-//! redeems it (`Engine::redeem_action`), so a mail scanner or link preview that fetches the
-//! link acknowledges nothing. The token is the credential: the route is public.
+//! `/a/{token}`: the signed one-time link of a page's message (email, text, Teams card).
+//! Loading it only shows what it will do, in the recipient's language; the button on that
+//! page redeems it (`Engine::redeem_action`), so a mail scanner or link preview that fetches
+//! the link acknowledges nothing. The token is the credential: the route is public.
+//!
+//! A voice call's keypad press arrives here too: the call's `<Gather>` posts to the
+//! acknowledge link. Such a POST carries `X-Twilio-Signature`, is refused unless the
+//! signature holds under `[channels.twilio] auth_token`, is recorded as made by `voice`,
+//! and is answered with the TwiML the call speaks.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use hinomi_core::{ActionKind, Locale};
 use hinomi_engine::EngineError;
 use hinomi_engine::escalate::token_hash;
@@ -82,6 +88,35 @@ pub(super) async fn show(
     )
 }
 
+/// A voice call's keypad press on the acknowledge link: checked, redeemed as `voice`, and
+/// answered with what the call says next, in the recipient's language.
+async fn keypad(state: &AppState, token: &str, signature: &str, body: &[u8]) -> Response {
+    let url = format!("{}/a/{token}", state.engine.external_url());
+    if let Err(e) = state.engine.channels().verify_twilio(&url, body, signature) {
+        tracing::warn!(error = %e, "refused a keypad callback");
+        return (StatusCode::FORBIDDEN, "signature refused").into_response();
+    }
+    let store = state.engine.store();
+    let locale = match store.page_action(&token_hash(token)).await {
+        Ok(Some(action)) => match store.user_by_id(&action.user_id).await {
+            Ok(Some(u)) => u.locale.as_deref().and_then(Locale::parse),
+            _ => None,
+        },
+        _ => None,
+    }
+    .unwrap_or(Locale::Ja);
+    let acknowledged = match state.engine.redeem_action(token, "voice").await {
+        Ok(_) => true,
+        Err(EngineError::ActionInvalid) => false,
+        Err(e) => return crate::error::ApiError::internal(e).into_response(),
+    };
+    (
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        hinomi_notify::channels::twilio::keypress_answer(locale, acknowledged),
+    )
+        .into_response()
+}
+
 fn invalid(ctx: Ctx, token: String) -> Response {
     render(
         StatusCode::GONE,
@@ -94,12 +129,26 @@ fn invalid(ctx: Ctx, token: String) -> Response {
     )
 }
 
-/// `POST /a/{token}`: redeems the link.
+/// The header Twilio signs its callbacks with.
+const TWILIO_SIGNATURE: &str = "x-twilio-signature";
+
+/// `POST /a/{token}`: redeems the link (a person's button, or a call's keypad).
 pub(super) async fn redeem(
     ctx: Ctx,
     State(state): State<AppState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Response {
+    if let Some(signature) = headers.get(TWILIO_SIGNATURE) {
+        return keypad(
+            &state,
+            &token,
+            signature.to_str().unwrap_or_default(),
+            &body,
+        )
+        .await;
+    }
     match state.engine.redeem_action(&token, "link").await {
         Ok(done) => {
             let ctx = recipient_ctx(ctx, &state, &done.user_id).await;

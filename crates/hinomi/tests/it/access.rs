@@ -35,7 +35,8 @@ async fn send(client: &reqwest::Client, method: &Method, url: &str) -> reqwest::
 
 /// Routes that answer without a principal: health, intake that checks its own key, the
 /// OpenID Connect sign-in that makes a principal, the one-time links of page messages and
-/// the heartbeat URLs jobs call (the token is the credential).
+/// the heartbeat URLs jobs call (the token is the credential), and Slack's button callback
+/// (checked by its signature).
 const PUBLIC_ROUTES: &[&str] = &[
     "GET /-/healthy",
     "GET /-/ready",
@@ -52,6 +53,7 @@ const PUBLIC_ROUTES: &[&str] = &[
     "POST /a/{token}",
     "GET /heartbeat/{token}",
     "POST /heartbeat/{token}",
+    "POST /slack/interactions",
 ];
 
 both_databases!(

@@ -887,3 +887,135 @@ both_databases!(
         assert!(server.terminate().await.success());
     }
 );
+
+/// An action token of `kind` from the first message of the page.
+async fn token_of(server: &Server, page_id: &str, kind: &str) -> String {
+    let sent = envelopes(server, &format!("page:{page_id}")).await;
+    sent[0].1["notice"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == kind)
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+both_databases!(
+    a_slack_button_and_a_phone_keypad_answer_pages,
+    |db| async move {
+        use base64::Engine as _;
+        use hmac::{Hmac, Mac};
+        let mut opts = options();
+        opts.env.extend([
+            (
+                "HINOMI_CHANNELS__SLACK__SIGNING_SECRET".into(),
+                "slack-secret".into(),
+            ),
+            (
+                "HINOMI_CHANNELS__TWILIO__AUTH_TOKEN".into(),
+                "twilio-token".into(),
+            ),
+        ]);
+        let Some(server) = Server::start(db, opts).await else {
+            return;
+        };
+        person(
+            &server,
+            "aya",
+            "responder",
+            &[("email", "aya@example.com", 0)],
+        )
+        .await;
+        policy(&server, "primary", "5m", &[&["aya"]], 0).await;
+        fire(&server, "FromSlack").await;
+        fire(&server, "FromPhone").await;
+        let slack_page = page_of(&server, "FromSlack").await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let phone_page = page_of(&server, "FromPhone").await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // Slack posts the pressed button, signed with the app's signing secret.
+        let token = token_of(&server, &slack_page, "acknowledge").await;
+        let payload = json!({"actions": [{"action_id": "hinomi_acknowledge", "value": token}],
+            "user": {"id": "U123", "username": "aya.t"}});
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("payload", &payload.to_string())
+            .finish();
+        let ts = (now_ms() / 1000).to_string();
+        let sign = |secret: &str| {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+            mac.update(format!("v0:{ts}:{body}").as_bytes());
+            format!("v0={}", hex::encode(mac.finalize().into_bytes()))
+        };
+        let press = |signature: String| {
+            server
+                .anonymous()
+                .post(format!("{}/slack/interactions", server.url))
+                .header("x-slack-request-timestamp", &ts)
+                .header("x-slack-signature", signature)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.clone())
+                .send()
+        };
+        let r = press(sign("not-the-secret")).await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(detail(&server, &slack_page).await["state"], "triggered");
+        let r = press(sign("slack-secret")).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let answer: Value = r.json().await.unwrap();
+        assert!(answer["text"].as_str().unwrap().contains("aya"), "{answer}");
+        let d = detail(&server, &slack_page).await;
+        assert_eq!(
+            (&d["state"], &d["acknowledged_by"], &d["acknowledged_how"]),
+            (&json!("acknowledged"), &json!("aya"), &json!("slack"))
+        );
+
+        // The call's keypad press posts to the acknowledge link, signed by Twilio over the
+        // URL it was given (the external URL) and the sorted form fields.
+        let token = token_of(&server, &phone_page, "acknowledge").await;
+        let url = format!("http://127.0.0.1:9093/a/{token}");
+        let keypad = |auth: &str| {
+            let mut mac = Hmac::<sha1::Sha1>::new_from_slice(auth.as_bytes()).unwrap();
+            mac.update(format!("{url}CallSidCA1Digits1").as_bytes());
+            let signature =
+                base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+            server
+                .anonymous()
+                .post(format!("{}/a/{token}", server.url))
+                .header("x-twilio-signature", signature)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("Digits=1&CallSid=CA1")
+                .send()
+        };
+        let r = keypad("not-the-token").await.unwrap();
+        assert_eq!(r.status(), 403);
+        assert_eq!(detail(&server, &phone_page).await["state"], "triggered");
+        let r = keypad("twilio-token").await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/xml")
+        );
+        assert!(
+            r.text().await.unwrap().contains("確認しました"),
+            "aya chose no language: Japanese"
+        );
+        let d = detail(&server, &phone_page).await;
+        assert_eq!(
+            (&d["state"], &d["acknowledged_how"]),
+            (&json!("acknowledged"), &json!("voice"))
+        );
+        // Pressed again, the call hears that it was done already.
+        let r = keypad("twilio-token").await.unwrap();
+        assert!(r.text().await.unwrap().contains("すでに確認済み"));
+        assert!(server.terminate().await.success());
+    }
+);
