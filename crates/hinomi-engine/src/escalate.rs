@@ -303,7 +303,7 @@ impl Firer {
                     group_key: page.group_key.clone(),
                     receiver: format!("page:{}", page.id),
                     integration: planned.rule as i64,
-                    kind: format!("contact:{}", cm.kind.as_str()),
+                    kind: format!("{}{}", crate::CONTACT_PREFIX, cm.kind.as_str()),
                     payload: serde_json::to_string(&envelope).expect("envelopes serialise"),
                     created_at: now,
                     due_at: planned.due_at,

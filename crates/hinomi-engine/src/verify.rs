@@ -70,7 +70,7 @@ pub(crate) async fn send_test(
         group_key: String::new(),
         receiver: format!("user:{}", user.id),
         integration: 0,
-        kind: format!("contact:{}", cm.kind.as_str()),
+        kind: format!("{}{}", crate::CONTACT_PREFIX, cm.kind.as_str()),
         payload: serde_json::to_string(&envelope).expect("envelopes serialise"),
         created_at: now,
         due_at: now,

@@ -150,10 +150,12 @@ charset = "utf-8"
 bot_token = ""
 api_url = "https://slack.com/api"
 # The app's signing secret: interaction callbacks (button presses) are checked with it.
+# Set the app's Interactivity Request URL to <external_url>/integrations/slack/interactions.
 signing_secret = ""
 
 [channels.twilio]
-# Voice calls and text messages through Twilio or any API speaking its protocol.
+# Voice calls and text messages through Twilio or any API speaking its protocol. A call's
+# keypad press comes back to <external_url>/a/<token>/keypad, signed with auth_token.
 account_sid = ""
 auth_token = ""
 # The number calls and messages come from (E.164, "+81...").

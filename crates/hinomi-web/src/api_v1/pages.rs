@@ -206,7 +206,10 @@ pub(crate) async fn detail(state: &AppState, page: PageRecord) -> Result<PageDet
             let envelope: serde_json::Value =
                 serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null);
             MessageOut {
-                kind: m.kind.trim_start_matches("contact:").to_owned(),
+                kind: m
+                    .kind
+                    .trim_start_matches(hinomi_engine::CONTACT_PREFIX)
+                    .to_owned(),
                 to: envelope["notice"]["recipient"]
                     .as_str()
                     .unwrap_or_default()

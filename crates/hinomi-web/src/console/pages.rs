@@ -234,7 +234,10 @@ async fn detail_page(
         .map(|m| {
             let envelope: Value = serde_json::from_str(&m.payload).unwrap_or(Value::Null);
             Message {
-                kind: m.kind.trim_start_matches("contact:").to_owned(),
+                kind: m
+                    .kind
+                    .trim_start_matches(hinomi_engine::CONTACT_PREFIX)
+                    .to_owned(),
                 to: envelope["notice"]["recipient"]
                     .as_str()
                     .unwrap_or_default()

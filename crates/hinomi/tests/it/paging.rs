@@ -605,3 +605,301 @@ both_databases!(
         assert!(server.terminate().await.success());
     }
 );
+
+/// A page of the console in `lang`: status and body.
+async fn console_page(
+    server: &Server,
+    browser: &reqwest::Client,
+    path: &str,
+    lang: &str,
+) -> (u16, String) {
+    let r = browser
+        .get(format!("{}{path}", server.url))
+        .header("accept", "text/html")
+        .header("accept-language", lang)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// Posts a console form with the session's CSRF token: status and `Location` (or body).
+async fn submit(
+    server: &Server,
+    browser: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let csrf = server.csrf(browser, "/pages").await;
+    let mut form = form.to_vec();
+    form.push(("csrf", &csrf));
+    let r = browser
+        .post(format!("{}{path}", server.url))
+        .header("accept-language", "en")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    (status, location.unwrap_or(r.text().await.unwrap()))
+}
+
+/// The id in the first `/{prefix}/<id>/{suffix}` of a page.
+fn id_in(html: &str, prefix: &str, suffix: &str) -> String {
+    let start = html
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix} in {html}"))
+        + prefix.len();
+    let rest = &html[start..];
+    rest[..rest.find(suffix).unwrap()].to_owned()
+}
+
+both_databases!(
+    the_console_sets_up_paging_and_answers_a_page_in_both_languages,
+    |db| async move {
+        let Some(server) = Server::start(db, options()).await else {
+            return;
+        };
+        let aya_password = server.create_user("aya", "responder");
+        let aya = server.sign_in("aya", &aya_password).await;
+        let kei_password = server.create_user("kei", "admin");
+        let kei = server.sign_in("kei", &kei_password).await;
+
+        // aya adds her email, has it send a code, types the code back, and makes a rule.
+        let (s, html) = console_page(&server, &aya, "/account/contact", "ja").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("連絡方法"), "{html}");
+        let (s, to) = submit(
+            &server,
+            &aya,
+            "/account/contact",
+            &[
+                ("kind", "email"),
+                ("address", "aya@example.com"),
+                ("label", "work"),
+            ],
+        )
+        .await;
+        assert_eq!((s, to.as_str()), (303, "/account/contact?done=added"));
+        let (s, html) = submit(
+            &server,
+            &aya,
+            "/account/contact",
+            &[("kind", "sms"), ("address", "090-1234")],
+        )
+        .await;
+        assert_eq!(s, 400, "a phone number that is not E.164 is refused");
+        assert!(html.contains("E.164"), "{html}");
+        let (_, html) = console_page(&server, &aya, "/account/contact", "en").await;
+        assert!(html.contains("Not verified"));
+        let cm = id_in(&html, "/account/contact/", "/test");
+        let (s, _) = submit(&server, &aya, &format!("/account/contact/{cm}/test"), &[]).await;
+        assert_eq!(s, 303);
+        let store = database(&server).await;
+        let aya_id = store.user_by_username("aya").await.unwrap().unwrap().id;
+        store.close().await;
+        let sent = envelopes(&server, &format!("user:{aya_id}")).await;
+        let code = sent[0].1["notice"]["kind"]["code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let (s, html) = submit(
+            &server,
+            &aya,
+            &format!("/account/contact/{cm}/verify"),
+            &[("code", wrong)],
+        )
+        .await;
+        assert_eq!(s, 400);
+        assert!(html.contains("wrong code"), "{html}");
+        let (s, _) = submit(
+            &server,
+            &aya,
+            &format!("/account/contact/{cm}/verify"),
+            &[("code", &code)],
+        )
+        .await;
+        assert_eq!(s, 303);
+        let (s, _) = submit(
+            &server,
+            &aya,
+            "/account/rules",
+            &[("contact_method", &cm), ("delay_minutes", "0")],
+        )
+        .await;
+        assert_eq!(s, 303);
+        let (_, html) = console_page(&server, &aya, "/account/contact", "en").await;
+        assert!(
+            html.contains("Verified") && html.contains("at once"),
+            "{html}"
+        );
+
+        // kei writes the policy, one step a line, and binds it to the receiver.
+        let (s, html) = submit(
+            &server,
+            &kei,
+            "/escalation-policies",
+            &[("name", "primary"), ("steps", "1m aya")],
+        )
+        .await;
+        assert_eq!(s, 400);
+        assert!(html.contains("kind:name"), "{html}");
+        let (s, to) = submit(
+            &server,
+            &kei,
+            "/escalation-policies",
+            &[
+                ("name", "primary"),
+                ("repeat", "1"),
+                ("steps", "1m user:aya"),
+            ],
+        )
+        .await;
+        assert_eq!(s, 303, "{to}");
+        let (s, _) = submit(
+            &server,
+            &kei,
+            &format!("{to}/bindings"),
+            &[("kind", "receiver"), ("target", "oncall")],
+        )
+        .await;
+        assert_eq!(s, 303);
+        let (_, html) = console_page(&server, &kei, &to, "ja").await;
+        assert!(
+            html.contains("oncall") && html.contains("1 回繰り返します"),
+            "{html}"
+        );
+        let (_, html) = console_page(&server, &aya, "/escalation-policies", "en").await;
+        assert!(
+            html.contains("primary") && !html.contains("action=\"/escalation-policies\""),
+            "readers see no form"
+        );
+
+        // The alert's page, read and acknowledged in the console.
+        fire(&server, "DiskFull").await;
+        let page = page_of(&server, "DiskFull").await;
+        let id = page["id"].as_str().unwrap().to_owned();
+        let (s, html) = console_page(&server, &aya, "/pages", "en").await;
+        assert_eq!(s, 200);
+        assert!(html.contains(&format!("/pages/{id}")));
+        let (_, html) = console_page(&server, &aya, &format!("/pages/{id}"), "en").await;
+        assert!(html.contains("Step 1 of round 1 paged"), "{html}");
+        assert!(html.contains("aya (named by the step)"), "{html}");
+        let (_, html) = console_page(&server, &aya, &format!("/pages/{id}"), "ja").await;
+        assert!(
+            html.contains("ラウンド 1 のステップ 1 で呼び出し"),
+            "{html}"
+        );
+        let (s, to) = submit(&server, &aya, &format!("/pages/{id}/acknowledge"), &[]).await;
+        assert_eq!((s, to), (303, format!("/pages/{id}")));
+        let (_, html) = console_page(&server, &aya, &format!("/pages/{id}"), "en").await;
+        assert!(html.contains("aya acknowledged (console)"), "{html}");
+        let (_, html) = console_page(&server, &aya, &format!("/pages/{id}"), "ja").await;
+        assert!(html.contains("aya が応答 (コンソール)"), "{html}");
+        assert!(server.terminate().await.success());
+    }
+);
+
+both_databases!(
+    a_page_reaches_a_persons_webhook_and_its_link_answers_it,
+    |db| async move {
+        let sink = Sink::start().await;
+        let mut opts = options();
+        opts.env
+            .push(("HINOMI_CHANNELS__WEBHOOK__SECRET".into(), "s3cret".into()));
+        let Some(server) = Server::start(db, opts).await else {
+            return;
+        };
+        server.create_user("aya", "responder");
+        let aya = authorized_client(&server.create_token("aya", None));
+        let (s, m) = call(
+            &aya,
+            &server,
+            "POST",
+            "/api/v1/me/contact-methods",
+            Some(json!({"kind": "webhook", "address": sink.url})),
+        )
+        .await;
+        assert_eq!(s, 201, "{m}");
+        let cm = m["id"].as_str().unwrap().to_owned();
+        let (s, _) = call(
+            &aya,
+            &server,
+            "POST",
+            &format!("/api/v1/me/contact-methods/{cm}/test"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 202);
+        // The code arrives where the person is reached, and verifies the method.
+        let got = sink
+            .wait_for(Duration::from_secs(20), "the test message", |r| {
+                !r.is_empty()
+            })
+            .await;
+        assert_eq!(got[0].body["kind"]["type"], "test");
+        assert!(header(&got[0], "x-hinomi-signature").is_some_and(|h| h.starts_with("t=")));
+        let code = got[0].body["kind"]["code"].as_str().unwrap().to_owned();
+        let (s, _) = call(
+            &aya,
+            &server,
+            "POST",
+            &format!("/api/v1/me/contact-methods/{cm}/verify"),
+            Some(json!({"code": code})),
+        )
+        .await;
+        assert_eq!(s, 200);
+        let (s, _) = call(
+            &aya,
+            &server,
+            "POST",
+            "/api/v1/me/notification-rules",
+            Some(json!({"contact_method": cm})),
+        )
+        .await;
+        assert_eq!(s, 201);
+        policy(&server, "primary", "5m", &[&["aya"]], 0).await;
+
+        fire(&server, "DiskFull").await;
+        let got = sink
+            .wait_for(Duration::from_secs(20), "the page", |r| r.len() >= 2)
+            .await;
+        let notice = &got[1].body;
+        assert_eq!(notice["kind"]["type"], "page");
+        let page_id = notice["page_id"].as_str().unwrap().to_owned();
+        let ack = notice["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["kind"] == "acknowledge")
+            .unwrap()["url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = ack
+            .split_once("/a/")
+            .map(|(_, t)| format!("/a/{t}"))
+            .unwrap();
+        let r = server
+            .anonymous()
+            .post(format!("{}{path}", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let d = eventually_async(Duration::from_secs(20), "the message delivered", || async {
+            let d = detail(&server, &page_id).await;
+            (d["messages"][0]["state"] == "delivered").then_some(d)
+        })
+        .await;
+        assert_eq!(d["state"], "acknowledged");
+        assert_eq!(d["acknowledged_by"], "aya");
+        assert_eq!(d["acknowledged_how"], "link");
+        assert!(server.terminate().await.success());
+    }
+);
