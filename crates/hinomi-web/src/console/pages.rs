@@ -73,10 +73,20 @@ impl Ctx {
     /// How a page was answered, in words (`console`, `link`, `slack` ... are named; others
     /// shown as they are).
     pub fn page_how(&self, how: &str) -> String {
-        let key = format!("page.how.{how}");
+        self.named("page.how", how)
+    }
+
+    /// The state of a page's message (`pending`, `delivered`, `failed`, `cancelled`).
+    pub fn message_state_label(&self, state: &str) -> String {
+        self.named("message.state", state)
+    }
+
+    /// The text of `{group}.{word}`, or `word` itself when the catalog has none.
+    fn named(&self, group: &str, word: &str) -> String {
+        let key = format!("{group}.{word}");
         let text = self.t(&key);
         if text == key {
-            how.to_owned()
+            word.to_owned()
         } else {
             text.to_owned()
         }
@@ -354,7 +364,7 @@ fn paged(ctx: &Ctx, p: &Value) -> String {
         .map(|m| {
             format!(
                 "{} {}",
-                m["kind"].as_str().unwrap_or_default(),
+                ctx.contact_kind_label(m["kind"].as_str().unwrap_or_default()),
                 ctx.time(&m["due_at"].as_i64().unwrap_or(0))
             )
         })
@@ -534,6 +544,9 @@ mod tests {
             "unreachable",
         ] {
             keys.push(format!("page.skip.{s}"));
+        }
+        for s in ["pending", "delivered", "failed", "cancelled"] {
+            keys.push(format!("message.state.{s}"));
         }
         for v in ["user", "schedule", "team", "round_robin", "skill", "backup"] {
             keys.push(format!("page.via.{v}"));

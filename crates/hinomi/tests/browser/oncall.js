@@ -188,6 +188,11 @@ async function acknowledgeInConsole(browser) {
   check(said.includes(`${responder} が応答 (コンソール)`), "the timeline says who and how: " + said);
   const kv = await page.locator("dl.kv").textContent();
   check(kv.includes(`${responder} (コンソール)`), "the summary says who and how: " + kv);
+  const message = page.locator("#h-messages + ul.rows > li").first();
+  const kind = (await message.locator(".chip").textContent()).trim();
+  const sent = (await message.locator(".badge").textContent()).trim();
+  check(kind === "メール" && (await message.textContent()).includes(responder), "the email to the responder: " + kind);
+  check(["送信待ち", "送信済み", "送信失敗", "取り消し"].includes(sent), "the message's state in Japanese: " + sent);
   await atBothSizes(page, "page-acknowledged");
 
   const stored = await api(`/api/v1/pages/${id}`);
