@@ -12,6 +12,9 @@ of "handed to the channel").
     python3 bench/paging_latency.py --bin target/release/hinomi [--alerts 1000]
         [--database-url postgres://postgres@127.0.0.1:5432/] [--runs 3] [--json out.json]
 
+Two figures: the burst (all N posted as fast as 32 connections go, so the later ones queue
+behind the earlier ones' paging) and, once those N escalations are open, --probes alerts
+posted one at a time (what a new alert sees on an installation with N escalations running).
 Prints p50/p90/p99/max per run and the medians over runs. Standard library only.
 """
 
@@ -55,6 +58,7 @@ class Peer(http.server.ThreadingHTTPServer):
         self.arrived = {}
         self.done = threading.Event()
         self.expected = 0
+        self.codes = []
 
 
 class PeerHandler(http.server.BaseHTTPRequestHandler):
@@ -69,7 +73,12 @@ class PeerHandler(http.server.BaseHTTPRequestHandler):
         try:
             notice = json.loads(body)
             notice = notice.get("notice", notice)
-            if notice.get("kind", {}).get("type") != "page":
+            kind = notice.get("kind", {})
+            if kind.get("type") == "test":
+                with self.server.lock:
+                    self.server.codes.append(kind["code"])
+                return
+            if kind.get("type") != "page":
                 return
             labels = dict(notice["alerts"][0]["labels"])
             name = labels["alertname"]
@@ -142,9 +151,21 @@ def start(args, data_dir, config_path, database_url):
     return proc, port, token
 
 
-def set_up_paging(port, token, peer_url):
+def set_up_paging(port, token, peer, peer_url):
     method = request(port, "POST", "/api/v1/me/contact-methods", token,
                      {"kind": "webhook", "address": peer_url, "label": "bench"})
+    # A method takes pages once verified with the code its test message carried.
+    request(port, "POST", f"/api/v1/me/contact-methods/{method['id']}/test", token)
+    for _ in range(200):
+        with peer.lock:
+            code = peer.codes[-1] if peer.codes else None
+        if code:
+            break
+        time.sleep(0.05)
+    else:
+        raise RuntimeError("the test message did not arrive")
+    request(port, "POST", f"/api/v1/me/contact-methods/{method['id']}/verify", token,
+            {"code": code})
     request(port, "POST", "/api/v1/me/notification-rules", token,
             {"contact_method": method["id"], "delay_minutes": 0})
     policy = request(port, "POST", "/api/v1/escalation-policies", token, {
@@ -159,7 +180,7 @@ def set_up_paging(port, token, peer_url):
             token)
 
 
-def post_alerts(port, token, n, run_id, concurrency):
+def post_alerts(port, token, n, run_id, concurrency, first=0):
     sent = {}
     local = threading.local()
 
@@ -167,7 +188,7 @@ def post_alerts(port, token, n, run_id, concurrency):
         conn = getattr(local, "conn", None)
         if conn is None:
             conn = local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        name = f"Bench{run_id}_{i}"
+        name = f"Bench{run_id}_{first + i}"
         body = json.dumps([{"labels": {"alertname": name, "severity": "critical"},
                             "annotations": {"summary": f"bench alert {i}"}}])
         at = time.monotonic()
@@ -206,13 +227,25 @@ def one_run(args, run):
     threading.Thread(target=peer.serve_forever, daemon=True).start()
     proc, port, token = start(args, data_dir, config_path, database_url)
     try:
-        set_up_paging(port, token, f"http://127.0.0.1:{peer.server_address[1]}/page")
+        set_up_paging(port, token, peer, f"http://127.0.0.1:{peer.server_address[1]}/page")
         began = time.monotonic()
         sent = post_alerts(port, token, args.alerts, run, args.concurrency)
         posted = time.monotonic() - began
         if not peer.done.wait(120):
             raise RuntimeError(f"only {len(peer.arrived)} of {args.alerts} pages arrived")
         latencies = [(peer.arrived[name] - at) * 1000 for name, at in sent.items()]
+        # With those escalations open (their next steps on the database's timers), alerts
+        # arriving one at a time: the latency a new incident sees on a busy installation.
+        probe = []
+        for i in range(args.probes):
+            with peer.lock:
+                peer.expected = args.alerts + i + 1
+                peer.done.clear()
+            name, at = next(iter(post_alerts(port, token, 1, f"{run}p{i}", 1, first=i).items()))
+            if not peer.done.wait(30):
+                raise RuntimeError(f"probe {i} was not paged")
+            probe.append((peer.arrived[name] - at) * 1000)
+            time.sleep(0.05)
         open_pages = len(request(port, "GET", "/api/v1/pages?limit=1000", token))
     finally:
         proc.terminate()
@@ -230,6 +263,8 @@ def one_run(args, run):
         "p90_ms": round(percentile(latencies, 90), 1),
         "p99_ms": round(percentile(latencies, 99), 1),
         "max_ms": round(max(latencies), 1),
+        "probe_p50_ms": round(percentile(probe, 50), 1) if probe else None,
+        "probe_p99_ms": round(percentile(probe, 99), 1) if probe else None,
     }
     print(f"run {run + 1}: {json.dumps(result)}", flush=True)
     return result
@@ -241,15 +276,21 @@ def main():
     parser.add_argument("--alerts", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--probes", type=int, default=200,
+                        help="alerts posted one at a time once the burst's escalations are open")
     parser.add_argument("--database-url",
                         help="a PostgreSQL server URL ending in '/', e.g. postgres://postgres@127.0.0.1:5432/")
     parser.add_argument("--json", help="write the runs and medians here")
     args = parser.parse_args()
     runs = [one_run(args, r) for r in range(args.runs)]
-    medians = {k: statistics.median(r[k] for r in runs) for k in ("p50_ms", "p99_ms", "max_ms")}
+    keys = ["p50_ms", "p99_ms", "max_ms"] + (["probe_p50_ms", "probe_p99_ms"] if args.probes else [])
+    medians = {k: statistics.median(r[k] for r in runs) for k in keys}
     backend = "postgresql" if args.database_url else "sqlite"
-    print(f"{backend}, {args.alerts} escalations: median p50 {medians['p50_ms']} ms, "
+    print(f"{backend}, burst of {args.alerts} escalations: median p50 {medians['p50_ms']} ms, "
           f"p99 {medians['p99_ms']} ms, max {medians['max_ms']} ms")
+    if args.probes:
+        print(f"{backend}, one alert at a time beside them: median p50 "
+              f"{medians['probe_p50_ms']} ms, p99 {medians['probe_p99_ms']} ms")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"backend": backend, "runs": runs, "medians": medians}, f, indent=2)
