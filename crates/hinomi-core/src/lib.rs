@@ -45,9 +45,9 @@ pub use notice::{
 };
 pub use notify::{NotifyLogEntry, NotifyReason, needs_update, notify_reason};
 pub use oncall::{
-    Absence, Answer, Holiday, HolidayCalendar, JapaneseHoliday, Layer, Override, PassedOver,
-    Reason, Restriction, Rotation, RotationShift, Schedule, ScheduleError, Shift, ShiftLength,
-    Source, Window, WindowMatch, japanese_holiday,
+    Absence, Answer, Handoff, Holiday, HolidayCalendar, JapaneseHoliday, Layer, Override,
+    PassedOver, Reason, Restriction, Rotation, RotationShift, Schedule, ScheduleError, Shift,
+    ShiftLength, Source, Window, WindowMatch, japanese_holiday,
 };
 pub use route::{GroupBy, Route, RouteOpts, RouteSpec, group_key};
 pub use silence::{

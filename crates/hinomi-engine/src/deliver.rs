@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use hinomi_core::{Config, ContactKind, Envelope, Integration, IntegrationKind};
 use hinomi_notify::{SendReport, receivers};
-use hinomi_store::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDelivery};
+use hinomi_store::{
+    ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDelivery, NewNotice,
+};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
@@ -25,6 +27,31 @@ const CLAIM_BATCH: i64 = 64;
 const LEASE_MARGIN_MS: i64 = 2_000;
 /// The kind of outbox rows that carry an [`Envelope`] to a person: `contact:<kind>`.
 pub const CONTACT_PREFIX: &str = "contact:";
+
+/// A message to a person outside any page (a test message, a shift notice), due now and
+/// leased to this instance, which delivers it once the transaction that writes it commits.
+pub(crate) fn to_person_now(
+    shared: &Shared,
+    idempotency_key: String,
+    user_id: &str,
+    envelope: &Envelope,
+    now: i64,
+) -> NewNotice {
+    NewNotice {
+        idempotency_key,
+        group_key: String::new(),
+        receiver: format!("user:{user_id}"),
+        integration: 0,
+        kind: format!("{CONTACT_PREFIX}{}", envelope.contact.kind.as_str()),
+        payload: serde_json::to_string(envelope).expect("envelopes serialise"),
+        created_at: now,
+        due_at: now,
+        lease: Some((
+            shared.instance.clone(),
+            now + shared.settings.delivery_lease_ms,
+        )),
+    }
+}
 
 /// Backoff before attempt `n + 1`: 1 s doubling, at most 5 minutes.
 pub(crate) fn backoff_ms(attempts_so_far: i64) -> i64 {

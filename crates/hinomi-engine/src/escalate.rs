@@ -17,9 +17,7 @@ use hinomi_core::escalation::{
     Directory, Due, Firing, Needs, PageClock, PageStatus, Paged, Position, Skip, Step, Target, due,
     fire_from, page_title,
 };
-use hinomi_core::{
-    ActionKind, Contact, Envelope, Locale, Notice, NoticeAction, NoticeAlert, NoticeKind,
-};
+use hinomi_core::{ActionKind, Envelope, Locale, Notice, NoticeAction, NoticeAlert, NoticeKind};
 use hinomi_store::{
     ActionRecord, ClaimedDelivery, GroupRow, NewNotice, PageRecord, PagingPeople, PolicyRecord,
     Store, StoredAlert, WriteTx,
@@ -292,10 +290,7 @@ impl Firer {
                     continue;
                 };
                 let envelope = Envelope {
-                    contact: Contact {
-                        kind: cm.kind,
-                        address: cm.address.clone(),
-                    },
+                    contact: cm.contact(),
                     notice: notice.clone(),
                 };
                 let row = NewNotice {
@@ -313,20 +308,8 @@ impl Firer {
                         .filter(|_| planned.due_at <= now)
                         .map(|(owner, ms)| (owner.clone(), now + ms)),
                 };
-                if let Some(id) = tx.insert_notice(&row).await?
-                    && let Some((_, until)) = &row.lease
-                {
-                    leased.push(ClaimedDelivery {
-                        id,
-                        group_key: row.group_key.clone(),
-                        receiver: row.receiver.clone(),
-                        integration: row.integration,
-                        kind: row.kind.clone(),
-                        payload: row.payload.clone(),
-                        attempts: 0,
-                        created_at: now,
-                        lease_until: *until,
-                    });
+                if let Some(id) = tx.insert_notice(&row).await? {
+                    leased.extend(row.claimed(id));
                 }
                 messages.push(json!({
                     "contact_method": cm.id, "kind": cm.kind.as_str(),

@@ -13,6 +13,7 @@ pub mod escalate;
 pub mod heartbeat;
 pub mod index;
 mod query;
+mod shifts;
 pub mod verify;
 mod writer;
 
@@ -32,6 +33,7 @@ pub use deliver::CONTACT_PREFIX;
 pub use dispatch::FlushReport;
 pub use escalate::{EscalationReport, PageActor, PageCommand, Redeemed};
 pub use query::{AlertQuery, AlertState, AlertView, GroupView};
+pub use shifts::ShiftReport;
 pub use writer::{Incoming, WriteOp, WriteOutcome};
 
 /// How long a resolved alert stays in memory and in the database before it is collected.
@@ -240,6 +242,7 @@ impl Engine {
                 intake_tx.clone(),
                 stop_rx.clone(),
             ));
+            tasks.spawn(run_shift_notices(shared.clone(), stop_rx.clone()));
             tasks.spawn(deliver::run(shared.clone(), leased_rx, stop_rx.clone()));
             tasks.spawn(housekeeping(shared.clone(), stop_rx.clone()));
             if store.backend() == Backend::Postgres {
@@ -350,6 +353,14 @@ impl Engine {
     /// (for tests on a [`ManualClock`]).
     pub async fn escalate_now(&self) -> Result<EscalationReport, EngineError> {
         let mut report = escalate::escalate_due(&self.shared, self.now()).await?;
+        report.leased = self.deliver_here(std::mem::take(&mut report.leased)).await;
+        Ok(report)
+    }
+
+    /// Tells the handoffs of the schedules whose shift-notice timer is due at the clock's
+    /// `now`, and delivers the notices (for tests on a [`ManualClock`]).
+    pub async fn shift_notices_now(&self) -> Result<ShiftReport, EngineError> {
+        let mut report = shifts::notify_due(&self.shared, self.now()).await?;
         report.leased = self.deliver_here(std::mem::take(&mut report.leased)).await;
         Ok(report)
     }
@@ -704,6 +715,27 @@ async fn run_escalator(shared: Shared, stop: watch::Receiver<bool>) {
         None,
         escalate::PAGE_BATCH,
         "escalation",
+        pass,
+        next,
+    )
+    .await;
+}
+
+/// Shift start and end notices as schedules' handoffs come due.
+async fn run_shift_notices(shared: Shared, stop: watch::Receiver<bool>) {
+    let pass = |shared: Shared, now| async move {
+        let report = shifts::notify_due(&shared, now).await?;
+        shared.hand_over(report.leased);
+        Ok(report.schedules)
+    };
+    let next =
+        |shared: Shared| async move { shared.store.next_shift_notice_due().await.ok().flatten() };
+    run_timers(
+        shared,
+        stop,
+        None,
+        shifts::SHIFT_BATCH,
+        "shift notices",
         pass,
         next,
     )

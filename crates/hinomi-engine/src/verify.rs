@@ -1,12 +1,12 @@
 //! Contact method verification: a test message carrying a code, which the person types back
 //! to show the method reaches them. Only verified methods are paged.
 
-use hinomi_core::{Contact, Envelope, Locale, Notice, NoticeKind};
-use hinomi_store::{ClaimedDelivery, NewNotice};
+use hinomi_core::{Envelope, Locale, Notice, NoticeKind};
+use hinomi_store::ClaimedDelivery;
 use serde_json::json;
 
 use crate::escalate::token_hash;
-use crate::{EngineError, Shared};
+use crate::{EngineError, Shared, deliver};
 
 /// How long a test message's code can be confirmed.
 pub const CODE_TTL_MS: i64 = 30 * 60 * 1000;
@@ -41,10 +41,7 @@ pub(crate) async fn send_test(
     let user = store.user_by_id(user_id).await?.ok_or_else(not_found)?;
     let code = new_code();
     let envelope = Envelope {
-        contact: Contact {
-            kind: cm.kind,
-            address: cm.address.clone(),
-        },
+        contact: cm.contact(),
         notice: Notice {
             kind: NoticeKind::Test { code: code.clone() },
             locale: user
@@ -64,18 +61,8 @@ pub(crate) async fn send_test(
             at: now,
         },
     };
-    let lease_until = now + shared.settings.delivery_lease_ms;
-    let row = NewNotice {
-        idempotency_key: format!("test:{}|{now}", cm.id),
-        group_key: String::new(),
-        receiver: format!("user:{}", user.id),
-        integration: 0,
-        kind: format!("{}{}", crate::CONTACT_PREFIX, cm.kind.as_str()),
-        payload: serde_json::to_string(&envelope).expect("envelopes serialise"),
-        created_at: now,
-        due_at: now,
-        lease: Some((shared.instance.clone(), lease_until)),
-    };
+    let key = format!("test:{}|{now}", cm.id);
+    let row = deliver::to_person_now(shared, key, &user.id, &envelope, now);
     let mut tx = store.begin().await?;
     tx.set_contact_code(&cm.id, &code_hash(&cm.id, &code), now + CODE_TTL_MS)
         .await?;
@@ -90,18 +77,5 @@ pub(crate) async fn send_test(
     )
     .await?;
     tx.commit().await?;
-    Ok(id
-        .map(|id| ClaimedDelivery {
-            id,
-            group_key: row.group_key,
-            receiver: row.receiver,
-            integration: 0,
-            kind: row.kind,
-            payload: row.payload,
-            attempts: 0,
-            created_at: now,
-            lease_until,
-        })
-        .into_iter()
-        .collect())
+    Ok(id.and_then(|id| row.claimed(id)).into_iter().collect())
 }

@@ -102,11 +102,13 @@ impl Rig {
         })
         .await
         .expect("open store");
-        let settings = EngineSettings {
+        let mut settings = EngineSettings {
             background: false,
             webhook_timeout: Duration::from_secs(10),
             ..EngineSettings::default()
         };
+        // Webhook contacts post signed notices to the sink.
+        settings.channels.webhook.secret = "timers-secret".into();
         Engine::start(store, config.clone(), settings, Arc::new(clock.clone()))
             .await
             .expect("engine starts")
@@ -491,3 +493,5 @@ async fn inhibition_counts_alerts_of_the_same_commit() {
 mod escalation;
 #[path = "timers/heartbeats.rs"]
 mod heartbeats;
+#[path = "timers/shifts.rs"]
+mod shifts;

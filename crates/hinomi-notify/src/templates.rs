@@ -139,12 +139,12 @@ impl Parts {
                 format!("{}: {schedule}", t(l, "オンコール終了", "Off call")),
                 match l {
                     Locale::Ja => format!(
-                        "{} さん、{schedule} のオンコール担当は {} までです。",
+                        "{} さん、{schedule} のオンコール担当は {} に終了しました。お疲れさまでした。",
                         n.recipient,
                         format_time(*at, l)
                     ),
                     Locale::En => format!(
-                        "{}, your on-call shift for {schedule} ends at {}.",
+                        "{}, your on-call shift for {schedule} ended at {}.",
                         n.recipient,
                         format_time(*at, l)
                     ),
@@ -614,6 +614,17 @@ pub(crate) mod tests {
         assert_eq!(
             line_works(&n),
             "[hinomi] オンコール開始: DB 一次\n田中 さん、2026-12-01 21:34 JST から 2026-12-02 21:34 JST まで DB 一次 のオンコール担当です。\n\nhinomi で開く: https://hinomi.example/pages/p1\n"
+        );
+        n.locale = Locale::En;
+        n.kind = NoticeKind::ShiftEnd {
+            schedule: "DB primary".into(),
+            at: AT,
+        };
+        assert!(
+            line_works(&n)
+                .contains("your on-call shift for DB primary ended at 2026-12-01 12:34 UTC."),
+            "{}",
+            line_works(&n)
         );
     }
 

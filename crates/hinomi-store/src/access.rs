@@ -330,7 +330,7 @@ impl Store {
             return Ok(false);
         };
         check_not_last_owner(&mut tx, &before, id).await?;
-        for table in ["sessions", "api_tokens"] {
+        for table in ["sessions", "api_tokens", "shift_notice_prefs"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                 .bind(id)
                 .execute(&mut *tx)

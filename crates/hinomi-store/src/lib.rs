@@ -19,6 +19,7 @@ mod outbox;
 mod paging;
 mod records;
 mod schedules;
+mod shift_notices;
 mod teams;
 mod tx;
 
@@ -49,6 +50,7 @@ pub use schedules::{
     HolidayCalendarRecord, OverrideKind, OverrideRecord, ScheduleRecord, ScheduleWrite,
     StoredSchedule,
 };
+pub use shift_notices::DueShiftNotices;
 pub use teams::{TeamMember, TeamRecord};
 pub use tx::WriteTx;
 

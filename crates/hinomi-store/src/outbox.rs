@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use crate::records::OutboxRow;
-use crate::{Result, Store};
+use crate::{Result, Store, WriteTx};
 
 /// A notification this instance holds the lease on and should deliver now.
 #[derive(Clone, Debug)]
@@ -68,6 +68,74 @@ fn claimed_from_row(r: &sqlx::any::AnyRow) -> Result<ClaimedDelivery> {
         created_at: r.try_get("created_at")?,
         lease_until: r.try_get::<Option<i64>, _>("lease_until")?.unwrap_or(0),
     })
+}
+
+/// When a page's message fails its first attempt, the person's next message of the same
+/// step (their next notification rule) is made due now rather than at its own delay, with a
+/// `page.fell_through` event on the page: a phone number that cannot be reached must not
+/// cost the minutes until the next rule. The failed message keeps its retries.
+async fn fall_through(tx: &mut WriteTx, outbox_id: i64, now: i64) -> Result<()> {
+    let row =
+        sqlx::query("SELECT receiver, idempotency_key, kind, attempts FROM outbox WHERE id = $1")
+            .bind(outbox_id)
+            .fetch_one(&mut *tx.tx)
+            .await?;
+    let receiver: String = row.try_get("receiver")?;
+    let key: String = row.try_get("idempotency_key")?;
+    let attempts: i64 = row.try_get("attempts")?;
+    // A page's message key: page:<page>|<round>|<step>|<user>|<contact method>.
+    let Some(page_id) = receiver.strip_prefix("page:") else {
+        return Ok(());
+    };
+    let Some((person, _method)) = key.rsplit_once('|') else {
+        return Ok(());
+    };
+    if attempts != 1 {
+        return Ok(());
+    }
+    let prefix = format!("{person}|");
+    let next = sqlx::query(
+        "UPDATE outbox SET due_at = $1 WHERE id = (SELECT id FROM outbox \
+         WHERE receiver = $2 AND state = 'pending' AND due_at > $1 AND lease_owner IS NULL \
+         AND id <> $5 AND substr(idempotency_key, 1, CAST($3 AS INTEGER)) = $4 \
+         ORDER BY due_at, id LIMIT 1) RETURNING id, kind",
+    )
+    .bind(now)
+    .bind(&receiver)
+    .bind(prefix.chars().count() as i64)
+    .bind(&prefix)
+    .bind(outbox_id)
+    .fetch_optional(&mut *tx.tx)
+    .await?;
+    let Some(next) = next else {
+        return Ok(());
+    };
+    let user = person.rsplit('|').next().unwrap_or_default();
+    let username: Option<String> = sqlx::query("SELECT username FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_optional(&mut *tx.tx)
+        .await?
+        .map(|r| r.try_get("username"))
+        .transpose()?;
+    let failed_kind: String = row.try_get("kind")?;
+    let next_kind: String = next.try_get("kind")?;
+    let data = serde_json::json!({
+        "user_id": user,
+        "username": username.as_deref().unwrap_or(user),
+        "failed": failed_kind.strip_prefix("contact:").unwrap_or(&failed_kind),
+        "next": next_kind.strip_prefix("contact:").unwrap_or(&next_kind),
+        "outbox_id": outbox_id,
+        "next_outbox_id": next.try_get::<i64, _>("id")?,
+    });
+    tx.append_event(
+        now,
+        "page.fell_through",
+        page_id,
+        "hinomi",
+        &data.to_string(),
+    )
+    .await?;
+    Ok(())
 }
 
 impl Store {
@@ -177,7 +245,7 @@ impl Store {
         owner: &str,
         items: &[FinishedDelivery],
     ) -> Result<Vec<bool>> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin().await?;
         let mut recorded = Vec::with_capacity(items.len());
         for item in items {
             let attempt = &item.attempt;
@@ -198,7 +266,7 @@ impl Store {
             .bind(due_at)
             .bind(delivered_at)
             .bind(attempt.error.as_deref())
-            .execute(&mut *tx)
+            .execute(&mut *tx.tx)
             .await?;
             let held = done.rows_affected() > 0;
             recorded.push(held);
@@ -216,8 +284,11 @@ impl Store {
             .bind(attempt.error.as_deref())
             .bind(owner)
             .bind(attempt.answer.as_deref())
-            .execute(&mut *tx)
+            .execute(&mut *tx.tx)
             .await?;
+            if item.outcome != DeliveryOutcome::Delivered {
+                fall_through(&mut tx, item.id, attempt.at).await?;
+            }
         }
         tx.commit().await?;
         Ok(recorded)

@@ -6,13 +6,13 @@
 
 use std::collections::HashMap;
 
-use hinomi_core::escalation::{PageStatus, Policy, Position, RuleRef};
-use hinomi_core::{ActionKind, ContactKind};
+use hinomi_core::escalation::{PageStatus, Policy, Position, RuleRef, ShiftNotices};
+use hinomi_core::{ActionKind, Contact, ContactKind};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::access::append_audit;
-use crate::{AuditEntry, Result, Store, StoreError, WriteTx};
+use crate::{AuditEntry, ClaimedDelivery, Result, Store, StoreError, WriteTx};
 
 /// A way to reach one person.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +43,16 @@ impl ContactMethodRecord {
             created_at: row.try_get("created_at")?,
             verified_at: row.try_get("verified_at")?,
         })
+    }
+}
+
+impl ContactMethodRecord {
+    /// Where a message to this method goes.
+    pub fn contact(&self) -> Contact {
+        Contact {
+            kind: self.kind,
+            address: self.address.clone(),
+        }
     }
 }
 
@@ -273,6 +283,24 @@ pub struct NewNotice {
     pub lease: Option<(String, i64)>,
 }
 
+impl NewNotice {
+    /// The row as delivery takes it, once inserted as `id`, if it comes leased.
+    pub fn claimed(&self, id: i64) -> Option<ClaimedDelivery> {
+        let (_, until) = self.lease.as_ref()?;
+        Some(ClaimedDelivery {
+            id,
+            group_key: self.group_key.clone(),
+            receiver: self.receiver.clone(),
+            integration: self.integration,
+            kind: self.kind.clone(),
+            payload: self.payload.clone(),
+            attempts: 0,
+            created_at: self.created_at,
+            lease_until: *until,
+        })
+    }
+}
+
 /// One message to a person (a page's, or a test message), as the outbox has it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageNotice {
@@ -310,6 +338,8 @@ pub struct PagingPeople {
     /// Each user's rules, in order, as the planner reads them.
     pub rules: HashMap<String, Vec<RuleRef>>,
     pub contact_methods: HashMap<String, ContactMethodRecord>,
+    /// The shift notices each person chose, when not the default.
+    pub shift_notices: HashMap<String, ShiftNotices>,
 }
 
 /// A heartbeat monitor: a job must call its URL at least every `period_ms`.
@@ -1025,6 +1055,13 @@ impl Store {
                 delay_minutes: rule.delay_minutes,
                 verified,
             });
+        }
+        for r in sqlx::query("SELECT user_id, notify FROM shift_notice_prefs")
+            .fetch_all(&self.read)
+            .await?
+        {
+            let notify = crate::shift_notices::parse(&r.try_get::<String, _>("notify")?)?;
+            out.shift_notices.insert(r.try_get("user_id")?, notify);
         }
         Ok(out)
     }

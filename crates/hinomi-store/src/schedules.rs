@@ -18,6 +18,7 @@ use jiff::civil::Date;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::shift_notices::rearm_shift_notices;
 use crate::{AuditEntry, Result, Store, StoreError, WriteTx};
 
 /// A schedule as stored: who may change it and its definition.
@@ -432,6 +433,7 @@ impl Store {
         if !unless_name_taken(&mut tx, saved).await? {
             return Ok(ScheduleWrite::NameTaken);
         }
+        rearm_shift_notices(&mut tx, Some(&r.id), audit.at).await?;
         finish(tx, audit, &r.id).await
     }
 
@@ -531,6 +533,7 @@ impl Store {
         .bind(o.created_at)
         .execute(&mut *tx.tx)
         .await?;
+        rearm_shift_notices(&mut tx, Some(&o.schedule_id), audit.at).await?;
         finish(tx, audit, &o.schedule_id).await
     }
 
@@ -550,6 +553,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        rearm_shift_notices(&mut tx, Some(schedule_id), audit.at).await?;
         finish(tx, audit, schedule_id).await?;
         Ok(true)
     }
@@ -646,6 +650,8 @@ impl Store {
                 .execute(&mut *tx.tx)
                 .await?;
         }
+        // The schedules that skip its days may hand off at other times now.
+        rearm_shift_notices(&mut tx, None, audit.at).await?;
         finish(tx, audit, &c.id).await
     }
 

@@ -4,7 +4,9 @@
 //! bound to. Each checks the caller's [`Action`], validates what it is given (naming the
 //! field), and commits the change with its audit entry or, for pages, its event.
 
-use hinomi_core::escalation::{MAX_RULE_DELAY_MINUTES, MAX_RULES, Policy, Step, Target, TeamMode};
+use hinomi_core::escalation::{
+    MAX_RULE_DELAY_MINUTES, MAX_RULES, Policy, ShiftNotices, Step, Target, TeamMode,
+};
 use hinomi_core::{Action, ContactKind};
 use hinomi_engine::{EngineError, PageActor, PageCommand};
 use hinomi_store::{
@@ -431,6 +433,33 @@ pub async fn set_backup(
         .set_backup(&user.id, backup.as_ref().map(|b| b.id.as_str()), &audit)
         .await?;
     Ok(backup)
+}
+
+/// Records which shift start and end notices the caller wants (`both`, `start`, `never`).
+pub async fn set_shift_notices(
+    principal: &Principal,
+    state: &AppState,
+    notify: &str,
+) -> Result<ShiftNotices> {
+    let user = me(principal)?;
+    let notify = ShiftNotices::parse(notify.trim()).ok_or_else(|| {
+        invalid(
+            "notify",
+            format!("notify: {notify:?} is not one of both, start, never"),
+        )
+    })?;
+    let audit = principal.audit(
+        state.engine.now(),
+        "shift_notices.set",
+        &user.username,
+        serde_json::json!({ "notify": notify.as_str() }),
+    );
+    state
+        .engine
+        .store()
+        .set_shift_notices(&user.id, notify, &audit)
+        .await?;
+    Ok(notify)
 }
 
 /// The caller's backup responder, if they named one who still exists.

@@ -28,7 +28,8 @@ mod rules;
 
 pub use resolve::{Directory, Needs, Paged, Resolution, Skip, Via};
 pub use rules::{
-    MAX_RULE_DELAY_MINUTES, MAX_RULES, PlannedNotice, RuleRef, Unreachable, plan_notifications,
+    MAX_RULE_DELAY_MINUTES, MAX_RULES, PlannedNotice, RuleRef, ShiftNotices, Unreachable,
+    plan_notifications, shift_notice_methods,
 };
 
 use serde::{Deserialize, Serialize};

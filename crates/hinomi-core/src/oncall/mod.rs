@@ -423,6 +423,55 @@ impl Schedule {
         }
         out
     }
+
+    /// The handoffs in `(from, to]`: each instant where the person on call changes, who
+    /// goes off call and who comes on, until when (that person's unbroken stretch, cut at
+    /// `to`). A change of layer or shift that leaves the same person on call is no handoff.
+    /// Shift start and end notices are sent from these.
+    pub fn handoffs(&self, from: Timestamp, to: Timestamp) -> Vec<Handoff> {
+        let shifts = self.shifts(from, to);
+        let mut out: Vec<Handoff> = Vec::new();
+        // The stretches of one person, adjacent stretches of the same user joined.
+        let mut stretches: Vec<(String, Timestamp, Timestamp)> = Vec::new();
+        for s in shifts {
+            match stretches.last_mut() {
+                Some((user, _, end)) if *user == s.user && *end == s.start => *end = s.end,
+                _ => stretches.push((s.user, s.start, s.end)),
+            }
+        }
+        for (i, (user, start, end)) in stretches.iter().enumerate() {
+            let before = i
+                .checked_sub(1)
+                .map(|j| &stretches[j])
+                .filter(|(_, _, e)| e == start);
+            if *start > from {
+                out.push(Handoff {
+                    at: *start,
+                    ending: before.map(|(u, _, _)| u.clone()),
+                    starting: Some((user.clone(), *end)),
+                });
+            }
+            let after_starts_here = stretches.get(i + 1).is_some_and(|(_, s, _)| s == end);
+            if *end < to && !after_starts_here {
+                out.push(Handoff {
+                    at: *end,
+                    ending: Some(user.clone()),
+                    starting: None,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// A change of who is on call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Handoff {
+    pub at: Timestamp,
+    /// Who goes off call, if anyone was on.
+    pub ending: Option<String>,
+    /// Who comes on call, if anyone, and until when.
+    pub starting: Option<(String, Timestamp)>,
 }
 
 #[cfg(test)]
@@ -577,6 +626,73 @@ mod tests {
                 ("fumi".to_string(), at(&tz, "2026-09-15T00:00")),
                 ("ben".to_string(), at(&tz, "2026-09-16T00:00")),
                 ("emi".to_string(), at(&tz, "2026-09-16T09:00")),
+            ]
+        );
+    }
+
+    #[test]
+    fn handoffs_name_who_goes_off_and_who_comes_on() {
+        let tz = tokyo();
+        let sick = Override::new(
+            "fumi".into(),
+            at(&tz, "2026-09-15T00:00"),
+            at(&tz, "2026-09-16T00:00"),
+        )
+        .unwrap();
+        let s = team_schedule(vec![sick]);
+        let ho = |t: &str, off: Option<&str>, on: Option<(&str, &str)>| Handoff {
+            at: at(&tz, t),
+            ending: off.map(str::to_owned),
+            starting: on.map(|(u, until)| (u.to_owned(), at(&tz, until))),
+        };
+        // The interval's own start is no handoff; its end cuts the last stretch.
+        let got = s.handoffs(at(&tz, "2026-09-14T20:00"), at(&tz, "2026-09-16T12:00"));
+        assert_eq!(
+            got,
+            vec![
+                ho(
+                    "2026-09-15T00:00",
+                    Some("ben"),
+                    Some(("fumi", "2026-09-16T00:00"))
+                ),
+                ho(
+                    "2026-09-16T00:00",
+                    Some("fumi"),
+                    Some(("ben", "2026-09-16T09:00"))
+                ),
+                ho(
+                    "2026-09-16T09:00",
+                    Some("ben"),
+                    Some(("emi", "2026-09-16T12:00"))
+                ),
+            ]
+        );
+        // A weekly handoff at Monday 10:00 inside business hours changes no one (dai is on
+        // through it), so it is no handoff; the layers' edges at 09:00 and 18:00 are.
+        let got = s.handoffs(at(&tz, "2026-09-28T08:00"), at(&tz, "2026-09-28T19:00"));
+        let times: Vec<_> = got.iter().map(|h| h.at).collect();
+        assert!(!times.contains(&at(&tz, "2026-09-28T10:00")), "{got:?}");
+        assert!(times.contains(&at(&tz, "2026-09-28T09:00")), "{got:?}");
+        assert!(times.contains(&at(&tz, "2026-09-28T18:00")), "{got:?}");
+        // A schedule that ends leaves a handoff to nobody.
+        let only = Schedule::new(
+            "Asia/Tokyo",
+            vec![],
+            vec![
+                Override::new(
+                    "gen".into(),
+                    at(&tz, "2026-10-01T09:00"),
+                    at(&tz, "2026-10-01T17:00"),
+                )
+                .unwrap(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            only.handoffs(at(&tz, "2026-10-01T00:00"), at(&tz, "2026-10-02T00:00")),
+            vec![
+                ho("2026-10-01T09:00", None, Some(("gen", "2026-10-01T17:00"))),
+                ho("2026-10-01T17:00", Some("gen"), None),
             ]
         );
     }

@@ -314,6 +314,8 @@ async fn steps_fire_on_their_timers_for_every_round_then_escalation_ends() {
     assert_eq!(rig.reload(&page).await.next_at, None);
     assert_eq!(rig.tick(T0 + 60 * MIN).await, 0);
     assert_eq!(rig.messages(&page).await.len(), 9);
+    // No email server is configured here, so each of aya's emails fails when it is sent,
+    // and her voice call is brought forward (`page.fell_through`).
     let timeline = rig.timeline(&page).await;
     let kinds: Vec<&str> = timeline.iter().map(|(k, _, _)| k.as_str()).collect();
     assert_eq!(
@@ -323,15 +325,17 @@ async fn steps_fire_on_their_timers_for_every_round_then_escalation_ends() {
             "page.step",
             "page.step",
             "page.step",
+            "page.fell_through",
             "page.step",
             "page.step",
+            "page.fell_through",
             "page.step",
             "page.exhausted"
         ]
     );
     assert_eq!(timeline[1].2["people"][0]["username"], "aya");
     assert_eq!(timeline[1].2["people"][0]["messages"][1]["kind"], "voice");
-    assert_eq!(timeline[7].2["rounds"], 3);
+    assert_eq!(timeline.last().unwrap().2["rounds"], 3);
 }
 
 #[tokio::test]

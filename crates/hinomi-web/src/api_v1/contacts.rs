@@ -1,6 +1,7 @@
 //! How people are reached: `/api/v1/me/contact-methods` (added, tested with a code, verified,
 //! removed), `/api/v1/me/notification-rules` ("email at once, voice after 3 minutes"),
-//! `/api/v1/me/backup` (who is paged with one), and `/api/v1/users/{id}/skills` (the skill
+//! `/api/v1/me/backup` (who is paged with one), `/api/v1/me/shift-notices` (which shift
+//! start and end notices one gets), and `/api/v1/users/{id}/skills` (the skill
 //! matrix escalation steps can target). Changes go through `crate::paging`, as the
 //! console's do.
 
@@ -239,6 +240,42 @@ pub async fn set_backup(
     let backup = paging::set_backup(&principal, &state, body.user.as_deref()).await?;
     Ok(Json(BackupIo {
         user: backup.map(|u| u.username),
+    }))
+}
+
+/// Which shift notices one gets: `both` (a shift starting and ending), `start`, `never`.
+/// They go to the contact methods of one's earliest verified rules that are not a call.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftNoticesIo {
+    notify: String,
+}
+
+/// Get which shift notices one gets.
+#[utoipa::path(get, path = "/api/v1/me/shift-notices", tag = "me",
+    responses((status = 200, body = ShiftNoticesIo)))]
+pub async fn get_shift_notices(
+    principal: Principal,
+    State(state): State<AppState>,
+) -> Result<Json<ShiftNoticesIo>, ApiError> {
+    let id = my_id(&principal)?;
+    let notify = state.engine.store().shift_notices(&id).await?;
+    Ok(Json(ShiftNoticesIo {
+        notify: notify.as_str().to_owned(),
+    }))
+}
+
+/// Choose which shift notices one gets.
+#[utoipa::path(put, path = "/api/v1/me/shift-notices", tag = "me", request_body = ShiftNoticesIo,
+    responses((status = 200, body = ShiftNoticesIo), (status = 400, body = super::ErrorBody)))]
+pub async fn set_shift_notices(
+    principal: Principal,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<ShiftNoticesIo>,
+) -> Result<Json<ShiftNoticesIo>, ApiError> {
+    let notify = paging::set_shift_notices(&principal, &state, &body.notify).await?;
+    Ok(Json(ShiftNoticesIo {
+        notify: notify.as_str().to_owned(),
     }))
 }
 

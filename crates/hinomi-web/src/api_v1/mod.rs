@@ -117,6 +117,8 @@ pub fn routes() -> RouteTable {
         .delete("/api/v1/me/notification-rules/{id}", contacts::delete_rule)
         .get("/api/v1/me/backup", contacts::get_backup)
         .put("/api/v1/me/backup", contacts::set_backup)
+        .get("/api/v1/me/shift-notices", contacts::get_shift_notices)
+        .put("/api/v1/me/shift-notices", contacts::set_shift_notices)
         .get("/api/v1/users/{id}/skills", contacts::get_skills)
         .put("/api/v1/users/{id}/skills", contacts::set_skills)
         .get("/api/v1/pages", pages::list)
@@ -318,6 +320,8 @@ pub struct ErrorDetail {
         contacts::delete_rule,
         contacts::get_backup,
         contacts::set_backup,
+        contacts::get_shift_notices,
+        contacts::set_shift_notices,
         contacts::get_skills,
         contacts::set_skills,
         pages::list,

@@ -35,6 +35,8 @@ struct ContactPage {
     /// Who may be named as backup.
     usernames: Vec<String>,
     skills: Vec<String>,
+    /// Which shift notices one gets (`both`, `start`, `never`).
+    shift_notices: &'static str,
     /// What the last change did, as a catalog key.
     done: Option<&'static str>,
     /// Why the last change was refused.
@@ -74,6 +76,7 @@ const DONE: &[&str] = &[
     "deleted",
     "rule_added",
     "backup",
+    "shift_notices",
 ];
 
 /// `GET /account/contact`.
@@ -92,6 +95,7 @@ pub(super) async fn page(
             "verified" => "contact.done.verified",
             "deleted" => "contact.done.deleted",
             "rule_added" => "contact.done.rule_added",
+            "shift_notices" => "contact.done.shift_notices",
             _ => "contact.done.backup",
         });
     show(ctx, &state, StatusCode::OK, done, None).await
@@ -140,10 +144,18 @@ async fn show(
             .map(|u| u.username)
             .collect();
         let skills = store.skills(&user.id).await?;
-        Ok::<_, Box<dyn std::error::Error>>((methods, rules, backup, usernames, skills))
+        let shift_notices = store.shift_notices(&user.id).await?.as_str();
+        Ok::<_, Box<dyn std::error::Error>>((
+            methods,
+            rules,
+            backup,
+            usernames,
+            skills,
+            shift_notices,
+        ))
     };
     match loaded.await {
-        Ok((methods, rules, backup, usernames, skills)) => render(
+        Ok((methods, rules, backup, usernames, skills, shift_notices)) => render(
             status,
             &ContactPage {
                 ctx,
@@ -153,6 +165,7 @@ async fn show(
                 backup,
                 usernames,
                 skills,
+                shift_notices,
                 done,
                 error,
             },
@@ -334,5 +347,26 @@ pub(super) async fn set_backup(
             message: ctx.t("contact.error.backup").to_owned(),
         }),
     };
+    answered(ctx, &state, done).await
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ShiftNoticesForm {
+    notify: Option<String>,
+}
+
+/// `POST /account/shift-notices`: which shift start and end notices one gets.
+pub(super) async fn set_shift_notices(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(f): Form<ShiftNoticesForm>,
+) -> Response {
+    let me = match me(&ctx) {
+        Ok(me) => me,
+        Err(e) => return e.into_page(ctx),
+    };
+    let done = paging::set_shift_notices(&me.principal, &state, f.notify.as_deref().unwrap_or(""))
+        .await
+        .map(|_| "shift_notices");
     answered(ctx, &state, done).await
 }

@@ -96,6 +96,7 @@ pub fn routes() -> RouteTable {
         .post("/account/rules", contact::add_rule)
         .post("/account/rules/{id}/delete", contact::delete_rule)
         .post("/account/backup", contact::set_backup)
+        .post("/account/shift-notices", contact::set_shift_notices)
         .get("/account/password", account::password_form)
         .post("/account/password", account::change_password)
         .get("/tokens", account::tokens)

@@ -335,6 +335,13 @@ fn line(ctx: &Ctx, e: &EventRecord) -> Line {
             .replace("{until}", &ctx.time(&data["until"].as_i64().unwrap_or(0))),
         "page.retriggered" => fill("page.ev.retriggered"),
         "page.policy_missing" => fill("page.ev.policy_missing"),
+        "page.fell_through" => {
+            let kind = |key: &str| ctx.t(&format!("contact.kind.{}", text_of(key))).to_owned();
+            fill("page.ev.fell_through")
+                .replace("{user}", &text_of("username"))
+                .replace("{failed}", &kind("failed"))
+                .replace("{next}", &kind("next"))
+        }
         other => other.to_owned(),
     };
     Line {

@@ -125,6 +125,7 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
         &[],
     ),
     ("POST", "/account/backup", Action::ManageSelf, &[]),
+    ("POST", "/account/shift-notices", Action::ManageSelf, &[]),
     ("GET", "/account/password", Action::ManageSelf, &[]),
     ("POST", "/account/password", Action::ManageSelf, &[]),
     ("GET", "/tokens", Action::ManageSelf, &[]),

@@ -301,6 +301,11 @@ both_databases!(
         )
         .await;
         assert_eq!(s, 403);
+        eventually_async(Duration::from_secs(20), "the email's failure", || async {
+            let d = detail(&server, &id).await;
+            (!entries(&d, "page.fell_through").is_empty()).then_some(())
+        })
+        .await;
         let (s, p) = call(
             &aya,
             &server,
@@ -314,6 +319,9 @@ both_databases!(
         assert_eq!(p["acknowledged_by"], "aya");
         assert_eq!(p["acknowledged_how"], "api");
         assert_eq!(p["next_at"], Value::Null);
+        // No email server is set up here: aya's email failed at once, so her text, due in
+        // 3 minutes, went out at once too (and failed, or was cancelled by the
+        // acknowledgement before it went).
         let d = detail(&server, &id).await;
         let sms = d["messages"]
             .as_array()
@@ -321,7 +329,8 @@ both_databases!(
             .iter()
             .find(|m| m["kind"] == "sms")
             .unwrap();
-        assert_eq!(sms["state"], "cancelled", "aya's text, due in 3 minutes");
+        assert_ne!(sms["state"], "pending", "{sms}");
+        assert_eq!(entries(&d, "page.fell_through").len(), 1, "{d}");
         // Bad input names its field and changes nothing.
         let r = server
             .post_json(
@@ -582,17 +591,17 @@ both_databases!(
             .clone();
         assert_eq!(fast["state"], "ok");
         assert!(fast.get("url").is_none(), "the token is shown once");
+        // The alert is written first, the monitor marked missing in the next commit.
         eventually_async(Duration::from_secs(20), "the missed-beat alert", || async {
-            (missed(&server).await == ["fast"]).then_some(())
-        })
-        .await;
-        let list = server.get_json("/api/v1/heartbeats").await;
-        assert!(
-            list.as_array()
+            let list = server.get_json("/api/v1/heartbeats").await;
+            let missing = list
+                .as_array()
                 .unwrap()
                 .iter()
-                .any(|h| h["name"] == "fast" && h["state"] == "missing")
-        );
+                .any(|h| h["name"] == "fast" && h["state"] == "missing");
+            (missing && missed(&server).await == ["fast"]).then_some(())
+        })
+        .await;
         let r = anonymous
             .post(format!("{}{path}", server.url))
             .send()
@@ -900,6 +909,98 @@ both_databases!(
         assert_eq!(d["state"], "acknowledged");
         assert_eq!(d["acknowledged_by"], "aya");
         assert_eq!(d["acknowledged_how"], "link");
+        assert!(server.terminate().await.success());
+    }
+);
+
+both_databases!(
+    an_override_starting_soon_tells_its_person_when_it_starts_and_ends,
+    |db| async move {
+        let sink = Sink::start().await;
+        let mut opts = options();
+        opts.env
+            .push(("HINOMI_CHANNELS__WEBHOOK__SECRET".into(), "s3cret".into()));
+        let Some(server) = Server::start(db, opts).await else {
+            return;
+        };
+        server.create_user("aya", "responder");
+        server.create_user("ben", "responder");
+        let aya = authorized_client(&server.create_token("aya", None));
+        let (_, me) = call(&aya, &server, "GET", "/api/v1/me", None).await;
+        let aya_id = me["id"].as_str().unwrap().to_owned();
+
+        // The choice of notices: both by default; a word outside the three is refused.
+        let (s, got) = call(&aya, &server, "GET", "/api/v1/me/shift-notices", None).await;
+        assert_eq!((s, &got["notify"]), (200, &json!("both")));
+        let bad = json!({"notify": "sometimes"});
+        let (s, err) = call(&aya, &server, "PUT", "/api/v1/me/shift-notices", Some(bad)).await;
+        assert_eq!(s, 400, "{err}");
+        assert!(err.to_string().contains("notify"), "{err}");
+        let (s, _) = call(&aya, &server, "GET", "/api/v1/me/shift-notices", None).await;
+        assert_eq!(s, 200);
+
+        // A verified webhook and a rule using it.
+        let (s, m) = call(
+            &aya,
+            &server,
+            "POST",
+            "/api/v1/me/contact-methods",
+            Some(json!({"kind": "webhook", "address": sink.url})),
+        )
+        .await;
+        assert_eq!(s, 201, "{m}");
+        let cm = m["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/me/contact-methods/{cm}/test");
+        assert_eq!(call(&aya, &server, "POST", &path, None).await.0, 202);
+        let got = sink
+            .wait_for(Duration::from_secs(20), "the test message", |r| {
+                !r.is_empty()
+            })
+            .await;
+        let code = got[0].body["kind"]["code"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/me/contact-methods/{cm}/verify");
+        let body = Some(json!({"code": code}));
+        assert_eq!(call(&aya, &server, "POST", &path, body).await.0, 200);
+        let rule = Some(json!({"contact_method": cm}));
+        let path = "/api/v1/me/notification-rules";
+        assert_eq!(call(&aya, &server, "POST", path, rule).await.0, 201);
+
+        // Ben's weekly rotation, and an override putting aya on call for three seconds
+        // from three seconds after now.
+        let users = server.get_json("/api/v1/users").await;
+        let ben = users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == "ben")
+            .expect("ben");
+        let ben_id = ben["id"].as_str().unwrap();
+        let schedule = json!({"name": "db-primary", "time_zone": "Asia/Tokyo", "layers": [{
+            "name": "weekly", "participants": [ben_id],
+            "shift_length": {"unit": "weeks", "count": 1},
+            "start": "2026-01-05T10:00:00+09:00", "handoff": "10:00"}]});
+        let r = server.post_json("/api/v1/schedules", &schedule).await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let start = now_ms() + 3_000;
+        let sick = json!({"user_id": aya_id, "start": api_time(start), "end": api_time(start + 3_000),
+            "note": "ben is ill"});
+        let r = server
+            .post_json("/api/v1/schedules/db-primary/overrides", &sick)
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+
+        let got = sink
+            .wait_for(Duration::from_secs(30), "the shift notices", |r| {
+                r.len() >= 3
+            })
+            .await;
+        let kinds: Vec<&Value> = got[1..].iter().map(|g| &g.body["kind"]["type"]).collect();
+        assert_eq!(kinds, [&json!("shift_start"), &json!("shift_end")]);
+        assert_eq!(got[1].body["kind"]["schedule"], "db-primary");
+        assert_eq!(got[1].body["kind"]["at"], start);
+        assert!(header(&got[1], "x-hinomi-signature").is_some());
+        let told = envelopes(&server, &format!("user:{aya_id}")).await;
+        assert_eq!(told.len(), 3, "the test message and two notices");
         assert!(server.terminate().await.success());
     }
 );

@@ -71,6 +71,7 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
                     json!({"contact_method": "walk-no-such-method", "delay_minutes": 0})
                 }
                 ("PUT", "/api/v1/me/backup") => json!({"user": null}),
+                ("PUT", "/api/v1/me/shift-notices") => json!({"notify": "start"}),
                 ("POST", _) => json!({"name": "walk"}),
                 _ => Value::Null,
             },
