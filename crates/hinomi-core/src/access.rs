@@ -139,7 +139,8 @@ impl Action {
             Action::ManageSilences => "Create, edit and expire silences",
             Action::ManageSchedules => {
                 "Create, change and delete on-call schedules, their overrides and shift swaps, \
-                 and company holiday calendars"
+                 and company holiday calendars (the person whose shift it is may swap their own \
+                 time away whatever their role)"
             }
             Action::ManageSelf => "Read and change one's own profile, password and API tokens",
             Action::ManageUsers => {

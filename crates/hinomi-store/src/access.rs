@@ -211,6 +211,48 @@ async fn check_not_last_owner(
     Ok(())
 }
 
+/// Where a user is still named, each list by name: schedules whose layers name them or whose
+/// overrides or shift swaps not yet ended do, escalation policies whose steps page them,
+/// and the people (usernames) whose backup responder they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserUses {
+    pub schedules: Vec<String>,
+    pub policies: Vec<String>,
+    pub backup_of: Vec<String>,
+}
+
+impl UserUses {
+    /// Whether nothing names the user.
+    pub fn is_empty(&self) -> bool {
+        self.schedules.is_empty() && self.policies.is_empty() && self.backup_of.is_empty()
+    }
+
+    /// Where the user is named, read by `user` at `now` inside the transaction `conn`.
+    async fn of(conn: &mut sqlx::AnyConnection, user: &str, now: i64) -> Result<UserUses> {
+        Ok(UserUses {
+            schedules: crate::schedules::schedules_naming(conn, user, now).await?,
+            policies: crate::paging::policies_paging(conn, user).await?,
+            backup_of: crate::paging::backup_of(conn, user).await?,
+        })
+    }
+}
+
+impl std::fmt::Display for UserUses {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts = [
+            ("schedules", &self.schedules),
+            ("escalation policies", &self.policies),
+            ("the backup responder setting of", &self.backup_of),
+        ];
+        let said: Vec<String> = parts
+            .iter()
+            .filter(|(_, names)| !names.is_empty())
+            .map(|(what, names)| format!("{what} {names:?}"))
+            .collect();
+        f.write_str(&said.join(", "))
+    }
+}
+
 impl Store {
     pub async fn count_users(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) FROM users")
@@ -319,18 +361,44 @@ impl Store {
     }
 
     /// Removes a user with their sessions and tokens; answers whether the user existed.
-    /// Refuses ([`StoreError::LastOwner`]) to remove the last enabled owner.
+    /// Refuses ([`StoreError::LastOwner`]) to remove the last enabled owner, and
+    /// ([`StoreError::UserInUse`]) to remove someone a schedule, an override or swap not yet
+    /// ended, an escalation policy or another person's backup setting still names, as of
+    /// the audit entry's time. The user's row is locked first: a schedule saved meanwhile
+    /// that names them waits for it (and then finds them gone), or is seen here.
     pub async fn delete_user(&self, id: &str, audit: &AuditEntry) -> Result<bool> {
         let mut tx = self.write.begin().await?;
-        let before = sqlx::query("SELECT username, role, disabled_at FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let before = sqlx::query(&format!(
+            "SELECT username, role, disabled_at FROM users WHERE id = $1{}",
+            self.backend.for_update()
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(before) = before else {
             return Ok(false);
         };
         check_not_last_owner(&mut tx, &before, id).await?;
-        for table in ["sessions", "api_tokens", "shift_notice_prefs"] {
+        let uses = UserUses::of(&mut tx, id, audit.at).await?;
+        if !uses.is_empty() {
+            return Err(StoreError::UserInUse {
+                username: before.try_get("username")?,
+                uses,
+            });
+        }
+        // What is the person's own goes with them; overrides that ended stay as history.
+        for table in [
+            "sessions",
+            "api_tokens",
+            "team_members",
+            "ical_feeds",
+            "notification_rules",
+            "contact_methods",
+            "user_skills",
+            "backup_responders",
+            "page_actions",
+            "shift_notice_prefs",
+        ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                 .bind(id)
                 .execute(&mut *tx)

@@ -32,7 +32,7 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};
 
 use durable::{WalSync, Writer};
 
-pub use access::{AuditEntry, AuditQuery, SessionRecord, TokenRecord, UserRecord};
+pub use access::{AuditEntry, AuditQuery, SessionRecord, TokenRecord, UserRecord, UserUses};
 pub use durable::Durable;
 pub use history::EventRecord;
 pub use oidc::OidcFlow;
@@ -133,6 +133,10 @@ pub enum StoreError {
     /// everyone else.
     #[error("{0} is the last enabled owner; make another owner first")]
     LastOwner(String),
+    /// The user is still named where on-call and paging look for people: they cannot be
+    /// deleted until taken out (disabling them keeps them and stops their pages).
+    #[error("{username} is still named by {uses}; take them out first, or disable them")]
+    UserInUse { username: String, uses: UserUses },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

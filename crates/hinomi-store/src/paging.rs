@@ -97,6 +97,44 @@ pub struct PolicyRecord {
 const POLICY_COLUMNS: &str =
     "id, name, description, team_id, steps, repeats, created_at, updated_at";
 
+/// The names of the escalation policies whose steps page `user` by name.
+pub(crate) async fn policies_paging(
+    conn: &mut sqlx::AnyConnection,
+    user: &str,
+) -> Result<Vec<String>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {POLICY_COLUMNS} FROM escalation_policies ORDER BY name"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut names = Vec::new();
+    for row in &rows {
+        let p = PolicyRecord::from_row(row)?;
+        let pages = p
+            .policy
+            .steps()
+            .iter()
+            .flat_map(|s| &s.targets)
+            .any(|t| matches!(t, hinomi_core::escalation::Target::User { id } if id == user));
+        if pages {
+            names.push(p.name);
+        }
+    }
+    Ok(names)
+}
+
+/// The usernames of the people whose backup responder `user` is.
+pub(crate) async fn backup_of(conn: &mut sqlx::AnyConnection, user: &str) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT u.username FROM backup_responders b JOIN users u ON u.id = b.user_id \
+         WHERE b.backup_id = $1 ORDER BY u.username",
+    )
+    .bind(user)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get("username")?)).collect()
+}
+
 impl PolicyRecord {
     fn from_row(row: &AnyRow) -> Result<PolicyRecord> {
         let id: String = row.try_get("id")?;

@@ -226,9 +226,15 @@ where
     Ok(out)
 }
 
-/// Whether a user with this id exists.
+/// Whether a user with this id exists. Locks the row on PostgreSQL, so the user is not
+/// deleted before the write that names them commits (deleting a user locks it too, and
+/// then sees the write).
 async fn user_exists(tx: &mut WriteTx, id: &str) -> Result<bool> {
-    Ok(sqlx::query("SELECT 1 FROM users WHERE id = $1")
+    let sql = format!(
+        "SELECT 1 FROM users WHERE id = $1{}",
+        tx.backend().for_update()
+    );
+    Ok(sqlx::query(&sql)
         .bind(id)
         .fetch_optional(&mut *tx.tx)
         .await?
@@ -737,6 +743,44 @@ impl Store {
         tx.commit().await?;
         Ok(version)
     }
+}
+
+/// The names of the schedules whose layers name `user`, or whose overrides or swaps not
+/// ended at `now` do (as the one on call or as the giver).
+pub(crate) async fn schedules_naming(
+    conn: &mut sqlx::AnyConnection,
+    user: &str,
+    now: i64,
+) -> Result<Vec<String>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SCHEDULE_COLUMNS} FROM schedules ORDER BY name"
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut names = BTreeSet::new();
+    for row in &rows {
+        let r = ScheduleRecord::from_row(row)?;
+        if r.definition
+            .layers
+            .iter()
+            .any(|l| l.participants.iter().any(|p| p == user))
+        {
+            names.insert(r.name);
+        }
+    }
+    let rows = sqlx::query(
+        "SELECT s.name FROM schedule_overrides o JOIN schedules s ON s.id = o.schedule_id \
+         WHERE (o.user_id = $1 OR o.swapped_from = $2) AND o.end_at > $3",
+    )
+    .bind(user)
+    .bind(user)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        names.insert(row.try_get("name")?);
+    }
+    Ok(names.into_iter().collect())
 }
 
 /// The names of the schedules whose layers skip calendar `id`.

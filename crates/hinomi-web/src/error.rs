@@ -100,6 +100,9 @@ impl From<hinomi_store::StoreError> for ApiError {
             hinomi_store::StoreError::LastOwner(_) => {
                 ApiError::conflict("last_owner", e.to_string())
             }
+            hinomi_store::StoreError::UserInUse { .. } => {
+                ApiError::conflict("user_in_use", e.to_string())
+            }
             e => ApiError::internal(e),
         }
     }

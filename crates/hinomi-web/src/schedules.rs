@@ -288,16 +288,30 @@ pub struct OverrideInput {
 /// Longest override or swap: a year.
 pub const MAX_OVERRIDE_MS: i64 = 366 * 86_400_000;
 
-/// Adds an override, or a swap when `swapped_from` is given, to a schedule.
+/// Whether the caller is a person handing over time as `swapped_from`: their own shift,
+/// which they may give away without the right to manage the schedule (the store then
+/// checks that the time is theirs).
+pub fn gives_own_shift(principal: &Principal, swapped_from: Option<&str>) -> bool {
+    let me = principal.user.as_deref().map(|u| u.id.as_str());
+    swapped_from.is_some() && me == swapped_from && principal.require(Action::ManageSelf).is_ok()
+}
+
+/// Adds an override, or a swap when `swapped_from` is given, to a schedule. Needs the
+/// right to manage the schedule, except for a swap of the caller's own time.
 pub async fn add_override(
     principal: &Principal,
     state: &AppState,
     schedule_id: &str,
     input: OverrideInput,
 ) -> Result<OverrideRecord> {
-    may_manage_some(principal, state).await?;
+    let own = gives_own_shift(principal, input.swapped_from.as_deref());
+    if !own {
+        may_manage_some(principal, state).await?;
+    }
     let current = find(state, schedule_id).await?.record;
-    may_manage(principal, state, current.team_id.as_deref()).await?;
+    if !own {
+        may_manage(principal, state, current.team_id.as_deref()).await?;
+    }
     if input.end.saturating_sub(input.start) > MAX_OVERRIDE_MS {
         return Err(invalid("end", "an override lasts at most 366 days"));
     }
@@ -423,6 +437,23 @@ pub struct CalendarChange {
     pub add_days: CompanyDays,
 }
 
+impl CalendarChange {
+    /// Imported `days`: added to the calendar's, or with `replace` in place of them.
+    pub fn import(days: CompanyDays, replace: bool) -> CalendarChange {
+        if replace {
+            CalendarChange {
+                days: Some(days),
+                ..CalendarChange::default()
+            }
+        } else {
+            CalendarChange {
+                add_days: days,
+                ..CalendarChange::default()
+            }
+        }
+    }
+}
+
 /// Changes a company calendar; the schedules that skip it follow at once.
 pub async fn update_calendar(
     principal: &Principal,
@@ -481,7 +512,8 @@ pub async fn delete_calendar(principal: &Principal, state: &AppState, id: &str) 
 /// Most days one calendar holds, or one import brings.
 pub const MAX_DAYS: usize = 5_000;
 
-fn check_day_count(days: &CompanyDays) -> Result<()> {
+/// At most [`MAX_DAYS`] days in one calendar.
+pub fn check_day_count(days: &CompanyDays) -> Result<()> {
     if days.len() > MAX_DAYS {
         return Err(invalid(
             "days",
@@ -537,6 +569,22 @@ pub fn parse_csv_days(field: &str, text: &str) -> Result<CompanyDays> {
     Ok(days)
 }
 
+/// The days of an import: the all-day events of an iCalendar file when `ics` (its sender
+/// said so) or the text begins with `BEGIN:VCALENDAR`, else `YYYY-MM-DD,name` lines. A
+/// fault names `field`.
+pub fn parse_import(field: &str, text: &str, ics: bool) -> Result<CompanyDays> {
+    let ics = ics
+        || text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with("BEGIN:VCALENDAR");
+    if ics {
+        crate::ical::all_day_events(text, MAX_DAYS).map_err(|e| invalid(field, e))
+    } else {
+        parse_csv_days(field, text)
+    }
+}
+
 /// The person whose calendar feed the caller asks about: themselves.
 fn feed_owner(principal: &Principal) -> Result<&UserRecord> {
     principal
@@ -587,6 +635,11 @@ impl People {
         self.0.get(id)
     }
 
+    /// Whether the user is disabled (a schedule may name them; nobody pages them).
+    pub fn is_disabled(&self, id: &str) -> bool {
+        self.get(id).is_some_and(|u| u.disabled_at.is_some())
+    }
+
     /// The user's username, or the id itself for a user removed since.
     pub fn name<'a>(&'a self, id: &'a str) -> &'a str {
         self.get(id).map_or(id, |u| u.username.as_str())
@@ -631,7 +684,8 @@ pub fn holiday_name(holiday: &Holiday, locale: Locale) -> String {
 
 /// The answer to "who is on call, and why" as sentences in `locale`, times in `tz`: who
 /// and what put them there (the override or swap, or the layer with its rotation shift
-/// and the window that was open), then each layer above that had nobody and why.
+/// and the window that was open), whether that person is disabled (escalation skips them)
+/// or gone, then each layer above that had nobody and why.
 pub fn explain(
     s: &StoredSchedule,
     answer: Option<&Answer>,
@@ -696,6 +750,11 @@ pub fn explain(
                 ));
             }
         }
+    }
+    if people.is_disabled(&a.user) {
+        lines.push(fill(locale, "oncall.why.disabled", &[("user", user)]));
+    } else if people.get(&a.user).is_none() {
+        lines.push(fill(locale, "oncall.why.unknown_user", &[("user", user)]));
     }
     for p in &a.passed_over {
         let line = match &p.why {
@@ -762,6 +821,8 @@ mod tests {
                 "oncall.why.not_started",
                 "oncall.why.outside",
                 "oncall.why.holiday",
+                "oncall.why.disabled",
+                "oncall.why.unknown_user",
             ] {
                 assert_ne!(locale.t(key), key, "{locale:?}");
             }

@@ -59,8 +59,20 @@
     });
   }
 
+  // Uploads: a file input with data-file-into="<textarea id>" reads the chosen file into
+  // that text box, so the form posts it as text like any other console form.
+  function fileInto(input) {
+    input.addEventListener("change", function () {
+      var target = document.getElementById(input.getAttribute("data-file-into"));
+      var file = input.files && input.files[0];
+      if (!target || !file) return;
+      file.text().then(function (text) { target.value = text; });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-live-src][data-live-events]").forEach(live);
+    document.querySelectorAll("input[type=file][data-file-into]").forEach(fileInto);
     menus();
   });
 })();

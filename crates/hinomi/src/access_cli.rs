@@ -46,6 +46,10 @@ pub enum UserCommand {
     /// Disable a user: their sessions end and their tokens stop working. The last enabled
     /// owner cannot be disabled.
     Disable { username: String },
+    /// Delete a user with their sessions and tokens. Refused for the last enabled owner and
+    /// for anyone a schedule, an override or swap not yet ended, an escalation policy or
+    /// another person's backup setting still names (the message names each).
+    Delete { username: String },
     /// Give a user a one-time password (printed once), to be changed at the next sign-in;
     /// their sessions end.
     ResetPassword { username: String },
@@ -216,6 +220,20 @@ pub async fn user(store: &Store, cmd: UserCommand) -> anyhow::Result<()> {
             let audit = cli_audit(now, "user.updated", &username, json!({ "disabled": true }));
             store.update_user(&user, &audit).await?;
             eprintln!("user {username:?} disabled");
+        }
+        UserCommand::Delete { username } => {
+            let user = existing_user(store, &username).await?;
+            let audit = cli_audit(
+                now,
+                "user.deleted",
+                &username,
+                json!({ "role": user.role.as_str() }),
+            );
+            anyhow::ensure!(
+                store.delete_user(&user.id, &audit).await?,
+                "no user named {username:?}"
+            );
+            eprintln!("user {username:?} deleted");
         }
         UserCommand::ResetPassword { username } => {
             let mut user = existing_user(store, &username).await?;

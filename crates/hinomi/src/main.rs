@@ -4,6 +4,7 @@
 
 mod access_cli;
 mod demo;
+mod holiday_cli;
 mod paging_cli;
 mod schedule_cli;
 mod serve;
@@ -84,6 +85,9 @@ enum Command {
     /// On-call schedules: who is on call, and why.
     #[command(subcommand)]
     Schedule(schedule_cli::ScheduleCommand),
+    /// Company holiday calendars: the days off schedule layers may skip.
+    #[command(subcommand)]
+    Holiday(holiday_cli::HolidayCommand),
     /// The audit log: who changed what, when and from where.
     Audit(access_cli::AuditArgs),
     /// Pages: alert groups' paging records, newest first.
@@ -266,6 +270,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Schedule(cmd) => {
             let store = open_store(&settings).await?;
             let result = schedule_cli::schedule(&store, cmd).await;
+            store.close().await;
+            result
+        }
+        Command::Holiday(cmd) => {
+            let store = open_store(&settings).await?;
+            let result = holiday_cli::holiday(&store, cmd).await;
             store.close().await;
             result
         }

@@ -321,6 +321,12 @@ fn a_schedule_pages_whoever_is_on_call_now() {
     assert_eq!(r.skipped, vec![Skip::UnknownSchedule { id: "gone".into() }]);
     let r = dir.resolve(0, &s, T0 + 90 * MIN);
     assert_eq!(people(&r), ["chie"]);
+    // A disabled person on call is not paged: the step says so.
+    dir.add_user("chie", false);
+    let r = dir.resolve(0, &s, T0 + 90 * MIN);
+    assert!(r.people.is_empty());
+    assert_eq!(r.skipped[0], Skip::DisabledUser { id: "chie".into() });
+    dir.add_user("chie", true);
     // Before the rotation starts nobody is on call.
     let early = dir.resolve(0, &s, T0 - 30 * 24 * 60 * MIN);
     assert!(early.people.is_empty());

@@ -103,6 +103,25 @@ impl JapaneseHoliday {
     }
 }
 
+/// Every Japanese holiday of `year`, in date order; none outside [`JAPANESE_YEARS`].
+pub fn japanese_holidays_in(year: i16) -> Vec<(Date, JapaneseHoliday)> {
+    let mut out = Vec::new();
+    if !JAPANESE_YEARS.contains(&year) {
+        return out;
+    }
+    let mut day = Date::new(year, 1, 1).expect("January 1st of a supported year");
+    while day.year() == year {
+        if let Some(h) = japanese_holiday(day) {
+            out.push((day, h));
+        }
+        match day.tomorrow() {
+            Ok(next) => day = next,
+            Err(_) => break,
+        }
+    }
+    out
+}
+
 /// The Japanese holiday on `date`, if any; `None` outside [`JAPANESE_YEARS`].
 pub fn japanese_holiday(date: Date) -> Option<JapaneseHoliday> {
     if !JAPANESE_YEARS.contains(&date.year()) {
@@ -256,20 +275,23 @@ mod tests {
 
     /// Every holiday of `year` in date order, as `MM-DD 名前` joined by `, `.
     fn check(year: i16, expect: &str) {
-        let mut got = Vec::new();
-        let mut day = date(year, 1, 1);
-        while day.year() == year {
-            if let Some(h) = japanese_holiday(day) {
-                got.push(format!(
-                    "{:02}-{:02} {}",
-                    day.month(),
-                    day.day(),
-                    h.name_ja()
-                ));
-            }
-            day = day.tomorrow().unwrap();
-        }
+        let got: Vec<String> = japanese_holidays_in(year)
+            .into_iter()
+            .map(|(day, h)| format!("{:02}-{:02} {}", day.month(), day.day(), h.name_ja()))
+            .collect();
         assert_eq!(got.join(", "), expect, "holidays of {year}");
+    }
+
+    #[test]
+    fn no_year_outside_the_rules_is_guessed() {
+        assert!(japanese_holidays_in(1999).is_empty());
+        assert!(japanese_holidays_in(2100).is_empty());
+        let last = japanese_holidays_in(2099);
+        assert_eq!(last.first(), Some(&(date(2099, 1, 1), NewYearsDay)));
+        assert_eq!(
+            last.last(),
+            Some(&(date(2099, 11, 23), LabourThanksgivingDay))
+        );
     }
 
     #[test]

@@ -68,7 +68,10 @@ pub use definition::{
     CompanyDays, DefinitionError, LayerDef, RestrictionDef, SHIFT_UNITS, ScheduleDef,
     ShiftLengthDef, WEEKDAY_NAMES, WindowDef, format_hh_mm, parse_hh_mm, parse_weekday,
 };
-pub use holiday::{Holiday, HolidayCalendar, JAPANESE_YEARS, JapaneseHoliday, japanese_holiday};
+pub use holiday::{
+    Holiday, HolidayCalendar, JAPANESE_YEARS, JapaneseHoliday, japanese_holiday,
+    japanese_holidays_in,
+};
 pub use restriction::{Restriction, Window, WindowMatch};
 pub use rotation::{Rotation, RotationShift, ShiftLength};
 

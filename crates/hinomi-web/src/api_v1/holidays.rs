@@ -180,18 +180,9 @@ pub struct ImportQuery {
 
 /// The days of an import body: iCalendar when its type is `text/calendar` or it begins
 /// with `BEGIN:VCALENDAR`, else `YYYY-MM-DD,name` lines.
-pub fn import_days(content_type: Option<&str>, text: &str) -> Result<CompanyDays, ApiError> {
-    let ics = content_type.is_some_and(|t| t.starts_with("text/calendar"))
-        || text
-            .trim_start_matches('\u{feff}')
-            .trim_start()
-            .starts_with("BEGIN:VCALENDAR");
-    if ics {
-        crate::ical::all_day_events(text, MAX_DAYS)
-            .map_err(|e| ApiError::bad_request("invalid_field", "body", format!("body: {e}")))
-    } else {
-        Ok(sched::parse_csv_days("body", text)?)
-    }
+fn import_days(content_type: Option<&str>, text: &str) -> Result<CompanyDays, ApiError> {
+    let ics = content_type.is_some_and(|t| t.starts_with("text/calendar"));
+    Ok(sched::parse_import("body", text, ics)?)
 }
 
 /// Import days into a company calendar from the request body: CSV lines `YYYY-MM-DD,name`
@@ -221,17 +212,7 @@ pub async fn import(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let days = import_days(content_type, text)?;
-    let change = if q.replace {
-        CalendarChange {
-            days: Some(days),
-            ..CalendarChange::default()
-        }
-    } else {
-        CalendarChange {
-            add_days: days,
-            ..CalendarChange::default()
-        }
-    };
+    let change = CalendarChange::import(days, q.replace);
     let c = sched::update_calendar(&principal, &state, &id, change).await?;
     Ok(Json(calendar_out(c)))
 }

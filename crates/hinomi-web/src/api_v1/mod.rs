@@ -18,7 +18,6 @@ mod silences;
 mod teams;
 mod users;
 
-pub use holidays::import_days;
 pub use schedules::{MAX_PREVIEW_DAYS, ScheduleIn, preview_range};
 
 use std::sync::{Arc, LazyLock};
@@ -221,6 +220,13 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "last_owner",
         409,
         "The change would leave no enabled owner; make another owner first.",
+    ),
+    (
+        "user_in_use",
+        409,
+        "The user is still named by schedules, future overrides or swaps, escalation \
+         policies or someone's backup setting (the message names them); take them out \
+         first, or disable the user.",
     ),
     (
         "internal",

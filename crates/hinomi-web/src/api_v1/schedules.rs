@@ -193,6 +193,8 @@ pub struct PersonOut {
     id: String,
     username: Option<String>,
     display_name: Option<String>,
+    /// A disabled user stays in schedules but is never paged.
+    disabled: bool,
 }
 
 fn person(people: &People, id: &str) -> PersonOut {
@@ -201,6 +203,7 @@ fn person(people: &People, id: &str) -> PersonOut {
         id: id.to_owned(),
         username: user.map(|u| u.username.clone()),
         display_name: user.map(|u| u.display_name.clone()),
+        disabled: people.is_disabled(id),
     }
 }
 

@@ -480,7 +480,9 @@ pub async fn update_user(
 }
 
 /// Remove a user with their sessions and tokens. The last enabled owner cannot be removed
-/// (409 `last_owner`).
+/// (409 `last_owner`), nor anyone a schedule layer, an override or swap not yet ended, an
+/// escalation policy or another person's backup setting still names (409 `user_in_use`,
+/// the message naming each).
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users",
     params(("id" = String, Path, description = "The user's id or username")),
     responses((status = 204), (status = 403, body = super::ErrorBody),

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hinomi_core::{Action, LabelSet, Role};
 use hinomi_store::{
-    AuditEntry, AuditQuery, IntegrationRecord, StoreError, TokenRecord, UserRecord,
+    AuditEntry, AuditQuery, IntegrationRecord, StoreError, TokenRecord, UserRecord, UserUses,
 };
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -249,8 +249,32 @@ pub(super) fn refusal(
                 message: ctx.t("users.error.last_owner").replace("{user}", &user),
             },
         ),
+        PeopleError::Store(StoreError::UserInUse { username, uses }) => (
+            StatusCode::CONFLICT,
+            Refusal {
+                field: None,
+                message: in_use(ctx, &username, &uses),
+            },
+        ),
         PeopleError::Store(e) => return Err(PageError::Internal(e.to_string())),
     })
+}
+
+/// Why a person cannot be deleted yet, in the viewer's language: each schedule, policy and
+/// person whose backup setting still names them.
+fn in_use(ctx: &Ctx, username: &str, uses: &UserUses) -> String {
+    let parts: Vec<String> = [
+        ("users.error.in_use.schedules", &uses.schedules),
+        ("users.error.in_use.policies", &uses.policies),
+        ("users.error.in_use.backup_of", &uses.backup_of),
+    ]
+    .into_iter()
+    .filter(|(_, names)| !names.is_empty())
+    .map(|(key, names)| ctx.t(key).replace("{names}", &names.join(", ")))
+    .collect();
+    ctx.t("users.error.in_use")
+        .replace("{user}", username)
+        .replace("{uses}", &parts.join(" "))
 }
 
 /// A person as the users page lists them.

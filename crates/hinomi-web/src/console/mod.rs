@@ -13,6 +13,7 @@ mod assets;
 mod contact;
 mod groups;
 mod heartbeats;
+mod holidays;
 pub mod i18n;
 mod pages;
 mod policies;
@@ -85,6 +86,15 @@ pub fn routes() -> RouteTable {
             "/schedules/{schedule}/overrides/{override}/remove",
             schedules::remove_override,
         )
+        .get("/holiday-calendars", holidays::page)
+        .post("/holiday-calendars", holidays::create)
+        .get("/holiday-calendars/{calendar}", holidays::detail)
+        .post("/holiday-calendars/{calendar}/import", holidays::import)
+        .post(
+            "/holiday-calendars/{calendar}/days/{date}/delete",
+            holidays::delete_day,
+        )
+        .post("/holiday-calendars/{calendar}/delete", holidays::delete)
         .post("/account/ical/rotate", schedules::rotate_feed)
         .post("/preferences", prefs::save)
         .post("/logout", account::logout)

@@ -49,6 +49,8 @@ struct ListRow {
     layers: usize,
     /// Who is on call now; empty for nobody.
     on_call: String,
+    /// Whether they are disabled (never paged).
+    on_call_disabled: bool,
 }
 
 #[derive(Template)]
@@ -101,11 +103,14 @@ async fn list(
         .schedules()
         .await?
         .into_iter()
-        .map(|s| ListRow {
-            on_call: s
-                .schedule
-                .on_call_at(now)
-                .map(|a| people.name(&a.user).to_owned())
+        .map(|s| {
+            let on_call = s.schedule.on_call_at(now).map(|a| a.user);
+            (s, on_call)
+        })
+        .map(|(s, on_call)| ListRow {
+            on_call_disabled: on_call.as_deref().is_some_and(|u| people.is_disabled(u)),
+            on_call: on_call
+                .map(|u| people.name(&u).to_owned())
                 .unwrap_or_default(),
             team: s
                 .record
@@ -793,10 +798,15 @@ struct SchedulePage {
     time_zone: String,
     layers: Vec<LayerView>,
     may_change: bool,
+    /// The viewer's username when the schedule names them and they may hand over their own
+    /// shifts but not change the schedule: the page offers only that.
+    own_swap: Option<String>,
     /// The instant asked about, as the who form shows it.
     at: String,
     at_error: bool,
     who: String,
+    /// Whether `who` is disabled (never paged).
+    who_disabled: bool,
     why: Vec<String>,
     shifts: Vec<ShiftRow>,
     overrides: Vec<OverrideRow>,
@@ -924,6 +934,19 @@ async fn schedule_page(
         Ok(v) => v,
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
+    let own_swap = me
+        .principal
+        .user
+        .as_deref()
+        .filter(|u| !may_change && sched::gives_own_shift(&me.principal, Some(&u.id)))
+        .filter(|u| {
+            let in_layers = s.record.definition.layers.iter();
+            in_layers
+                .flat_map(|l| &l.participants)
+                .chain(s.overrides.iter().map(|o| &o.user_id))
+                .any(|p| *p == u.id)
+        })
+        .map(|u| u.username.clone());
     let now = now(state);
     let asked = if page.at.trim().is_empty() {
         Some(now)
@@ -948,6 +971,7 @@ async fn schedule_page(
         .as_ref()
         .map(|a| people.name(&a.user).to_owned())
         .unwrap_or_default();
+    let who_disabled = answer.as_ref().is_some_and(|a| people.is_disabled(&a.user));
     let why = sched::explain(&s, answer.as_ref(), &people, ctx.locale, &ctx.tz);
     let end = now
         .checked_add(jiff::SignedDuration::from_hours(24 * PREVIEW_DAYS))
@@ -1019,9 +1043,11 @@ async fn schedule_page(
             time_zone: s.record.definition.time_zone.clone(),
             layers,
             may_change,
+            own_swap,
             at: page.at,
             at_error,
             who,
+            who_disabled,
             why,
             shifts,
             overrides,
@@ -1090,13 +1116,15 @@ pub(super) async fn add_override(
         Ok(me) => me.clone(),
         Err(e) => return e.into_page(ctx),
     };
-    if let Err(page) = may_change_some(&me, &state).await {
-        return page.into_page(ctx);
-    }
     let people = match People::load(&state).await {
         Ok(p) => p,
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
+    // A swap of one's own time needs no right to manage the schedule.
+    let own = sched::gives_own_shift(&me.principal, people.id_of(&form.swap_from));
+    if !own && let Err(page) = may_change_some(&me, &state).await {
+        return page.into_page(ctx);
+    }
     let result = match override_input(&ctx, &form, &people) {
         Ok(input) => match sched::add_override(&me.principal, &state, &id, input).await {
             Ok(_) => return Redirect::to(&format!("/schedules/{id}#overrides")).into_response(),

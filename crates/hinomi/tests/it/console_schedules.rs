@@ -231,3 +231,313 @@ both_databases!(build_a_schedule_and_ask_who, |db| async move {
     assert!(list.as_array().unwrap().is_empty());
     assert!(server.terminate().await.success());
 });
+
+/// The id of the user named `username`.
+async fn user_id(server: &Server, username: &str) -> String {
+    let u = server.get_json(&format!("/api/v1/users/{username}")).await;
+    u["id"].as_str().unwrap().to_owned()
+}
+
+both_databases!(holiday_calendars_in_the_console, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    server.create_user("dai", "responder");
+    let admin = browser_as(&server, "sato", "admin").await;
+    // Linked from the schedules page.
+    let (_, body) = page(&server, &admin, "/schedules", "en").await;
+    assert!(body.contains("href=\"/holiday-calendars\""), "{body}");
+    // The Japanese public holidays of a year, in both languages.
+    let (status, body) = page(&server, &admin, "/holiday-calendars?year=2026", "ja").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("休日カレンダー") && body.contains("会社カレンダーはまだありません"));
+    assert!(
+        body.contains("<td>2026-09-22</td><td>火</td><td>国民の休日</td>"),
+        "{body}"
+    );
+    let (_, body) = page(&server, &admin, "/holiday-calendars?year=2026", "en").await;
+    assert!(
+        body.contains("<td>2026-09-21</td><td>Mon</td><td>Respect for the Aged Day</td>"),
+        "{body}"
+    );
+    let (status, body) = page(&server, &admin, "/holiday-calendars?year=1899", "en").await;
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("id=\"year\"") && body.contains("aria-invalid=\"true\""),
+        "{body}"
+    );
+
+    // A calendar made with pasted days; bad days refused with the box marked.
+    let r = post_form(
+        &server,
+        &admin,
+        "/holiday-calendars",
+        &[
+            ("name", "company"),
+            ("description", "本社"),
+            ("days", "2026-12-29,年末休暇\n2026-12-32,ない日"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("line 2") && body.contains("id=\"c-days\" name=\"days\" rows=\"6\" aria-describedby=\"c-days-help\" aria-invalid=\"true\""), "{body}");
+    assert!(
+        body.contains("2026-12-32,ない日"),
+        "the input is kept: {body}"
+    );
+    let r = post_form(
+        &server,
+        &admin,
+        "/holiday-calendars",
+        &[
+            ("name", "company"),
+            ("description", "本社"),
+            ("days", "2026-12-29,年末休暇\n2026-12-30,年末休暇"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let r = post_form(
+        &server,
+        &admin,
+        "/holiday-calendars",
+        &[("name", "company")],
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    let (status, body) = page(&server, &admin, &location, "en").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<td>2026-12-30</td><td>Wed</td><td>年末休暇</td>"),
+        "{body}"
+    );
+    // An iCalendar file pasted (or read from a file) adds its all-day events.
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260924\r\nSUMMARY:創立記念日\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let r = post_form(
+        &server,
+        &admin,
+        &format!("{location}/import"),
+        &[("text", ics)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = post_form(
+        &server,
+        &admin,
+        &format!("{location}/import"),
+        &[("text", "not a day")],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("id=\"i-text\" name=\"text\" rows=\"8\" aria-describedby=\"i-text-help\" aria-invalid=\"true\""));
+    let r = post_form(
+        &server,
+        &admin,
+        &format!("{location}/days/2026-12-30/delete"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = post_form(
+        &server,
+        &admin,
+        &format!("{location}/days/2026-12-31/delete"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    let id = location.strip_prefix("/holiday-calendars/").unwrap();
+    let stored = server
+        .get_json(&format!("/api/v1/holiday-calendars/{id}"))
+        .await;
+    let dates: Vec<&str> = stored["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(dates, ["2026-09-24", "2026-12-29"]);
+
+    // Skipped by a schedule, it cannot be deleted: the page says which, in Japanese.
+    let dai = user_id(&server, "dai").await;
+    let r = server.post_json("/api/v1/schedules", &serde_json::json!({"name": "db", "time_zone": "Asia/Tokyo", "layers": [
+        {"name": "day", "participants": [dai], "shift_length": {"unit": "days", "count": 1},
+         "start": "2026-09-07T09:00:00+09:00", "handoff": "09:00",
+         "restriction": {"windows": [{"days": ["mon"], "start": "09:00", "end": "18:00"}], "skip_calendars": [id]}}]})).await;
+    assert_eq!(r.status(), 201);
+    let r = post_form(
+        &server,
+        &admin,
+        "/preferences",
+        &[("lang", "ja"), ("next", "/schedules")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = post_form(&server, &admin, &format!("{location}/delete"), &[]).await;
+    assert_eq!(r.status(), 409);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("スケジュール db がこのカレンダーを休みに使っているため削除できません"),
+        "{body}"
+    );
+    let (_, body) = page(&server, &admin, "/holiday-calendars", "ja").await;
+    assert!(
+        body.contains("company") && body.contains("<td>db</td>"),
+        "{body}"
+    );
+
+    // A viewer reads but changes nothing.
+    let viewer = browser_as(&server, "yui", "viewer").await;
+    let (status, body) = page(&server, &viewer, &location, "en").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("創立記念日") && !body.contains("/import\""),
+        "{body}"
+    );
+    let r = post_form(
+        &server,
+        &viewer,
+        &format!("{location}/days/2026-09-24/delete"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+
+    // Out of the schedule, the calendar goes.
+    assert_eq!(server.delete("/api/v1/schedules/db").await.status(), 204);
+    let r = post_form(&server, &admin, &format!("{location}/delete"), &[]).await;
+    assert_eq!(r.status(), 303);
+    let all = server.get_json("/api/v1/holiday-calendars").await;
+    assert!(all.as_array().unwrap().is_empty());
+    assert!(server.terminate().await.success());
+});
+
+both_databases!(
+    own_swaps_disabled_and_deleted_people_in_the_console,
+    |db| async move {
+        let Some(server) = Server::start(db, Options::default()).await else {
+            return;
+        };
+        let aki = browser_as(&server, "aki", "responder").await;
+        let chie = browser_as(&server, "chie", "responder").await;
+        server.create_user("ben", "responder");
+        let admin = browser_as(&server, "sato", "admin").await;
+        let (aki_id, ben_id) = (user_id(&server, "aki").await, user_id(&server, "ben").await);
+        let r = server.post_json("/api/v1/schedules", &serde_json::json!({"name": "db", "time_zone": "Asia/Tokyo", "layers": [
+        {"name": "weekly", "participants": [aki_id, ben_id], "shift_length": {"unit": "weeks", "count": 1},
+         "start": "2026-09-07T10:00:00+09:00", "handoff": "10:00"}]})).await;
+        let s: Value = r.json().await.unwrap();
+        let location = format!("/schedules/{}", s["id"].as_str().unwrap());
+        for client in [&aki, &chie] {
+            let r = post_form(
+                &server,
+                client,
+                "/preferences",
+                &[("tz", "Asia/Tokyo"), ("next", "/schedules")],
+            )
+            .await;
+            assert_eq!(r.status(), 303);
+        }
+
+        // aki, in the schedule, may hand over her own shift and nothing more.
+        let (_, body) = page(&server, &aki, &location, "en").await;
+        assert!(
+            body.contains("Hand over your shift")
+                && body.contains("name=\"swap_from\" value=\"aki\""),
+            "{body}"
+        );
+        assert!(!body.contains("Change the schedule"));
+        let (_, body) = page(&server, &chie, &location, "en").await;
+        assert!(
+            !body.contains("/overrides\""),
+            "chie is not in the schedule: {body}"
+        );
+        let overrides = format!("{location}/overrides");
+        let swap = |from: &'static str, start: &'static str, end: &'static str| {
+            [
+                ("user", "chie"),
+                ("swap_from", from),
+                ("start", start),
+                ("end", end),
+                ("note", "通院"),
+            ]
+        };
+        let r = post_form(
+            &server,
+            &aki,
+            &overrides,
+            &swap("aki", "2026-09-08T20:00", "2026-09-09T08:00"),
+        )
+        .await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        let r = post_form(
+            &server,
+            &aki,
+            &overrides,
+            &swap("aki", "2026-09-15T20:00", "2026-09-16T08:00"),
+        )
+        .await;
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("not on call throughout"));
+        let r = post_form(
+            &server,
+            &chie,
+            &overrides,
+            &swap("ben", "2026-09-15T20:00", "2026-09-16T08:00"),
+        )
+        .await;
+        assert_eq!(r.status(), 403);
+        let r = post_form(
+            &server,
+            &aki,
+            &overrides,
+            &swap("", "2026-09-15T20:00", "2026-09-16T08:00"),
+        )
+        .await;
+        assert_eq!(r.status(), 403, "an override is not aki's to make");
+        let (_, body) = page(
+            &server,
+            &aki,
+            &format!("{location}?at=2026-09-09T03:00"),
+            "en",
+        )
+        .await;
+        assert!(
+            body.contains("chie is on call by a shift swap from aki"),
+            "{body}"
+        );
+
+        // ben, disabled, is still named, and the page says he is not paged.
+        let r = post_form(&server, &admin, &format!("/users/{ben_id}/disable"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let (_, body) = page(
+            &server,
+            &admin,
+            &format!("{location}?at=2026-09-15T03:00"),
+            "ja",
+        )
+        .await;
+        assert!(body.contains("ben は無効化されています"), "{body}");
+        // Deleting aki is refused on her page, naming the schedule, in the admin's language.
+        let r = post_form(
+            &server,
+            &admin,
+            "/preferences",
+            &[("lang", "ja"), ("next", "/users")],
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        let r = post_form(&server, &admin, &format!("/users/{aki_id}/delete"), &[]).await;
+        assert_eq!(r.status(), 409);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("aki はまだ当番体制で使われています") && body.contains(": db。"),
+            "{body}"
+        );
+        let u = server.get_json("/api/v1/users/aki").await;
+        assert_eq!(u["username"], "aki");
+        assert!(server.terminate().await.success());
+    }
+);

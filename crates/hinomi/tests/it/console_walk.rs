@@ -189,6 +189,8 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
         Action::ManageSchedules,
         &[],
     ),
+    // An override, or a swap of someone else's time; a swap of one's own time needs no
+    // right to manage (`console_schedules` tests it).
     (
         "POST",
         "/schedules/{schedule}/overrides",
@@ -202,6 +204,28 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
         &[],
     ),
     ("POST", "/account/ical/rotate", Action::ManageSelf, &[]),
+    // Company calendars belong to the whole installation: admins change them.
+    ("GET", "/holiday-calendars", Action::Read, &[]),
+    ("POST", "/holiday-calendars", Action::ManageSchedules, &[]),
+    ("GET", "/holiday-calendars/{calendar}", Action::Read, &[]),
+    (
+        "POST",
+        "/holiday-calendars/{calendar}/import",
+        Action::ManageSchedules,
+        &[],
+    ),
+    (
+        "POST",
+        "/holiday-calendars/{calendar}/days/{date}/delete",
+        Action::ManageSchedules,
+        &[],
+    ),
+    (
+        "POST",
+        "/holiday-calendars/{calendar}/delete",
+        Action::ManageSchedules,
+        &[],
+    ),
 ];
 
 /// Whether a protected route belongs to the console: not the APIs (`role_walk`), not the
@@ -226,7 +250,9 @@ fn concrete(pattern: &str) -> String {
         .replace("{kind}", "receiver")
         .replace("{target}", "walk-no-such-receiver")
         .replace("{schedule}", "walk-no-such-schedule")
-        .replace("{override}", "walk-no-such-override");
+        .replace("{override}", "walk-no-such-override")
+        .replace("{calendar}", "walk-no-such-calendar")
+        .replace("{date}", "2026-12-29");
     assert!(
         !path.contains('{'),
         "the walk has no value for a parameter of {pattern}: add one"

@@ -25,7 +25,7 @@ pub(crate) fn options() -> Options {
 
 /// The server's database, for what only a message's recipient sees (a test message's code,
 /// a link's token). Reads only.
-async fn database(server: &Server) -> Store {
+pub(crate) async fn database(server: &Server) -> Store {
     Store::connect(&StoreOptions {
         url: server.database_url.clone(),
         sqlite_sync: SqliteSync::Normal,

@@ -126,6 +126,8 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
                     walk_schedule(user_id)
                 }
                 ("PATCH", _) => json!({"description": "walk"}),
+                // An override: a swap of the caller's own time needs no right to manage
+                // (`schedules::a_person_swaps_away_their_own_shift`).
                 ("POST", "/api/v1/schedules/{schedule}/overrides") => json!({"user_id": user_id,
                     "start": api_time(now_ms()), "end": api_time(now_ms() + 3_600_000)}),
                 _ => Value::Null,

@@ -1032,3 +1032,317 @@ both_databases!(the_cli_manages_schedules, |db| async move {
     assert!(!ok && err.contains("no schedule"), "{err}");
     assert!(server.terminate().await.success());
 });
+
+/// A weekly schedule `name` of `participants` (user ids) from Monday 2026-09-07 10:00 Tokyo.
+fn weekly(name: &str, participants: &[&str]) -> Value {
+    json!({"name": name, "time_zone": "Asia/Tokyo", "layers": [
+        {"name": "weekly", "participants": participants,
+         "shift_length": {"unit": "weeks", "count": 1},
+         "start": "2026-09-07T10:00:00+09:00", "handoff": "10:00"}]})
+}
+
+both_databases!(
+    people_still_on_call_are_not_deleted_and_disabled_ones_not_paged,
+    |db| async move {
+        let Some(server) = Server::start(db, Options::default()).await else {
+            return;
+        };
+        let ids = users(&server, &["aki", "ben", "chie", "dai", "fumi", "gen"]).await;
+        let url = server.database_url.clone();
+        let r = server
+            .post_json(
+                "/api/v1/schedules",
+                &weekly("db", &[&ids["aki"], &ids["ben"]]),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let (status, _) = call(
+            &server,
+            "POST",
+            "/api/v1/escalation-policies",
+            Some(json!({"name": "db-policy", "repeat": 0, "steps": [
+                {"delay": "5m", "targets": [{"type": "user", "name": "chie"}]}]})),
+        )
+        .await;
+        assert_eq!(status, 201);
+        // aki names dai as backup.
+        let aki = server.create_token("aki", None);
+        let (status, _) = call_as(
+            &server,
+            &aki,
+            "PUT",
+            "/api/v1/me/backup",
+            Some(json!({"user": "dai"})),
+        )
+        .await;
+        assert_eq!(status, 200);
+        // fumi covers a night still to come; gen covered one long past.
+        let future = now_ms() + 86_400_000;
+        for (user, start) in [("fumi", future), ("gen", 1_000_000_000_000)] {
+            let (status, body) = call(
+                &server,
+                "POST",
+                "/api/v1/schedules/db/overrides",
+                Some(json!({"user_id": ids[user], "start": api_time(start),
+                            "end": api_time(start + 3_600_000)})),
+            )
+            .await;
+            assert_eq!(status, 201, "{body}");
+        }
+
+        // Each is refused with 409, naming what still uses them; nothing changes.
+        for (user, named) in [
+            ("aki", "schedules [\"db\"]"),
+            ("fumi", "schedules [\"db\"]"),
+            ("chie", "escalation policies [\"db-policy\"]"),
+            ("dai", "the backup responder setting of [\"aki\"]"),
+        ] {
+            let got = call(&server, "DELETE", &format!("/api/v1/users/{user}"), None).await;
+            assert_error(&got, 409, "user_in_use", None);
+            let message = got.1["error"]["message"].as_str().unwrap();
+            assert!(message.contains(named), "{user}: {message}");
+        }
+        let (ok, _, err) = cli(&url, &["user", "delete", "aki"]).await;
+        assert!(!ok && err.contains("schedules [\"db\"]"), "{err}");
+        for user in ["aki", "chie", "dai", "fumi"] {
+            let u = server.get_json(&format!("/api/v1/users/{user}")).await;
+            assert_eq!(u["username"], user, "{u}");
+        }
+        // An override long ended holds nobody back.
+        let (status, _) = call(&server, "DELETE", "/api/v1/users/gen", None).await;
+        assert_eq!(status, 204);
+        // Taken out of the schedule, aki goes (with her backup setting: dai is free too).
+        let r = server
+            .http
+            .patch(format!("{}/api/v1/schedules/db", server.url))
+            .json(&json!({"layers": weekly("db", &[&ids["ben"]])["layers"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let (ok, _, err) = cli(&url, &["user", "delete", "aki"]).await;
+        assert!(ok, "{err}");
+        let skills = json!({"skills": ["postgres"]});
+        let path = "/api/v1/users/dai/skills";
+        assert_eq!(call(&server, "PUT", path, Some(skills)).await.0, 200);
+        let (status, _) = call(&server, "DELETE", "/api/v1/users/dai", None).await;
+        assert_eq!(status, 204);
+        // What was dai's own went with dai.
+        let store = crate::paging::database(&server).await;
+        assert!(store.skills(&ids["dai"]).await.unwrap().is_empty());
+        store.close().await;
+        let audit = server.get_json("/api/v1/audit?action=user.deleted").await;
+        let actors: Vec<&str> = audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["actor"]["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(actors.len(), 3, "{audit}");
+        assert!(actors.contains(&"cli"), "{audit}");
+
+        // A disabled person stays on call, and the answer says they are not paged.
+        let r = server
+            .http
+            .patch(format!("{}/api/v1/users/ben", server.url))
+            .json(&json!({"disabled": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let answer = on_call(&server, "db", "2026-09-15T03:00").await;
+        assert_eq!(answer["user"]["username"], "ben", "{answer}");
+        assert_eq!(answer["user"]["disabled"], true, "{answer}");
+        let en = answer["explanation"]["en"].to_string();
+        assert!(
+            en.contains("ben is disabled: escalation does not page them"),
+            "{en}"
+        );
+        let ja = answer["explanation"]["ja"].to_string();
+        assert!(ja.contains("ben は無効化されています"), "{ja}");
+        let (ok, out, _) = cli(
+            &url,
+            &[
+                "schedule",
+                "who",
+                "db",
+                "--at",
+                "2026-09-15T03:00:00+09:00",
+                "--lang",
+                "en",
+            ],
+        )
+        .await;
+        assert!(ok && out.contains("ben is disabled"), "{out}");
+        assert!(server.terminate().await.success());
+    }
+);
+
+both_databases!(a_person_swaps_away_their_own_shift, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    // Responders in no team: none of them may manage the schedule.
+    let ids = users(&server, &["aki", "ben", "chie"]).await;
+    let r = server
+        .post_json(
+            "/api/v1/schedules",
+            &weekly("db", &[&ids["aki"], &ids["ben"]]),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let (aki, chie) = (
+        server.create_token("aki", None),
+        server.create_token("chie", None),
+    );
+    // ben's week is 2026-09-14 10:00 to 09-21 10:00 Tokyo.
+    let swap = |from: &str, to: &str, start: &str, end: &str| {
+        json!({"user_id": ids[to], "swapped_from": ids[from],
+               "start": format!("{start}+09:00"), "end": format!("{end}+09:00")})
+    };
+    let path = "/api/v1/schedules/db/overrides";
+    // The giver, for their own time: allowed without the right to manage schedules.
+    let mine = swap("aki", "chie", "2026-09-08T20:00:00", "2026-09-09T08:00:00");
+    let (status, body) = call_as(&server, &aki, "POST", path, Some(mine.clone())).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["kind"], "swap");
+    assert!(
+        body["created_by"].as_str().unwrap().starts_with("aki"),
+        "{body}"
+    );
+    // Time that is not theirs: refused, naming the field.
+    let not_mine = swap("aki", "chie", "2026-09-15T20:00:00", "2026-09-16T08:00:00");
+    let got = call_as(&server, &aki, "POST", path, Some(not_mine)).await;
+    assert_error(&got, 400, "invalid_field", Some("swapped_from"));
+    // A third person without the right: refused, for someone else's time and as taker.
+    let bens = swap("ben", "chie", "2026-09-15T20:00:00", "2026-09-16T08:00:00");
+    let got = call_as(&server, &chie, "POST", path, Some(bens.clone())).await;
+    assert_error(&got, 403, "forbidden", None);
+    // Nor is a plain override one's own to make.
+    let cover = json!({"user_id": ids["aki"], "start": "2026-09-15T20:00:00+09:00",
+                       "end": "2026-09-16T08:00:00+09:00"});
+    let got = call_as(&server, &aki, "POST", path, Some(cover)).await;
+    assert_error(&got, 403, "forbidden", None);
+    let stored = server.get_json("/api/v1/schedules/db").await;
+    assert_eq!(stored["overrides"].as_array().unwrap().len(), 1, "{stored}");
+    // chie is on call in aki's night, by aki's swap.
+    let answer = on_call(&server, "db", "2026-09-09T03:00").await;
+    assert_eq!(answer["user"]["username"], "chie", "{answer}");
+    // The admin still swaps anyone's time.
+    let (status, _) = call(&server, "POST", path, Some(bens)).await;
+    assert_eq!(status, 201);
+    let audit = server
+        .get_json("/api/v1/audit?action=schedule.swap_added")
+        .await;
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 2, "{audit}");
+    assert!(server.terminate().await.success());
+});
+
+both_databases!(the_cli_manages_holiday_calendars, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let url = server.database_url.clone();
+    let ids = users(&server, &["dai"]).await;
+    let csv = server.dir.path().join("days.csv");
+    std::fs::write(
+        &csv,
+        "# 会社の休日\n2026-12-29,年末休暇\n2026-12-30,年末休暇\n",
+    )
+    .unwrap();
+    let ics = server.dir.path().join("days.ics");
+    std::fs::write(
+        &ics,
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260924\r\n\
+         SUMMARY:創立記念日\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    )
+    .unwrap();
+    let bad = server.dir.path().join("bad.csv");
+    std::fs::write(&bad, "2026-12-29,年末休暇\n2026-13-01,ない日\n").unwrap();
+    let (csv, ics, bad) = (
+        csv.display().to_string(),
+        ics.display().to_string(),
+        bad.display().to_string(),
+    );
+
+    let (ok, out, err) = cli(&url, &["holiday", "create", "company", "--file", &csv]).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("created with 2 days"), "{out}");
+    let (ok, _, err) = cli(&url, &["holiday", "create", "company"]).await;
+    assert!(
+        !ok && err.contains("name:") && err.contains("exists already"),
+        "{err}"
+    );
+    let (ok, _, err) = cli(&url, &["holiday", "create", " "]).await;
+    assert!(!ok && err.starts_with("hinomi: name:"), "{err}");
+    // A bad line is named, with the flag; nothing is imported.
+    let (ok, _, err) = cli(&url, &["holiday", "import", "company", "--file", &bad]).await;
+    assert!(!ok && err.contains("--file: line 2"), "{err}");
+    let (ok, out, err) = cli(&url, &["holiday", "import", "company", "--file", &ics]).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("1 days imported; the calendar has 3"), "{out}");
+    let (ok, out, _) = cli(&url, &["holiday", "show", "company"]).await;
+    assert!(ok && out.contains("2026-09-24 Thu 創立記念日"), "{out}");
+    assert!(out.contains("2026-12-30 Wed 年末休暇"), "{out}");
+
+    // One day out; a day it does not have, or no date at all, is refused.
+    let (ok, _, err) = cli(
+        &url,
+        &["holiday", "delete", "company", "--date", "2026-12-31"],
+    )
+    .await;
+    assert!(
+        !ok && err.contains("--date: 2026-12-31 is not a day"),
+        "{err}"
+    );
+    let (ok, _, err) = cli(&url, &["holiday", "delete", "company", "--date", "12/30"]).await;
+    assert!(!ok && err.contains("--date"), "{err}");
+    let (ok, _, err) = cli(
+        &url,
+        &["holiday", "delete", "company", "--date", "2026-12-30"],
+    )
+    .await;
+    assert!(ok, "{err}");
+    let c = server.get_json("/api/v1/holiday-calendars/company").await;
+    assert_eq!(c["days"].as_array().unwrap().len(), 2, "{c}");
+
+    // A calendar a schedule skips stays, and the refusal names the schedule.
+    let calendar_id = c["id"].as_str().unwrap();
+    let mut s = weekly("db", &[&ids["dai"]]);
+    s["layers"][0]["restriction"] = json!({"windows": [{"days": EVERY_DAY, "start": "09:00", "end": "18:00"}],
+                                            "skip_calendars": [calendar_id]});
+    assert_eq!(
+        server.post_json("/api/v1/schedules", &s).await.status(),
+        201
+    );
+    let (ok, out, _) = cli(&url, &["holiday", "list"]).await;
+    assert!(
+        ok && out.contains("company") && out.contains("skipped by db"),
+        "{out}"
+    );
+    let (ok, _, err) = cli(&url, &["holiday", "delete", "company"]).await;
+    assert!(
+        !ok && err.contains("skipped by schedules [\"db\"]"),
+        "{err}"
+    );
+    assert_eq!(server.delete("/api/v1/schedules/db").await.status(), 204);
+    let (ok, out, err) = cli(&url, &["holiday", "delete", "company"]).await;
+    assert!(ok && out.contains("deleted"), "{err}");
+    let (ok, _, err) = cli(&url, &["holiday", "show", "company"]).await;
+    assert!(!ok && err.contains("no holiday calendar"), "{err}");
+
+    let audit = server
+        .get_json("/api/v1/audit?action=holiday_calendar.")
+        .await;
+    let entries = audit["entries"].as_array().unwrap();
+    assert_eq!(
+        entries.len(),
+        4,
+        "created, imported, day removed, deleted: {audit}"
+    );
+    assert!(
+        entries.iter().all(|e| e["actor"]["kind"] == "cli"),
+        "{audit}"
+    );
+    assert!(server.terminate().await.success());
+});
