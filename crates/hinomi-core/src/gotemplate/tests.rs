@@ -434,3 +434,21 @@ fn runaway_recursion_stops() {
         "maximum template depth",
     );
 }
+
+proptest::proptest! {
+    /// Whatever a configuration holds, parsing and running it answers, never panics.
+    #[test]
+    fn any_text_parses_or_fails_without_panicking(
+        parts in proptest::collection::vec(proptest::sample::select(vec![
+            "{{", "}}", "{{-", "-}}", " ", "\n", ".", ".Alerts", "$", "$x", ":=", "=", "|",
+            "(", ")", "\"", "'", "`", "a", "1", "-", "/*", "*/", "if", "else", "end", "range",
+            "with", "define", "template", "block", "break", "continue", "len", "index",
+            "printf", "\"%d\"", "eq", "日本", "\\",
+        ]), 0..24)
+    ) {
+        let text: String = parts.concat();
+        let _ = Templates::check("f", &text);
+        let _ = run(&Templates::default(), &text, false);
+        let _ = Templates::default().add_file("f.tmpl", &text);
+    }
+}
