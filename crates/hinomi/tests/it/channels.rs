@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::both_databases;
-use crate::harness::{Db, Options, Received, Server, Sink, now_ms, run_cli, wait_for_deliveries};
+use crate::harness::{
+    Db, Options, Received, Server, Sink, now_ms, run_cli, start_with_config, wait_for_deliveries,
+};
 
 const AIOSMTPD: &str = "/usr/bin/aiosmtpd";
 
@@ -107,6 +109,14 @@ impl SmtpServer {
         })
     }
 
+    /// alertmanager.yml's `global` SMTP settings for this server.
+    fn global(&self) -> String {
+        format!(
+            "global:\n  smtp_smarthost: '127.0.0.1:{}'\n  smtp_from: 'alertmanager@example.org'\n  smtp_auth_username: hinomi-mail\n  smtp_auth_password: mail-secret\n  smtp_require_tls: false\n",
+            self.port
+        )
+    }
+
     fn messages(&self) -> Vec<Value> {
         if !self.maildir.join("new").exists() {
             return Vec::new();
@@ -152,13 +162,7 @@ both_databases!(alertmanager_receivers_reach_their_peers, |db| async move {
         Sink::start().await,
     );
     let yaml = format!(
-        r##"global:
-  smtp_smarthost: '127.0.0.1:{port}'
-  smtp_from: 'alertmanager@example.org'
-  smtp_auth_username: hinomi-mail
-  smtp_auth_password: mail-secret
-  smtp_require_tls: false
-route:
+        r##"{global}route:
   receiver: all
   group_by: [alertname, site]
   group_wait: 0s
@@ -178,20 +182,12 @@ receivers:
     msteams_configs:
       - webhook_url: '{teams}'
 "##,
-        port = smtp.port,
+        global = smtp.global(),
         slack = slack.url,
         pagerduty = pagerduty.url,
         teams = teams.url,
     );
-    let Some(server) = Server::start(
-        db,
-        Options {
-            alertmanager_yml: Some(yaml),
-            ..Options::default()
-        },
-    )
-    .await
-    else {
+    let Some(server) = start_with_config(db, yaml).await else {
         return;
     };
     let alert = json!([{
@@ -458,13 +454,7 @@ both_databases!(
         let templates = tempfile::tempdir().expect("temp dir");
         std::fs::write(templates.path().join("notify.tmpl"), NOTIFY_TMPL).unwrap();
         let yaml = format!(
-            r##"global:
-  smtp_smarthost: '127.0.0.1:{port}'
-  smtp_from: 'alertmanager@example.org'
-  smtp_auth_username: hinomi-mail
-  smtp_auth_password: mail-secret
-  smtp_require_tls: false
-templates:
+            r##"{global}templates:
   - '{templates}/*.tmpl'
 route:
   receiver: all
@@ -487,20 +477,12 @@ receivers:
       - webhook_url: '{teams}'
         title: '{{{{ .CommonLabels.alertname.Nope }}}}'
 "##,
-            port = smtp.port,
+            global = smtp.global(),
             templates = templates.path().display(),
             slack = slack.url,
             teams = teams.url,
         );
-        let Some(server) = Server::start(
-            db,
-            Options {
-                alertmanager_yml: Some(yaml),
-                ..Options::default()
-            },
-        )
-        .await
-        else {
+        let Some(server) = start_with_config(db, yaml).await else {
             return;
         };
         let alert = json!([{
