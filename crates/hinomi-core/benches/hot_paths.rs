@@ -1,8 +1,10 @@
 //! The hot paths of the alert pipeline: fingerprinting a label set, evaluating matchers,
-//! routing an alert through a realistic tree, and parsing a matcher string.
+//! routing an alert through a realistic tree, parsing a matcher string, and rendering a
+//! receiver's Alertmanager templates for a group.
 //! Run with `cargo bench -p hinomi-core`.
 
-use hinomi_core::{Config, LabelSet, MatchOp, Matcher, Matchers, parse_matchers};
+use hinomi_core::gotemplate::{Alert, Data, Env};
+use hinomi_core::{Config, LabelSet, MatchOp, Matcher, Matchers, Templates, parse_matchers};
 
 fn main() {
     divan::main();
@@ -97,5 +99,70 @@ fn parse_matcher_list(bencher: divan::Bencher) {
             r#"{service=~"svc-1.*",severity="critical",env!="staging"}"#,
         ))
         .unwrap()
+    });
+}
+
+/// A Slack title and text as Alertmanager users write them, the text from a template file.
+const TEMPLATE_FILE: &str = r#"{{ define "slack.custom.text" }}{{ range .Alerts }}*{{ .Labels.alertname }}* on {{ .Labels.instance }}: {{ .Annotations.summary }}
+{{ range .Labels.SortedPairs }} - {{ .Name }} = {{ .Value }}
+{{ end }}since {{ .StartsAt | tz "Asia/Tokyo" | date "2006-01-02 15:04 MST" }}
+{{ end }}{{ end }}"#;
+const TITLE: &str = r#"[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}"#;
+const TEXT: &str = r#"{{ template "slack.custom.text" . }}"#;
+
+/// A group of `n` alerts with the workload's labels.
+fn template_data(n: usize) -> Data {
+    let alerts: Vec<Alert> = (0..n)
+        .map(|j| Alert {
+            status: "firing".into(),
+            labels: labels(j)
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            annotations: [(
+                "summary".to_string(),
+                "ディスク残量が 5% を切りました".to_string(),
+            )]
+            .into(),
+            starts_at: Alert::time("2026-12-01T12:00:00Z"),
+            ends_at: Alert::time("0001-01-01T00:00:00Z"),
+            generator_url: "http://prometheus:9090/graph".into(),
+            fingerprint: "0123456789abcdef".into(),
+        })
+        .collect();
+    Data {
+        receiver: "pager".into(),
+        status: "firing".into(),
+        group_labels: [("alertname".to_string(), "Alert0".to_string())].into(),
+        common_labels: alerts[0].labels.clone(),
+        common_annotations: Default::default(),
+        external_url: "http://hinomi:9093".into(),
+        alerts,
+    }
+}
+
+fn tokyo(name: &str) -> Option<jiff::tz::TimeZone> {
+    jiff::tz::db().get(name).ok()
+}
+
+/// Title and text of one Slack message for a group of 1 and of 20 alerts: parse and run,
+/// as every send does.
+#[divan::bench(args = [1, 20])]
+fn render_slack_templates(bencher: divan::Bencher, n: usize) {
+    let mut set = Templates::default();
+    set.add_file("slack.tmpl", TEMPLATE_FILE).unwrap();
+    let data = template_data(n);
+    let env = Env {
+        now: "2026-12-01T12:30:00Z".parse().unwrap(),
+        zone: &tokyo,
+    };
+    bencher.bench_local(|| {
+        let title = set
+            .render(divan::black_box(TITLE), &data, &env, false)
+            .unwrap();
+        let text = set
+            .render(divan::black_box(TEXT), &data, &env, false)
+            .unwrap();
+        title.len() + text.len()
     });
 }

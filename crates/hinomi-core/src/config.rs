@@ -5,9 +5,10 @@
 //!
 //! The route, inhibition rules, webhook configs and their `http_config` are
 //! modelled fully and refuse unknown keys, as Alertmanager's strict parsing
-//! does. Other receiver kinds, `global` keys other than `resolve_timeout` and
-//! `http_config`, templates and time intervals are accepted and listed in
-//! [`Config::unsupported`] when hinomi does not act on them.
+//! does. Receiver kinds hinomi does not deliver, keys it does not apply and time
+//! intervals are accepted and listed in [`Config::unsupported`]. `templates` are
+//! globs kept as written: whoever reads the file reads the files they match and adds
+//! them with [`Config::add_template_file`] (no IO here).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -18,6 +19,7 @@ use serde_yaml_ng::Value;
 
 use crate::duration::parse_duration;
 use crate::gostr::quote;
+use crate::gotemplate::Templates;
 use crate::inhibit::InhibitRule;
 use crate::labels::validate_label_name;
 use crate::matcher::{MatchOp, Matcher, Matchers, parse_matchers};
@@ -53,8 +55,11 @@ pub struct Config {
     pub receivers: Vec<Receiver>,
     /// Inhibition rules in file order.
     pub inhibit_rules: Vec<InhibitRule>,
-    /// `templates` globs, as written.
+    /// `templates` globs, as written (relative ones are relative to the file's folder).
     pub templates: Vec<String>,
+    /// The built-in template definitions and those of the `templates` files added with
+    /// [`Config::add_template_file`].
+    pub template_set: Templates,
     /// Names of `time_intervals` and `mute_time_intervals` entries.
     pub time_intervals: Vec<String>,
     /// The YAML text as given (it may hold secrets: not shown by `Debug`).
@@ -71,6 +76,7 @@ impl fmt::Debug for Config {
             .field("receivers", &self.receivers)
             .field("inhibit_rules", &self.inhibit_rules)
             .field("templates", &self.templates)
+            .field("template_set", &self.template_set)
             .field("time_intervals", &self.time_intervals)
             .field("original", &format_args!("<{} bytes>", self.original.len()))
             .field("unsupported", &self.unsupported)
@@ -82,7 +88,7 @@ mod receivers;
 
 pub use receivers::{
     EmailConfig, Integration, IntegrationKind, MsteamsConfig, OpsgenieConfig, PagerdutyConfig,
-    SlackConfig, UNDELIVERED_KIND_BASE,
+    SlackConfig, SlackField, UNDELIVERED_KIND_BASE,
 };
 
 /// A named set of integrations.
@@ -238,6 +244,14 @@ impl Config {
     pub fn parse(yaml: &str) -> Result<Config, ConfigError> {
         let raw = decode(yaml)?;
         build(raw, yaml)
+    }
+
+    /// Adds a `templates` file read by the caller; a file that does not parse fails the
+    /// configuration, naming the file and the line.
+    pub fn add_template_file(&mut self, path: &str, text: &str) -> Result<(), ConfigError> {
+        self.template_set
+            .add_file(path, text)
+            .map_err(|e| invalid(e.to_string()))
     }
 
     /// The receiver with this name.
@@ -600,12 +614,6 @@ fn build(raw: RawConfig, original: &str) -> Result<Config, ConfigError> {
     let route = Route::from_spec(&spec);
 
     let templates = raw.templates.unwrap_or_default();
-    if !templates.is_empty() {
-        unsupported.push(format!(
-            "templates are not loaded yet ({} given); notifications use hinomi's own texts",
-            templates.len()
-        ));
-    }
     if !time_intervals.is_empty() {
         let listed: Vec<String> = time_intervals.iter().map(|n| quote(n)).collect();
         unsupported.push(format!(
@@ -623,6 +631,7 @@ fn build(raw: RawConfig, original: &str) -> Result<Config, ConfigError> {
         receivers,
         inhibit_rules,
         templates,
+        template_set: Templates::default(),
         time_intervals,
         original: original.to_owned(),
         unsupported,

@@ -14,6 +14,7 @@ pub mod duration;
 pub mod escalation;
 mod goregex;
 pub mod gostr;
+pub mod gotemplate;
 pub mod heartbeat;
 pub mod inhibit;
 pub mod labels;
@@ -31,9 +32,11 @@ pub use access::{Action, Role, TeamRole, UnknownRole, UnknownTeamRole, may_in_te
 pub use alert::{Alert, AlertError, AlertStatus, merge_on_put, normalize_posted};
 pub use config::{
     Config, ConfigError, EmailConfig, HttpConfig, Integration, IntegrationKind, MsteamsConfig,
-    OpsgenieConfig, PagerdutyConfig, Receiver, SlackConfig, UNDELIVERED_KIND_BASE, WebhookConfig,
+    OpsgenieConfig, PagerdutyConfig, Receiver, SlackConfig, SlackField, UNDELIVERED_KIND_BASE,
+    WebhookConfig,
 };
 pub use duration::{DurationError, format_duration, parse_duration};
+pub use gotemplate::{TemplateError, Templates};
 pub use inhibit::{InhibitRule, inhibited_by};
 pub use labels::{Fingerprint, LabelError, LabelSet, validate_label_name};
 pub use locale::Locale;

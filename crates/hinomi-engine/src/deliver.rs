@@ -256,7 +256,15 @@ pub(crate) async fn deliver(shared: &Shared, row: ClaimedDelivery) -> Option<Fin
                 Target::Contact(envelope) => shared.channels.send(&envelope, at).await,
                 Target::Integration(integration) => {
                     let timeout = Duration::from_millis(timeout_ms as u64);
-                    receivers::send(&shared.sender, integration, &row.payload, timeout, at).await
+                    receivers::send(
+                        &shared.sender,
+                        &config.template_set,
+                        integration,
+                        &row.payload,
+                        timeout,
+                        at,
+                    )
+                    .await
                 }
             };
             let took = started.elapsed();

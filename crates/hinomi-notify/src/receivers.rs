@@ -6,14 +6,22 @@
 //! Adaptive Card). Credentials and URLs kept in files are read
 //! at each send, as Alertmanager does.
 //!
-//! The texts follow Alertmanager's default templates: the title `[FIRING:2] DiskFull db1`,
-//! then one line per alert.
+//! A field the configuration sets (`title`, `text`, `html`, `details` ...) is a Go
+//! template evaluated here over the message ([`Texts`]); a field left unset gets the
+//! default text, after Alertmanager's default templates: the title `[FIRING:2] DiskFull
+//! db1`, then one line per alert. A template that fails to evaluate fails the
+//! notification, as in Alertmanager: nothing is sent, the delivery log says which field
+//! failed and why, and it is not retried (the same template would fail again).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
+use hinomi_core::gotemplate::{self, Data, Env};
 use hinomi_core::{
     EmailConfig, Integration, MsteamsConfig, OpsgenieConfig, PagerdutyConfig, SlackConfig,
+    Templates,
 };
+use jiff::{Timestamp, tz::TimeZone};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -21,10 +29,27 @@ use crate::channels::email::{self, Charset, Mail, SmtpServer, SmtpTls};
 use crate::webhook::{Message, MessageAlert, WebhookSender};
 use crate::{SendReport, read_secret, templates::escape_html};
 
+/// Why a message was not handed to its peer.
+#[derive(Debug)]
+pub enum Failure {
+    /// A file that cannot be read now may be there on the next try.
+    Retry(String),
+    /// A template that failed will fail again.
+    Final(String),
+}
+
+impl From<String> for Failure {
+    fn from(e: String) -> Failure {
+        Failure::Retry(e)
+    }
+}
+
 /// Sends a stored group notification to a non-webhook integration (a webhook's payload is
-/// sent as it is, by [`WebhookSender::send`]).
+/// sent as it is, by [`WebhookSender::send`]), evaluating the integration's templates
+/// against `templates`.
 pub async fn send(
     sender: &WebhookSender,
+    templates: &Templates,
     integration: Integration<'_>,
     payload: &str,
     timeout: Duration,
@@ -36,17 +61,110 @@ pub async fn send(
             return SendReport::failed(format!("the stored message is not readable: {e}"), false);
         }
     };
+    let texts = Texts::new(templates, &message, now);
     let result = match integration {
         Integration::Webhook(c) => Ok(sender.send(c, payload.to_owned()).await.0),
-        Integration::Email(c) => send_email(c, &message, timeout, now).await,
-        Integration::Slack(c) => send_slack(sender, c, &message).await,
-        Integration::Pagerduty(c) => send_pagerduty(sender, c, &message).await,
-        Integration::Opsgenie(c) => send_opsgenie(sender, c, &message).await,
-        Integration::Msteams(c) => send_msteams(sender, c, msteams_body(&message)).await,
-        Integration::MsteamsV2(c) => send_msteams(sender, c, msteams_v2_body(&message)).await,
+        Integration::Email(c) => send_email(c, &texts, timeout, now).await,
+        Integration::Slack(c) => send_slack(sender, c, &texts).await,
+        Integration::Pagerduty(c) => send_pagerduty(sender, c, &texts).await,
+        Integration::Opsgenie(c) => send_opsgenie(sender, c, &texts).await,
+        Integration::Msteams(c) => match msteams_body(c, &texts) {
+            Ok(body) => send_msteams(sender, c, body).await,
+            Err(e) => Err(e),
+        },
+        Integration::MsteamsV2(c) => match msteams_v2_body(c, &texts) {
+            Ok(body) => send_msteams(sender, c, body).await,
+            Err(e) => Err(e),
+        },
     };
-    // A file that cannot be read now may be there on the next try.
-    result.unwrap_or_else(|e| SendReport::failed(e, true))
+    result.unwrap_or_else(|e| match e {
+        Failure::Retry(e) => SendReport::failed(e, true),
+        Failure::Final(e) => SendReport::failed(e, false),
+    })
+}
+
+/// A message and the templates its integration's fields are evaluated with.
+#[derive(Debug)]
+pub struct Texts<'a> {
+    templates: &'a Templates,
+    pub message: &'a Message,
+    data: Data,
+    now: Timestamp,
+}
+
+fn zone(name: &str) -> Option<TimeZone> {
+    jiff::tz::db().get(name).ok()
+}
+
+impl<'a> Texts<'a> {
+    /// `now` is UTC epoch milliseconds (templates' `since`).
+    pub fn new(templates: &'a Templates, message: &'a Message, now: i64) -> Texts<'a> {
+        let alerts = message
+            .alerts
+            .iter()
+            .map(|a| gotemplate::Alert {
+                status: a.status.clone(),
+                labels: a.labels.clone(),
+                annotations: a.annotations.clone(),
+                starts_at: gotemplate::Alert::time(&a.starts_at),
+                ends_at: gotemplate::Alert::time(&a.ends_at),
+                generator_url: a.generator_url.clone(),
+                fingerprint: a.fingerprint.clone(),
+            })
+            .collect();
+        Texts {
+            templates,
+            message,
+            data: Data {
+                receiver: message.receiver.clone(),
+                status: message.status.clone(),
+                alerts,
+                group_labels: message.group_labels.clone(),
+                common_labels: message.common_labels.clone(),
+                common_annotations: message.common_annotations.clone(),
+                external_url: message.external_url.clone(),
+            },
+            now: Timestamp::from_millisecond(now).unwrap_or(Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    fn run(&self, field: &str, text: &str, html: bool) -> Result<String, Failure> {
+        let env = Env {
+            now: self.now,
+            zone: &zone,
+        };
+        self.templates
+            .render(text, &self.data, &env, html)
+            .map_err(|e| Failure::Final(format!("{field}: {e}")))
+    }
+
+    /// A text field evaluated; an error names `field`.
+    pub fn text(&self, field: &str, text: &str) -> Result<String, Failure> {
+        self.run(field, text, false)
+    }
+
+    /// A field set in the configuration, evaluated, or else `default`.
+    pub fn or(
+        &self,
+        field: &str,
+        text: &Option<String>,
+        default: impl FnOnce() -> String,
+    ) -> Result<String, Failure> {
+        match text {
+            Some(t) => self.text(field, t),
+            None => Ok(default()),
+        }
+    }
+
+    fn map(
+        &self,
+        field: &str,
+        map: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, Failure> {
+        map.iter()
+            .map(|(k, v)| Ok((k.clone(), self.text(&format!("{field}.{k}"), v)?)))
+            .collect()
+    }
 }
 
 /// Alertmanager's default title: `[FIRING:2] <group label values> (<other common label
@@ -115,10 +233,11 @@ async fn inline_or_file(inline: &str, file: Option<&String>) -> Result<String, S
 
 async fn send_email(
     c: &EmailConfig,
-    m: &Message,
+    t: &Texts<'_>,
     timeout: Duration,
     now: i64,
-) -> Result<SendReport, String> {
+) -> Result<SendReport, Failure> {
+    let m = t.message;
     let (host, port) = c
         .smarthost
         .rsplit_once(':')
@@ -139,26 +258,31 @@ async fn send_email(
         password: inline_or_file(&c.auth_password, c.auth_password_file.as_ref()).await?,
         hello: c.hello.clone(),
     };
-    let to: Vec<String> =
-        c.to.split(',')
-            .map(|a| a.trim().to_owned())
-            .filter(|a| !a.is_empty())
-            .collect();
-    let subject = title(m);
-    let text = format!("{}\n\n{}\n", body(m), m.external_url);
-    let mut html = format!("<h1>{}</h1>\n<ul>\n", escape_html(&subject));
-    for line in alert_lines(m.alerts.iter()) {
-        html.push_str(&format!("<li>{}</li>\n", escape_html(&line)));
-    }
-    html.push_str(&format!(
-        "</ul>\n<p><a href=\"{0}\">{0}</a></p>\n",
-        escape_html(&m.external_url)
-    ));
-    let headers: Vec<(String, String)> = c
-        .headers
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
+    let to: Vec<String> = t
+        .text("to", &c.to)?
+        .split(',')
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
         .collect();
+    let subject = t.or("subject", &c.subject, || title(m))?;
+    let text = t.or("text", &c.text, || {
+        format!("{}\n\n{}\n", body(m), m.external_url)
+    })?;
+    let html = match &c.html {
+        Some(html) => t.run("html", html, true)?,
+        None => {
+            let mut html = format!("<h1>{}</h1>\n<ul>\n", escape_html(&subject));
+            for line in alert_lines(m.alerts.iter()) {
+                html.push_str(&format!("<li>{}</li>\n", escape_html(&line)));
+            }
+            html.push_str(&format!(
+                "</ul>\n<p><a href=\"{0}\">{0}</a></p>\n",
+                escape_html(&m.external_url)
+            ));
+            html
+        }
+    };
+    let headers: Vec<(String, String)> = t.map("headers", &c.headers)?.into_iter().collect();
     let mail = Mail {
         from: &c.from,
         from_name: "",
@@ -173,40 +297,64 @@ async fn send_email(
 }
 
 /// The Slack message Alertmanager sends: one attachment, red while firing.
-pub fn slack_body(c: &SlackConfig, m: &Message) -> Value {
-    let title = title(m);
-    let mut out = json!({
-        "text": title,
-        "attachments": [{
-            "title": title,
-            "title_link": m.external_url,
-            "text": body(m),
-            "fallback": title,
-            "color": if m.firing() { "danger" } else { "good" },
-            "mrkdwn_in": ["fallback", "pretext", "text"],
-        }],
+pub fn slack_body(c: &SlackConfig, t: &Texts<'_>) -> Result<Value, Failure> {
+    let m = t.message;
+    let title = t.or("title", &c.title, || title(m))?;
+    let mut attachment = json!({
+        "title": title,
+        "title_link": t.or("title_link", &c.title_link, || m.external_url.clone())?,
+        "text": t.or("text", &c.text, || body(m))?,
+        "fallback": t.or("fallback", &c.fallback, || title.clone())?,
+        "color": t.or("color", &c.color, || {
+            if m.firing() { "danger" } else { "good" }.to_owned()
+        })?,
+        "mrkdwn_in": ["fallback", "pretext", "text"],
     });
+    for (key, value) in [("pretext", &c.pretext), ("footer", &c.footer)] {
+        let value = t.or(key, value, String::new)?;
+        if !value.is_empty() {
+            attachment[key] = json!(value);
+        }
+    }
+    if !c.fields.is_empty() {
+        let fields = c
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                Ok(json!({
+                    "title": t.text(&format!("fields[{i}].title"), &f.title)?,
+                    "value": t.text(&format!("fields[{i}].value"), &f.value)?,
+                    "short": f.short.unwrap_or(c.short_fields),
+                }))
+            })
+            .collect::<Result<Vec<Value>, Failure>>()?;
+        attachment["fields"] = json!(fields);
+    }
+    let mut out = json!({"text": title, "attachments": [attachment]});
     for (key, value) in [
         ("channel", &c.channel),
         ("username", &c.username),
         ("icon_emoji", &c.icon_emoji),
         ("icon_url", &c.icon_url),
     ] {
+        let value = t.text(key, value)?;
         if !value.is_empty() {
             out[key] = json!(value);
         }
     }
-    out
+    Ok(out)
 }
 
 async fn send_slack(
     sender: &WebhookSender,
     c: &SlackConfig,
-    m: &Message,
-) -> Result<SendReport, String> {
+    t: &Texts<'_>,
+) -> Result<SendReport, Failure> {
+    let body = slack_body(c, t)?;
     let url = inline_or_file(&c.api_url, c.api_url_file.as_ref()).await?;
     let request = sender.post_to(&url, &c.http, None).await?;
-    let request = request.body(slack_body(c, m).to_string());
+    let request = request.body(body.to_string());
     Ok(
         if url.trim_end_matches('/').ends_with("/chat.postMessage") {
             crate::channels::slack::post_web_api(request).await
@@ -217,42 +365,56 @@ async fn send_slack(
 }
 
 /// The PagerDuty event: Events API v2 (trigger or resolve, `dedup_key` the group key's
-/// hash), or v1 with a service key.
-pub fn pagerduty_body(c: &PagerdutyConfig, key: &str, m: &Message) -> Value {
+/// hash), or v1 with a service key. Configured `details` are added to (or replace) the
+/// default ones, as in Alertmanager.
+pub fn pagerduty_body(c: &PagerdutyConfig, key: &str, t: &Texts<'_>) -> Result<Value, Failure> {
+    let m = t.message;
     let dedup = group_key_hash(&m.group_key);
     let action = if m.firing() { "trigger" } else { "resolve" };
-    let summary: String = title(m).chars().take(1024).collect();
-    let client_url = if c.client_url.is_empty() {
-        m.external_url.as_str()
+    let summary: String = t
+        .or("description", &c.description, || title(m))?
+        .chars()
+        .take(1024)
+        .collect();
+    let client_url = t.text("client_url", &c.client_url)?;
+    let client_url = if client_url.is_empty() {
+        m.external_url.clone()
     } else {
-        c.client_url.as_str()
+        client_url
     };
+    let client = t.text("client", &c.client)?;
     let (firing, resolved): (Vec<&MessageAlert>, Vec<&MessageAlert>) =
         m.alerts.iter().partition(|a| a.status == "firing");
-    let details = json!({
+    let mut details = json!({
         "firing": alert_lines(firing.iter().copied()).join("\n"),
         "resolved": alert_lines(resolved.iter().copied()).join("\n"),
         "num_firing": firing.len().to_string(),
         "num_resolved": resolved.len().to_string(),
     });
+    if let Some(own) = &c.details {
+        for (k, v) in t.map("details", own)? {
+            details[k] = json!(v);
+        }
+    }
     if c.events_v1() {
-        return json!({
+        return Ok(json!({
             "service_key": key,
             "event_type": action,
             "incident_key": dedup,
             "description": summary,
-            "client": c.client,
+            "client": client,
             "client_url": client_url,
             "details": details,
-        });
+        }));
     }
     if action == "resolve" {
-        return json!({"routing_key": key, "event_action": action, "dedup_key": dedup});
+        return Ok(json!({"routing_key": key, "event_action": action, "dedup_key": dedup}));
     }
+    let source = t.text("source", &c.source)?;
     let mut payload = json!({
         "summary": summary,
-        "source": if c.source.is_empty() { &c.client } else { &c.source },
-        "severity": c.severity,
+        "source": if source.is_empty() { &client } else { &source },
+        "severity": t.text("severity", &c.severity)?,
         "custom_details": details,
     });
     for (k, v) in [
@@ -260,60 +422,76 @@ pub fn pagerduty_body(c: &PagerdutyConfig, key: &str, m: &Message) -> Value {
         ("component", &c.component),
         ("group", &c.group),
     ] {
+        let v = t.text(k, v)?;
         if !v.is_empty() {
             payload[k] = json!(v);
         }
     }
-    json!({
+    Ok(json!({
         "routing_key": key,
         "event_action": action,
         "dedup_key": dedup,
         "payload": payload,
-        "client": c.client,
+        "client": client,
         "client_url": client_url,
-    })
+    }))
 }
 
 async fn send_pagerduty(
     sender: &WebhookSender,
     c: &PagerdutyConfig,
-    m: &Message,
-) -> Result<SendReport, String> {
+    t: &Texts<'_>,
+) -> Result<SendReport, Failure> {
     let key = if c.events_v1() {
         inline_or_file(&c.service_key, c.service_key_file.as_ref()).await?
     } else {
         inline_or_file(&c.routing_key, c.routing_key_file.as_ref()).await?
     };
+    let body = pagerduty_body(c, &key, t)?;
     let request = sender.post_to(&c.url, &c.http, c.timeout_ms).await?;
-    Ok(crate::channels::post(request.body(pagerduty_body(c, &key, m).to_string())).await)
+    Ok(crate::channels::post(request.body(body.to_string())).await)
 }
 
 /// The Opsgenie request: create an alert whose alias is the group key's hash while the
 /// group fires, close it by that alias when it resolves. Answers the URL and the body.
-pub fn opsgenie_request(c: &OpsgenieConfig, m: &Message) -> (String, Value) {
+pub fn opsgenie_request(c: &OpsgenieConfig, t: &Texts<'_>) -> Result<(String, Value), Failure> {
+    let m = t.message;
     let alias = group_key_hash(&m.group_key);
-    let source = if c.source.is_empty() {
-        m.external_url.as_str()
+    let source = t.text("source", &c.source)?;
+    let source = if source.is_empty() {
+        m.external_url.clone()
     } else {
-        c.source.as_str()
+        source
     };
     if !m.firing() {
-        return (
+        return Ok((
             format!("{}v2/alerts/{alias}/close?identifierType=alias", c.api_url),
             json!({"source": source}),
-        );
+        ));
     }
-    let message: String = title(m).chars().take(130).collect();
-    let description: String = body(m).chars().take(15_000).collect();
+    let message: String = t
+        .or("message", &c.message, || title(m))?
+        .chars()
+        .take(130)
+        .collect();
+    let description: String = t
+        .or("description", &c.description, || body(m))?
+        .chars()
+        .take(15_000)
+        .collect();
+    let details = match &c.details {
+        Some(own) => t.map("details", own)?,
+        None => m.common_labels.clone(),
+    };
     let mut out = json!({
         "alias": alias,
         "message": message,
         "description": description,
-        "details": m.common_labels,
+        "details": details,
         "source": source,
     });
-    let tags: Vec<&str> = c
-        .tags
+    let tags = t.text("tags", &c.tags)?;
+    let tags: Vec<&str> = tags
         .split(',')
         .map(str::trim)
         .filter(|t| !t.is_empty())
@@ -321,22 +499,26 @@ pub fn opsgenie_request(c: &OpsgenieConfig, m: &Message) -> (String, Value) {
     if !tags.is_empty() {
         out["tags"] = json!(tags);
     }
-    if !c.priority.is_empty() {
-        out["priority"] = json!(c.priority);
+    for (key, value) in [
+        ("priority", &c.priority),
+        ("entity", &c.entity),
+        ("note", c.note.as_ref().unwrap_or(&String::new())),
+    ] {
+        let value = t.text(key, value)?;
+        if !value.is_empty() {
+            out[key] = json!(value);
+        }
     }
-    if !c.entity.is_empty() {
-        out["entity"] = json!(c.entity);
-    }
-    (format!("{}v2/alerts", c.api_url), out)
+    Ok((format!("{}v2/alerts", c.api_url), out))
 }
 
 async fn send_opsgenie(
     sender: &WebhookSender,
     c: &OpsgenieConfig,
-    m: &Message,
-) -> Result<SendReport, String> {
+    t: &Texts<'_>,
+) -> Result<SendReport, Failure> {
+    let (url, body) = opsgenie_request(c, t)?;
     let key = inline_or_file(&c.api_key, c.api_key_file.as_ref()).await?;
-    let (url, body) = opsgenie_request(c, m);
     let mut request = sender.post_to(&url, &c.http, None).await?;
     if c.http.effective_authorization().is_none() && c.http.basic_auth.is_none() {
         request = request.header(reqwest::header::AUTHORIZATION, format!("GenieKey {key}"));
@@ -345,38 +527,44 @@ async fn send_opsgenie(
 }
 
 /// The Office 365 connector card Alertmanager sends to Teams.
-pub fn msteams_body(m: &Message) -> Value {
-    let title = title(m);
-    json!({
+pub fn msteams_body(c: &MsteamsConfig, t: &Texts<'_>) -> Result<Value, Failure> {
+    let m = t.message;
+    let title = t.or("title", &c.title, || title(m))?;
+    Ok(json!({
         "@context": "http://schema.org/extensions",
         "type": "MessageCard",
+        "summary": t.or("summary", &c.summary, || title.clone())?,
         "title": title,
-        "summary": title,
-        "text": alert_lines(m.alerts.iter()).join("\n\n"),
+        "text": t.or("text", &c.text, || alert_lines(m.alerts.iter()).join("\n\n"))?,
         "themeColor": if m.firing() { "8C1A1A" } else { "2DC72D" },
-    })
+    }))
 }
 
 /// The Adaptive Card Alertmanager sends to a Teams workflow (`msteamsv2_configs`).
-pub fn msteams_v2_body(m: &Message) -> Value {
-    crate::channels::teams::message(json!({
+pub fn msteams_v2_body(c: &MsteamsConfig, t: &Texts<'_>) -> Result<Value, Failure> {
+    let m = t.message;
+    let title = t.or("title", &c.title, || title(m))?;
+    let text = t.or("text", &c.text, || {
+        alert_lines(m.alerts.iter()).join("\n\n")
+    })?;
+    Ok(crate::channels::teams::message(json!({
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": "1.2",
         "body": [
-            {"type": "TextBlock", "text": title(m), "weight": "Bolder", "size": "Medium",
+            {"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium",
              "wrap": true, "style": "heading", "color": if m.firing() { "Attention" } else { "Good" }},
-            {"type": "TextBlock", "text": alert_lines(m.alerts.iter()).join("\n\n"), "wrap": true},
+            {"type": "TextBlock", "text": text, "wrap": true},
         ],
         "msteams": {"width": "full"},
-    }))
+    })))
 }
 
 async fn send_msteams(
     sender: &WebhookSender,
     c: &MsteamsConfig,
     body: Value,
-) -> Result<SendReport, String> {
+) -> Result<SendReport, Failure> {
     let url = inline_or_file(&c.webhook_url, c.webhook_url_file.as_ref()).await?;
     let request = sender.post_to(&url, &c.http, None).await?;
     Ok(crate::channels::post(request.body(body.to_string())).await)
@@ -450,7 +638,9 @@ mod tests {
         .receivers[0]
             .pagerduties[0]
             .clone();
-        let trigger = pagerduty_body(&c, "k", &message(true));
+        let set = Templates::default();
+        let (firing, resolved) = (message(true), message(false));
+        let trigger = pagerduty_body(&c, "k", &Texts::new(&set, &firing, 0)).unwrap();
         assert_eq!(trigger["event_action"], "trigger");
         assert_eq!(trigger["payload"]["severity"], "error");
         assert_eq!(trigger["payload"]["component"], "db");
@@ -458,7 +648,7 @@ mod tests {
             trigger["payload"]["summary"],
             "[FIRING:1] DiskFull (db1 critical)"
         );
-        let resolve = pagerduty_body(&c, "k", &message(false));
+        let resolve = pagerduty_body(&c, "k", &Texts::new(&set, &resolved, 0)).unwrap();
         assert_eq!(
             resolve,
             json!({"routing_key": "k", "event_action": "resolve", "dedup_key": trigger["dedup_key"]})
@@ -474,12 +664,14 @@ mod tests {
         .receivers[0]
             .opsgenies[0]
             .clone();
-        let (url, body) = opsgenie_request(&c, &message(true));
+        let set = Templates::default();
+        let (firing, resolved) = (message(true), message(false));
+        let (url, body) = opsgenie_request(&c, &Texts::new(&set, &firing, 0)).unwrap();
         assert_eq!(url, "http://og/v2/alerts");
         assert_eq!(body["tags"], json!(["db", "prod"]));
         assert_eq!(body["priority"], "P2");
         let alias = body["alias"].as_str().unwrap().to_owned();
-        let (url, body) = opsgenie_request(&c, &message(false));
+        let (url, body) = opsgenie_request(&c, &Texts::new(&set, &resolved, 0)).unwrap();
         assert_eq!(
             url,
             format!("http://og/v2/alerts/{alias}/close?identifierType=alias")

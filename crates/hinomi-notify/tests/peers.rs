@@ -570,10 +570,26 @@ fn message(firing: bool) -> String {
 
 /// Sends `message` through the first integration of receiver `r` in `yaml`.
 async fn send_receiver(yaml: &str, message: &str) -> SendReport {
-    let config = Config::parse(yaml).unwrap();
+    send_with_templates(yaml, &[], message).await
+}
+
+/// Like [`send_receiver`], with template files (name, text) loaded as `templates:` would.
+async fn send_with_templates(yaml: &str, files: &[(&str, &str)], message: &str) -> SendReport {
+    let mut config = Config::parse(yaml).unwrap();
+    for (name, text) in files {
+        config.add_template_file(name, text).unwrap();
+    }
     let sender = WebhookSender::new(Duration::from_secs(5), "hinomi-test");
     let (_, integration) = config.receivers[0].integrations()[0];
-    receivers::send(&sender, integration, message, Duration::from_secs(5), NOW).await
+    receivers::send(
+        &sender,
+        &config.template_set,
+        integration,
+        message,
+        Duration::from_secs(5),
+        NOW,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -729,4 +745,141 @@ async fn slack_web_api_receivers_send_the_token_from_http_config() {
         Some("slack refused the message: invalid_auth")
     );
     assert_eq!(slack.only().header("authorization"), "Bearer xoxb-am");
+}
+
+/// A template file as Alertmanager users write them, in Japanese.
+const SLACK_TMPL: &str = r#"{{ define "slack.custom.title" -}}
+[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }} の警報
+{{- end }}
+{{ define "slack.custom.text" }}{{ range .Alerts }}・{{ .Annotations.summary }}（{{ .Labels.instance }}、{{ .StartsAt | tz "Asia/Tokyo" | date "1月2日 15:04" }} から）
+{{ end }}{{ end }}"#;
+
+#[tokio::test]
+async fn slack_titles_texts_and_fields_come_from_templates() {
+    let slack = Peer::answering(200, "ok").await;
+    let yaml = format!(
+        r#"route: {{receiver: r}}
+receivers:
+  - name: r
+    slack_configs:
+      - api_url: {}/services/x
+        channel: '#{{{{ .CommonLabels.instance }}}}'
+        title: '{{{{ template "slack.custom.title" . }}}}'
+        text: '{{{{ template "slack.custom.text" . }}}}'
+        pretext: '担当: {{{{ .Receiver }}}}'
+        color: '{{{{ if eq .Status "firing" }}}}#d00000{{{{ else }}}}good{{{{ end }}}}'
+        fields:
+          - title: 重要度
+            value: '{{{{ .CommonLabels.severity | printf "%q" }}}}'
+          - title: 件数
+            value: '{{{{ len .Alerts }}}}'
+            short: false
+        short_fields: true
+"#,
+        slack.url
+    );
+    delivered(&send_with_templates(&yaml, &[("slack.tmpl", SLACK_TMPL)], &message(true)).await);
+    let body = slack.only().json();
+    assert_eq!(body["channel"], "#db1");
+    let attachment = &body["attachments"][0];
+    assert_eq!(attachment["title"], "[FIRING:1] DiskFull の警報");
+    assert_eq!(body["text"], "[FIRING:1] DiskFull の警報");
+    assert_eq!(
+        attachment["text"],
+        "・ディスクが 95%（db1、12月1日 21:00 から）\n"
+    );
+    assert_eq!(attachment["pretext"], "担当: ops");
+    assert_eq!(attachment["color"], "#d00000");
+    assert_eq!(attachment["fallback"], "[FIRING:1] DiskFull の警報");
+    assert_eq!(
+        attachment["fields"],
+        json!([
+            {"title": "重要度", "value": "\"\"", "short": true},
+            {"title": "件数", "value": "1", "short": false},
+        ])
+    );
+}
+
+#[tokio::test]
+async fn a_template_that_fails_fails_the_notification_and_says_why() {
+    let slack = Peer::answering(200, "ok").await;
+    let yaml = format!(
+        "route: {{receiver: r}}\nreceivers:\n  - name: r\n    slack_configs:\n      - api_url: {}/services/x\n        text: '{{{{ template \"slack.missing\" . }}}}'\n",
+        slack.url
+    );
+    let report = send_receiver(&yaml, &message(true)).await;
+    assert_eq!(
+        report.error.as_deref(),
+        Some("text: template: :1: executing \"\": template \"slack.missing\" not defined")
+    );
+    assert!(!report.retryable, "the same template would fail again");
+    assert!(slack.requests().is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn pagerduty_opsgenie_and_teams_fields_are_templates() {
+    let pagerduty = Peer::answering(202, "{}").await;
+    let yaml = format!(
+        r#"route: {{receiver: r}}
+receivers:
+  - name: r
+    pagerduty_configs:
+      - routing_key: R0UT1NG
+        url: {}/v2/enqueue
+        description: '{{{{ .CommonLabels.alertname }}}} が {{{{ .CommonLabels.instance }}}} で発生'
+        severity: '{{{{ if .CommonLabels.severity }}}}{{{{ .CommonLabels.severity }}}}{{{{ else }}}}warning{{{{ end }}}}'
+        details:
+          概要: '{{{{ range .Alerts }}}}{{{{ .Annotations.summary }}}}{{{{ end }}}}'
+"#,
+        pagerduty.url
+    );
+    delivered(&send_receiver(&yaml, &message(true)).await);
+    let event = pagerduty.only().json();
+    assert_eq!(event["payload"]["summary"], "DiskFull が db1 で発生");
+    assert_eq!(event["payload"]["severity"], "warning");
+    assert_eq!(event["payload"]["custom_details"]["概要"], "ディスクが 95%");
+    assert_eq!(event["payload"]["custom_details"]["num_firing"], "1");
+
+    let opsgenie = Peer::answering(202, "{}").await;
+    let yaml = format!(
+        r#"route: {{receiver: r}}
+receivers:
+  - name: r
+    opsgenie_configs:
+      - api_key: og-key
+        api_url: {}/
+        message: '{{{{ template "opsgenie.default.message" . }}}}'
+        description: '{{{{ .CommonLabels.SortedPairs }}}}'
+        tags: '{{{{ .CommonLabels.Values | join "," }}}}'
+        note: メモ
+"#,
+        opsgenie.url
+    );
+    delivered(&send_receiver(&yaml, &message(true)).await);
+    let alert = opsgenie.only().json();
+    assert_eq!(alert["message"], "[FIRING:1] DiskFull (db1)");
+    assert_eq!(alert["description"], "alertname=DiskFull, instance=db1");
+    assert_eq!(alert["tags"], json!(["DiskFull", "db1"]));
+    assert_eq!(alert["note"], "メモ");
+
+    let teams = Peer::answering(200, "1").await;
+    let yaml = format!(
+        r#"route: {{receiver: r}}
+receivers:
+  - name: r
+    msteams_configs:
+      - webhook_url: {}/webhookb2/x
+        title: '{{{{ .Status | title }}}}: {{{{ .GroupLabels.alertname }}}}'
+        text: '{{{{ template "__text_alert_list" .Alerts }}}}'
+"#,
+        teams.url
+    );
+    delivered(&send_receiver(&yaml, &message(false)).await);
+    let card = teams.only().json();
+    assert_eq!(card["title"], "Resolved: DiskFull");
+    assert_eq!(card["summary"], "Resolved: DiskFull");
+    assert_eq!(
+        card["text"],
+        "Labels:\n - alertname = DiskFull\n - instance = db1\nAnnotations:\n - summary = ディスクが 95%\nSource: http://prometheus/graph\n"
+    );
 }

@@ -3,9 +3,12 @@
 //! `msteamsv2_configs`, with
 //! their `global` defaults, and the numbering that tells a receiver's integrations apart.
 //!
-//! The settings that say where and how to send are modelled; Alertmanager's text
-//! templates (`title`, `text`, `html`, `description` ...) are accepted and listed in
-//! [`Config::unsupported`](super::Config::unsupported): hinomi sends its own texts.
+//! The settings that say where and how to send are modelled, and so are the texts:
+//! fields Alertmanager evaluates as Go templates (`title`, `text`, `html`, `description`,
+//! `details` ...) are kept as written, checked to parse, and evaluated at send time
+//! ([`crate::gotemplate`]); a field left unset keeps the default text. Keys hinomi does not
+//! apply (Slack `actions`, Opsgenie `responders` ...) are listed in
+//! [`Config::unsupported`](super::Config::unsupported).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,6 +21,7 @@ use super::{
     check_http_url, invalid, opt_duration, redact_url,
 };
 use crate::gostr::quote;
+use crate::gotemplate::Templates;
 
 /// A receiver's integration kinds, with the first number of each kind's integrations:
 /// the numbers key the notification log and the outbox rows, so they must not move.
@@ -211,8 +215,13 @@ pub struct EmailConfig {
     /// TLS from the first byte: `force_implicit_tls`, or else whether the port is 465, as
     /// Alertmanager decides.
     pub force_implicit_tls: bool,
-    /// Further headers, literal values only.
+    /// Further headers (values are templates), without `From`, `To` and `Subject`.
     pub headers: BTreeMap<String, String>,
+    /// The `Subject` header's template; `None` for the default title.
+    pub subject: Option<String>,
+    /// `html` (evaluated as HTML) and `text` templates; `None` for the default bodies.
+    pub html: Option<String>,
+    pub text: Option<String>,
 }
 
 impl fmt::Debug for EmailConfig {
@@ -239,11 +248,31 @@ pub struct SlackConfig {
     pub send_resolved: bool,
     pub api_url: String,
     pub api_url_file: Option<String>,
+    /// Templates, like every text below; empty when unset.
     pub channel: String,
     pub username: String,
     pub icon_emoji: String,
     pub icon_url: String,
+    /// `None` for the default text.
+    pub title: Option<String>,
+    pub title_link: Option<String>,
+    pub pretext: Option<String>,
+    pub text: Option<String>,
+    pub fallback: Option<String>,
+    pub footer: Option<String>,
+    pub color: Option<String>,
+    pub fields: Vec<SlackField>,
+    /// Fields without their own `short` are short when this is set.
+    pub short_fields: bool,
     pub http: HttpConfig,
+}
+
+/// One of a Slack attachment's `fields`: templates for its title and value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlackField {
+    pub title: String,
+    pub value: String,
+    pub short: Option<bool>,
 }
 
 impl fmt::Debug for SlackConfig {
@@ -276,6 +305,10 @@ pub struct PagerdutyConfig {
     pub component: String,
     pub group: String,
     pub source: String,
+    /// `description` template; `None` for the default title.
+    pub description: Option<String>,
+    /// `details` templates; `None` for the default firing/resolved lists.
+    pub details: Option<BTreeMap<String, String>>,
     pub http: HttpConfig,
     pub timeout_ms: Option<i64>,
 }
@@ -316,6 +349,12 @@ pub struct OpsgenieConfig {
     pub tags: String,
     pub source: String,
     pub entity: String,
+    /// `message`, `description` and `note` templates; `None` for the defaults (no note).
+    pub message: Option<String>,
+    pub description: Option<String>,
+    pub note: Option<String>,
+    /// `details` templates; `None` for the common labels.
+    pub details: Option<BTreeMap<String, String>>,
     pub http: HttpConfig,
 }
 
@@ -339,6 +378,11 @@ pub struct MsteamsConfig {
     pub send_resolved: bool,
     pub webhook_url: String,
     pub webhook_url_file: Option<String>,
+    /// `title`, `summary` (connector cards only) and `text` templates; `None` for the
+    /// defaults.
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub text: Option<String>,
     pub http: HttpConfig,
 }
 
@@ -402,8 +446,8 @@ fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
-/// Reads one entry's keys: the modelled ones by name, Alertmanager's template keys noted as
-/// not applied, anything else refused as Alertmanager's strict parsing does.
+/// Reads one entry's keys: the modelled ones by name, the keys Alertmanager knows but hinomi
+/// does not apply noted, anything else refused as Alertmanager's strict parsing does.
 struct Entry<'a> {
     place: String,
     keys: BTreeMap<String, Value>,
@@ -431,18 +475,38 @@ impl Entry<'_> {
         }
     }
 
-    /// A text that may be a Go template: literal values are used, templates are noted
-    /// and hinomi's own text is sent instead.
-    fn literal(&mut self, key: &str) -> Result<Option<String>, ConfigError> {
+    /// A text that may be a Go template, checked to parse.
+    fn template(&mut self, key: &str) -> Result<Option<String>, ConfigError> {
         let value = self.text(key)?;
-        if value.as_deref().is_some_and(|v| v.contains("{{")) {
-            self.unsupported.push(format!(
-                "{}: {key} is a template, which hinomi does not evaluate; it sends its own text",
-                self.place
-            ));
-            return Ok(None);
+        if let Some(v) = &value {
+            check_template(&self.place, key, v)?;
         }
         Ok(value)
+    }
+
+    /// A map of templates (`details`).
+    fn template_map(&mut self, key: &str) -> Result<Option<BTreeMap<String, String>>, ConfigError> {
+        match self.keys.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Mapping(map)) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in map {
+                    let (Some(k), Some(v)) = (scalar_text(&k), scalar_text(&v)) else {
+                        return Err(ConfigError::Yaml(format!(
+                            "{}: {key} must map names to strings",
+                            self.place
+                        )));
+                    };
+                    check_template(&self.place, &format!("{key}.{k}"), &v)?;
+                    out.insert(k, v);
+                }
+                Ok(Some(out))
+            }
+            Some(_) => Err(ConfigError::Yaml(format!(
+                "{}: {key} must be a mapping",
+                self.place
+            ))),
+        }
     }
 
     /// Ends the entry: keys Alertmanager knows but hinomi does not apply are noted, others
@@ -450,10 +514,8 @@ impl Entry<'_> {
     fn finish(self, known: &[&str]) -> Result<(), ConfigError> {
         for key in self.keys.keys() {
             if known.contains(&key.as_str()) {
-                self.unsupported.push(format!(
-                    "{}: {key} is not applied; hinomi sends its own text",
-                    self.place
-                ));
+                self.unsupported
+                    .push(format!("{}: {key} is not applied", self.place));
             } else {
                 return Err(ConfigError::Yaml(format!(
                     "{}: unknown field `{key}`",
@@ -463,6 +525,11 @@ impl Entry<'_> {
         }
         Ok(())
     }
+}
+
+/// A template field that does not parse fails the configuration, naming the field.
+fn check_template(place: &str, key: &str, text: &str) -> Result<(), ConfigError> {
+    Templates::check(key, text).map_err(|e| invalid(format!("{place}: {key}: {e}")))
 }
 
 fn non_empty(s: Option<String>) -> Option<String> {
@@ -507,8 +574,6 @@ pub(super) fn build_kinds(
             }
             let known: &[&str] = match key {
                 "email_configs" => &[
-                    "html",
-                    "text",
                     "auth_secret",
                     "auth_secret_file",
                     "auth_identity",
@@ -517,16 +582,7 @@ pub(super) fn build_kinds(
                     "threading",
                 ],
                 "slack_configs" => &[
-                    "title",
-                    "title_link",
-                    "pretext",
-                    "text",
-                    "fields",
-                    "short_fields",
-                    "footer",
-                    "fallback",
                     "callback_id",
-                    "color",
                     "image_url",
                     "thumb_url",
                     "link_names",
@@ -539,17 +595,9 @@ pub(super) fn build_kinds(
                     "timeout",
                     "app_url",
                 ],
-                "pagerduty_configs" => &["description", "details", "images", "links"],
-                "opsgenie_configs" => &[
-                    "message",
-                    "description",
-                    "details",
-                    "responders",
-                    "actions",
-                    "note",
-                    "update_alerts",
-                ],
-                _ => &["title", "summary", "text"],
+                "pagerduty_configs" => &["images", "links"],
+                "opsgenie_configs" => &["responders", "actions", "update_alerts"],
+                _ => &[],
             };
             e.finish(known)?;
         }
@@ -583,25 +631,15 @@ fn email(e: &mut Entry<'_>, g: &Globals<'_>) -> Result<EmailConfig, ConfigError>
             quote(&smarthost)
         )));
     }
-    let mut headers = BTreeMap::new();
-    if let Some(Value::Mapping(map)) = e.keys.remove("headers") {
-        for (k, v) in map {
-            let (Some(k), Some(v)) = (scalar_text(&k), scalar_text(&v)) else {
-                continue;
-            };
-            let lower = k.to_ascii_lowercase();
-            if v.contains("{{") {
-                if lower != "subject" {
-                    e.unsupported.push(format!(
-                        "{}: header {k} is a template, which hinomi does not evaluate",
-                        e.place
-                    ));
-                }
-            } else if !matches!(lower.as_str(), "from" | "to" | "subject") {
-                headers.insert(k, v);
-            }
-        }
-    }
+    let mut headers = e.template_map("headers")?.unwrap_or_default();
+    // Alertmanager's header names are case-insensitive; `From` and `To` come from their
+    // own keys.
+    let subject = headers
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case("subject"))
+        .cloned()
+        .and_then(|k| headers.remove(&k));
+    headers.retain(|k, _| !k.eq_ignore_ascii_case("from") && !k.eq_ignore_ascii_case("to"));
     let username = e.text("auth_username")?;
     let password = e.text("auth_password")?;
     let password_file = e.text("auth_password_file")?;
@@ -630,6 +668,9 @@ fn email(e: &mut Entry<'_>, g: &Globals<'_>) -> Result<EmailConfig, ConfigError>
             .or_else(|| g.flag("smtp_force_implicit_tls"))
             .unwrap_or(implicit_port),
         headers,
+        subject,
+        html: e.template("html")?,
+        text: e.template("text")?,
     })
 }
 
@@ -662,12 +703,71 @@ fn slack(e: &mut Entry<'_>, g: &Globals<'_>, http: HttpConfig) -> Result<SlackCo
         send_resolved: e.flag("send_resolved")?.unwrap_or(false),
         api_url: api_url.unwrap_or_default(),
         api_url_file,
-        channel: e.literal("channel")?.unwrap_or_default(),
-        username: e.literal("username")?.unwrap_or_default(),
-        icon_emoji: e.literal("icon_emoji")?.unwrap_or_default(),
-        icon_url: e.literal("icon_url")?.unwrap_or_default(),
+        channel: e.template("channel")?.unwrap_or_default(),
+        username: e.template("username")?.unwrap_or_default(),
+        icon_emoji: e.template("icon_emoji")?.unwrap_or_default(),
+        icon_url: e.template("icon_url")?.unwrap_or_default(),
+        title: e.template("title")?,
+        title_link: e.template("title_link")?,
+        pretext: e.template("pretext")?,
+        text: e.template("text")?,
+        fallback: e.template("fallback")?,
+        footer: e.template("footer")?,
+        color: e.template("color")?,
+        fields: slack_fields(e)?,
+        short_fields: e.flag("short_fields")?.unwrap_or(false),
         http,
     })
+}
+
+fn slack_fields(e: &mut Entry<'_>) -> Result<Vec<SlackField>, ConfigError> {
+    let list = match e.keys.remove("fields") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Sequence(list)) => list,
+        Some(_) => {
+            return Err(ConfigError::Yaml(format!(
+                "{}: fields must be a list",
+                e.place
+            )));
+        }
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for (i, field) in list.into_iter().enumerate() {
+        let place = format!("{}: fields[{i}]", e.place);
+        let Value::Mapping(map) = field else {
+            return Err(ConfigError::Yaml(format!("{place} must be a mapping")));
+        };
+        let mut title = None;
+        let mut value = None;
+        let mut short = None;
+        for (k, v) in map {
+            match (k.as_str(), v) {
+                (Some("title"), v) => title = scalar_text(&v),
+                (Some("value"), v) => value = scalar_text(&v),
+                (Some("short"), Value::Bool(b)) => short = Some(b),
+                (k, _) => {
+                    return Err(ConfigError::Yaml(format!(
+                        "{place}: unknown field `{}`",
+                        k.unwrap_or("?")
+                    )));
+                }
+            }
+        }
+        // Alertmanager refuses a field without a title or a value.
+        let (Some(title), Some(value)) = (non_empty(title), non_empty(value)) else {
+            return Err(invalid(format!(
+                "{place}: missing title or value in Slack field config"
+            )));
+        };
+        check_template(&place, "title", &title)?;
+        check_template(&place, "value", &value)?;
+        out.push(SlackField {
+            title,
+            value,
+            short,
+        });
+    }
+    Ok(out)
 }
 
 fn pagerduty(
@@ -719,13 +819,15 @@ fn pagerduty(
         service_key: service_key.unwrap_or_default(),
         service_key_file,
         url,
-        client: e.literal("client")?.unwrap_or_else(|| "hinomi".into()),
-        client_url: e.literal("client_url")?.unwrap_or_default(),
-        severity: e.literal("severity")?.unwrap_or_else(|| "error".into()),
-        class: e.literal("class")?.unwrap_or_default(),
-        component: e.literal("component")?.unwrap_or_default(),
-        group: e.literal("group")?.unwrap_or_default(),
-        source: e.literal("source")?.unwrap_or_default(),
+        client: e.template("client")?.unwrap_or_else(|| "hinomi".into()),
+        client_url: e.template("client_url")?.unwrap_or_default(),
+        severity: e.template("severity")?.unwrap_or_else(|| "error".into()),
+        class: e.template("class")?.unwrap_or_default(),
+        component: e.template("component")?.unwrap_or_default(),
+        group: e.template("group")?.unwrap_or_default(),
+        source: e.template("source")?.unwrap_or_default(),
+        description: e.template("description")?,
+        details: e.template_map("details")?,
         http,
         timeout_ms: opt_duration(&timeout, &format!("{}: timeout", e.place))?.filter(|t| *t > 0),
     })
@@ -769,10 +871,14 @@ fn opsgenie(
         api_key: api_key.unwrap_or_default(),
         api_key_file,
         api_url,
-        priority: e.literal("priority")?.unwrap_or_default(),
-        tags: e.literal("tags")?.unwrap_or_default(),
-        source: e.literal("source")?.unwrap_or_default(),
-        entity: e.literal("entity")?.unwrap_or_default(),
+        priority: e.template("priority")?.unwrap_or_default(),
+        tags: e.template("tags")?.unwrap_or_default(),
+        source: e.template("source")?.unwrap_or_default(),
+        entity: e.template("entity")?.unwrap_or_default(),
+        message: e.template("message")?,
+        description: e.template("description")?,
+        note: e.template("note")?,
+        details: e.template_map("details")?,
         http,
     })
 }
@@ -800,6 +906,9 @@ fn msteams(e: &mut Entry<'_>, http: HttpConfig) -> Result<MsteamsConfig, ConfigE
         send_resolved: e.flag("send_resolved")?.unwrap_or(true),
         webhook_url: url.unwrap_or_default(),
         webhook_url_file: file,
+        title: e.template("title")?,
+        summary: e.template("summary")?,
+        text: e.template("text")?,
         http,
     })
 }

@@ -308,7 +308,6 @@ fn full_config_is_read() {
     assert_eq!(
         c.unsupported,
         [
-            "templates are not loaded yet (1 given); notifications use hinomi's own texts",
             r#"time intervals are not evaluated yet ("maintenance", "business-hours"): routes that use them are never muted by time"#,
         ]
     );
@@ -687,12 +686,10 @@ receivers:
     assert_eq!(r.other_kinds, ["pushover_configs"]);
     assert_eq!(
         c.unsupported,
-        [
-            r#"receiver "r": pushover_configs is not delivered by hinomi"#,
-            r#"receiver "r": slack_configs[0]: username is a template, which hinomi does not evaluate; it sends its own text"#,
-            r#"receiver "r": slack_configs[0]: title is not applied; hinomi sends its own text"#,
-        ]
+        [r#"receiver "r": pushover_configs is not delivered by hinomi"#,]
     );
+    assert_eq!(r.slacks[0].username, "{{ .Receiver }}");
+    assert_eq!(r.slacks[0].title.as_deref(), Some("t"));
     let debug = format!("{c:?}");
     for secret in ["og-global", "v1-key"] {
         assert!(!debug.contains(secret), "{secret} leaked");
@@ -738,5 +735,94 @@ fn receiver_kinds_are_refused_as_alertmanager_refuses_them() {
     check(
         "    msteams_configs: [{webhook_url: 'http://t/', colour: red}]",
         "unknown field `colour`",
+    );
+}
+
+#[test]
+fn template_fields_are_kept_and_must_parse() {
+    let yaml = r##"
+route: {receiver: r}
+receivers:
+  - name: r
+    email_configs:
+      - to: a@example.org
+        from: h@example.org
+        smarthost: "mail:25"
+        headers: {subject: '{{ .Status }}', X-Team: '{{ .CommonLabels.team }}', To: x@y}
+        html: '<b>{{ .Status }}</b>'
+    slack_configs:
+      - api_url: "http://slack/hook"
+        title: '{{ template "slack.custom.title" . }}'
+        fields: [{title: a, value: '{{ .Status }}'}, {title: b, value: c, short: false}]
+        short_fields: true
+        actions: [{type: button, text: x, url: y}]
+    pagerduty_configs:
+      - {routing_key: k, details: {a: '{{ .Status }}'}, description: d}
+    opsgenie_configs:
+      - {api_key: k, message: m, note: n, details: {b: c}, responders: [{name: x, type: team}]}
+    msteams_configs:
+      - {webhook_url: "http://t/", title: t, summary: s, text: x}
+"##;
+    let c = Config::parse(yaml).unwrap();
+    let r = &c.receivers[0];
+    let email = &r.emails[0];
+    assert_eq!(email.subject.as_deref(), Some("{{ .Status }}"));
+    assert_eq!(
+        email.headers.keys().collect::<Vec<_>>(),
+        ["X-Team"],
+        "Subject is kept apart, To comes from its own key"
+    );
+    assert_eq!(email.html.as_deref(), Some("<b>{{ .Status }}</b>"));
+    assert_eq!(email.text, None);
+    let slack = &r.slacks[0];
+    assert_eq!(slack.fields.len(), 2);
+    assert_eq!(slack.fields[1].short, Some(false));
+    assert!(slack.short_fields);
+    assert_eq!(
+        r.pagerduties[0].details.as_ref().unwrap()["a"],
+        "{{ .Status }}"
+    );
+    assert_eq!(r.opsgenies[0].note.as_deref(), Some("n"));
+    assert_eq!(r.msteams[0].summary.as_deref(), Some("s"));
+    assert_eq!(
+        c.unsupported,
+        [
+            r#"receiver "r": slack_configs[0]: actions is not applied"#,
+            r#"receiver "r": opsgenie_configs[0]: responders is not applied"#,
+        ]
+    );
+
+    let refused = |entry: &str| {
+        let yaml = format!("route: {{receiver: r}}\nreceivers:\n  - name: r\n{entry}");
+        Config::parse(&yaml).unwrap_err().to_string()
+    };
+    assert_eq!(
+        refused("    slack_configs: [{api_url: 'http://s/', title: '{{ if }}'}]"),
+        r#"receiver "r": slack_configs[0]: title: template: title:1: missing value for if"#
+    );
+    assert_eq!(
+        refused("    pagerduty_configs: [{routing_key: k, details: {x: '{{ .A'}}]"),
+        r#"receiver "r": pagerduty_configs[0]: details.x: template: details.x:1: unclosed action"#
+    );
+    assert_eq!(
+        refused("    slack_configs: [{api_url: 'http://s/', fields: [{title: a}]}]"),
+        r#"receiver "r": slack_configs[0]: fields[0]: missing title or value in Slack field config"#
+    );
+}
+
+#[test]
+fn template_files_that_do_not_parse_name_the_file_and_line() {
+    let mut c = Config::parse("route: {receiver: r}\nreceivers:\n  - name: r\n").unwrap();
+    c.add_template_file("/etc/t/ok.tmpl", r#"{{ define "x" }}ok{{ end }}"#)
+        .unwrap();
+    let err = c
+        .add_template_file(
+            "/etc/t/bad.tmpl",
+            "{{ define \"y\" }}\n\n{{ range }}{{ end }}",
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "template: /etc/t/bad.tmpl:3: missing value for range"
     );
 }

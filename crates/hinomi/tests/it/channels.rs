@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::both_databases;
-use crate::harness::{Db, Options, Received, Server, Sink, now_ms, run_cli, wait_for_deliveries};
+use crate::harness::{
+    Db, Options, Received, Server, Sink, now_ms, run_cli, start_with_config, wait_for_deliveries,
+};
 
 const AIOSMTPD: &str = "/usr/bin/aiosmtpd";
 
@@ -107,6 +109,14 @@ impl SmtpServer {
         })
     }
 
+    /// alertmanager.yml's `global` SMTP settings for this server.
+    fn global(&self) -> String {
+        format!(
+            "global:\n  smtp_smarthost: '127.0.0.1:{}'\n  smtp_from: 'alertmanager@example.org'\n  smtp_auth_username: hinomi-mail\n  smtp_auth_password: mail-secret\n  smtp_require_tls: false\n",
+            self.port
+        )
+    }
+
     fn messages(&self) -> Vec<Value> {
         if !self.maildir.join("new").exists() {
             return Vec::new();
@@ -152,13 +162,7 @@ both_databases!(alertmanager_receivers_reach_their_peers, |db| async move {
         Sink::start().await,
     );
     let yaml = format!(
-        r##"global:
-  smtp_smarthost: '127.0.0.1:{port}'
-  smtp_from: 'alertmanager@example.org'
-  smtp_auth_username: hinomi-mail
-  smtp_auth_password: mail-secret
-  smtp_require_tls: false
-route:
+        r##"{global}route:
   receiver: all
   group_by: [alertname, site]
   group_wait: 0s
@@ -178,20 +182,12 @@ receivers:
     msteams_configs:
       - webhook_url: '{teams}'
 "##,
-        port = smtp.port,
+        global = smtp.global(),
         slack = slack.url,
         pagerduty = pagerduty.url,
         teams = teams.url,
     );
-    let Some(server) = Server::start(
-        db,
-        Options {
-            alertmanager_yml: Some(yaml),
-            ..Options::default()
-        },
-    )
-    .await
-    else {
+    let Some(server) = start_with_config(db, yaml).await else {
         return;
     };
     let alert = json!([{
@@ -439,3 +435,101 @@ both_databases!(iso_2022_jp_mail_reads_back_in_japanese, |db| async move {
         pool.close().await;
     }
 });
+
+/// A template file as Alertmanager users keep them, in Japanese.
+const NOTIFY_TMPL: &str = r#"{{ define "slack.custom.title" -}}
+[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}（{{ .CommonLabels.site }}）
+{{- end }}
+{{ define "slack.custom.text" }}{{ range .Alerts }}{{ .Annotations.summary }}{{ "\n" }}{{ end }}{{ end }}
+{{ define "email.custom.html" }}<p>{{ range .Alerts }}{{ .Annotations.summary }}{{ end }}</p>{{ end }}
+"#;
+
+both_databases!(
+    receiver_fields_are_evaluated_as_alertmanager_templates,
+    |db| async move {
+        let Some(smtp) = SmtpServer::start().await else {
+            return;
+        };
+        let (slack, teams) = (Sink::start().await, Sink::start().await);
+        let templates = tempfile::tempdir().expect("temp dir");
+        std::fs::write(templates.path().join("notify.tmpl"), NOTIFY_TMPL).unwrap();
+        let yaml = format!(
+            r##"{global}templates:
+  - '{templates}/*.tmpl'
+route:
+  receiver: all
+  group_by: [alertname, site]
+  group_wait: 0s
+  group_interval: 1m
+  repeat_interval: 1h
+receivers:
+  - name: all
+    email_configs:
+      - to: 'oncall@example.org'
+        headers:
+          Subject: '【{{{{ .Status | toUpper }}}}】{{{{ .CommonLabels.alertname }}}} が {{{{ .CommonLabels.site }}}} で発生'
+        html: '{{{{ template "email.custom.html" . }}}}'
+    slack_configs:
+      - api_url: '{slack}'
+        title: '{{{{ template "slack.custom.title" . }}}}'
+        text: '{{{{ template "slack.custom.text" . }}}}'
+    msteams_configs:
+      - webhook_url: '{teams}'
+        title: '{{{{ .CommonLabels.alertname.Nope }}}}'
+"##,
+            global = smtp.global(),
+            templates = templates.path().display(),
+            slack = slack.url,
+            teams = teams.url,
+        );
+        let Some(server) = start_with_config(db, yaml).await else {
+            return;
+        };
+        let alert = json!([{
+            "labels": {"alertname": "DiskFull", "site": "東京"},
+            "annotations": {"summary": "ディスク残量わずか <db1>"},
+        }]);
+        let r = server.post_json("/api/v2/alerts", &alert).await;
+        assert_eq!(r.status(), 200);
+
+        let wait = Duration::from_secs(20);
+        let got = slack
+            .wait_for(wait, "slack", |got: &[Received]| !got.is_empty())
+            .await;
+        let attachment = &got[0].body["attachments"][0];
+        assert_eq!(attachment["title"], "[FIRING:1] DiskFull（東京）");
+        assert_eq!(attachment["text"], "ディスク残量わずか <db1>\n");
+
+        let mail = &smtp.wait_for(1).await[0];
+        assert_eq!(
+            mail["subject"], "【FIRING】DiskFull が 東京 で発生",
+            "{mail}"
+        );
+        assert_eq!(
+            mail["html"].as_str().unwrap().trim_end(),
+            "<p>ディスク残量わずか &lt;db1&gt;</p>",
+            "an html field escapes what it prints: {mail}"
+        );
+
+        let rows = wait_for_deliveries(
+            &server.database_url,
+            wait,
+            "two delivered, one failed",
+            |rows| {
+                rows.iter().filter(|r| r.state == "delivered").count() == 2
+                    && rows.iter().any(|r| r.state == "failed")
+            },
+        )
+        .await;
+        let failed = rows.iter().find(|r| r.state == "failed").unwrap();
+        assert_eq!(failed.kind, "msteams");
+        assert_eq!(failed.attempts, 1, "a failing template is not retried");
+        assert!(
+            failed.last_error.contains(
+                "title: template: :1: executing \"\": can't evaluate field Nope in type string"
+            ),
+            "{failed:?}"
+        );
+        assert!(teams.received().is_empty(), "nothing went to Teams");
+    }
+);

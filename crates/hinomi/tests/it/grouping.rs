@@ -17,17 +17,6 @@ use crate::harness::*;
 
 const WAIT: Duration = Duration::from_secs(15);
 
-async fn start(db: Db, yml: String) -> Option<Server> {
-    Server::start(
-        db,
-        Options {
-            alertmanager_yml: Some(yml),
-            ..Options::default()
-        },
-    )
-    .await
-}
-
 async fn post(server: &Server, alerts: Vec<Value>) {
     let r = server.post_json("/api/v2/alerts", &json!(alerts)).await;
     let status = r.status();
@@ -79,7 +68,7 @@ fn statuses(r: &Received) -> Vec<String> {
 
 both_databases!(group_wait_batches_the_first_notification, |db| async move {
     let sink = Sink::start().await;
-    let Some(server) = start(db, sink_config(&sink, "1s", "1h", "1h")).await else {
+    let Some(server) = start_with_config(db, sink_config(&sink, "1s", "1h", "1h")).await else {
         return;
     };
     post(
@@ -104,7 +93,7 @@ both_databases!(
     group_interval_sends_a_follow_up_for_a_new_alert,
     |db| async move {
         let sink = Sink::start().await;
-        let Some(server) = start(db, sink_config(&sink, "0s", "1s", "1h")).await else {
+        let Some(server) = start_with_config(db, sink_config(&sink, "0s", "1s", "1h")).await else {
             return;
         };
         post(
@@ -140,7 +129,7 @@ both_databases!(
          receivers:\n  - name: both\n    webhook_configs:\n      - url: {}\n      - url: {}\n        send_resolved: false\n",
             wants.url, refuses.url
         );
-        let Some(server) = start(db, yml).await else {
+        let Some(server) = start_with_config(db, yml).await else {
             return;
         };
         let started = now_ms() - 60_000;
@@ -175,7 +164,7 @@ both_databases!(
     repeat_interval_resends_an_unchanged_group,
     |db| async move {
         let sink = Sink::start().await;
-        let Some(server) = start(db, sink_config(&sink, "0s", "1s", "2s")).await else {
+        let Some(server) = start_with_config(db, sink_config(&sink, "0s", "1s", "2s")).await else {
             return;
         };
         post(
@@ -198,7 +187,7 @@ both_databases!(
     silence_stops_notifications_until_it_expires,
     |db| async move {
         let sink = Sink::start().await;
-        let Some(server) = start(db, sink_config(&sink, "0s", "1s", "1h")).await else {
+        let Some(server) = start_with_config(db, sink_config(&sink, "0s", "1s", "1h")).await else {
             return;
         };
         let r = server
@@ -263,7 +252,7 @@ both_databases!(
             "{}inhibit_rules:\n  - source_matchers: ['severity=\"critical\"']\n    target_matchers: ['severity=\"warning\"']\n    equal: [cluster]\n",
             sink_config(&sink, "0s", "1s", "1h")
         );
-        let Some(server) = start(db, yml).await else {
+        let Some(server) = start_with_config(db, yml).await else {
             return;
         };
         let started = now_ms() - 60_000;
@@ -336,7 +325,8 @@ fn continue_config(sink: &Sink, second_matcher: &str) -> String {
 
 both_databases!(continue_notifies_two_receivers, |db| async move {
     let sink = Sink::start().await;
-    let Some(server) = start(db, continue_config(&sink, "severity=\"page\"")).await else {
+    let Some(server) = start_with_config(db, continue_config(&sink, "severity=\"page\"")).await
+    else {
         return;
     };
     post(
@@ -370,7 +360,7 @@ both_databases!(
     continue_with_equal_matchers_notifies_both_receivers,
     |db| async move {
         let sink = Sink::start().await;
-        let Some(server) = start(db, continue_config(&sink, "team=\"a\"")).await else {
+        let Some(server) = start_with_config(db, continue_config(&sink, "team=\"a\"")).await else {
             return;
         };
         post(
@@ -406,7 +396,7 @@ both_databases!(max_alerts_truncates_and_counts_the_rest, |db| async move {
          receivers:\n  - name: few\n    webhook_configs:\n      - url: {}\n        max_alerts: 2\n",
         sink.url
     );
-    let Some(server) = start(db, yml).await else {
+    let Some(server) = start_with_config(db, yml).await else {
         return;
     };
     let alerts: Vec<Value> = (1..=5)
@@ -437,7 +427,7 @@ both_databases!(
          \x20     - url: {}\n",
             bearer.url, basic.url, plain.url
         );
-        let Some(server) = start(db, yml).await else {
+        let Some(server) = start_with_config(db, yml).await else {
             return;
         };
         post(&server, vec![am_alert(&[("alertname", "Auth")])]).await;
@@ -471,7 +461,7 @@ both_databases!(group_keys_have_alertmanagers_format, |db| async move {
          receivers:\n  - name: sink\n    webhook_configs:\n      - url: {}\n",
         sink.url
     );
-    let Some(server) = start(db, yml).await else {
+    let Some(server) = start_with_config(db, yml).await else {
         return;
     };
     post(

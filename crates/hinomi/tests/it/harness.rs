@@ -684,6 +684,18 @@ pub async fn deliveries(database_url: &str) -> Vec<DeliveryRow> {
         .collect()
 }
 
+/// Starts the server with the Alertmanager configuration `yml`.
+pub async fn start_with_config(db: Db, yml: String) -> Option<Server> {
+    Server::start(
+        db,
+        Options {
+            alertmanager_yml: Some(yml),
+            ..Options::default()
+        },
+    )
+    .await
+}
+
 /// Polls `hinomi deliveries` until `pred` holds over its rows, or panics after `timeout`.
 pub async fn wait_for_deliveries(
     database_url: &str,
