@@ -4,6 +4,7 @@
 
 mod access_cli;
 mod demo;
+mod incident_cli;
 mod paging_cli;
 mod schedule_cli;
 mod serve;
@@ -86,6 +87,9 @@ enum Command {
     Schedule(schedule_cli::ScheduleCommand),
     /// The audit log: who changed what, when and from where.
     Audit(access_cli::AuditArgs),
+    /// Incidents: declare, list, show, update, and write their timelines.
+    #[command(subcommand)]
+    Incident(incident_cli::IncidentCommand),
     /// Pages: alert groups' paging records, newest first.
     Pages(paging_cli::PagesArgs),
     /// Acknowledge a page: escalation stops and its messages not yet sent are cancelled.
@@ -266,6 +270,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Schedule(cmd) => {
             let store = open_store(&settings).await?;
             let result = schedule_cli::schedule(&store, cmd).await;
+            store.close().await;
+            result
+        }
+        Command::Incident(cmd) => {
+            let policy = settings.incidents.build()?;
+            let store = open_store(&settings).await?;
+            let result = incident_cli::incident(&store, &policy, cmd).await;
             store.close().await;
             result
         }
