@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::api_v1::{assert_error, call, call_as};
 use crate::audit_trail::cli;
 use crate::both_databases;
+use crate::console::{browser_as, page, post_form};
 use crate::harness::*;
 
 /// The seed's impact.
@@ -557,6 +558,132 @@ both_databases!(incidents_from_the_command_line, |db| async move {
             .unwrap()
             .iter()
             .any(|e| e["kind"] == "status_change")
+    );
+    assert!(server.terminate().await.success());
+});
+
+both_databases!(incidents_in_the_console_in_japanese, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let aya = browser_as(&server, "aya", "responder").await;
+    let yui = browser_as(&server, "yui", "viewer").await;
+    let r = server
+        .post_json(
+            "/api/v2/alerts",
+            &json!([am_alert(&[("alertname", "OrderDbConnectionsExhausted")])]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let groups = server.get_json("/api/v1/groups").await;
+    let key = groups[0]["key"].as_str().unwrap().to_owned();
+
+    // The group offers the declaration; the form comes pre-filled, in Japanese.
+    let (status, html) = page(&server, &aya, "/groups", "ja").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("インシデントを宣言"), "{html}");
+    let new = format!("/incidents/new?group={}", url_encode(&key));
+    let (status, html) = page(&server, &aya, &new, "ja").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("業務停止人数") && html.contains("レピュテーションリスク"));
+    assert!(html.contains("OrderDbConnectionsExhausted"), "{html}");
+    let (status, html) = page(
+        &server,
+        &aya,
+        "/incidents/suggest?people_affected=500&currency=JPY",
+        "ja",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("SEV1: 業務停止人数 500 ≥ 100"), "{html}");
+    let (status, _) = page(&server, &yui, &new, "ja").await;
+    assert_eq!(status, 403);
+
+    // A refused form names the field and declares nothing.
+    let mut form = vec![
+        ("title", "受注システム障害"),
+        ("people_affected", "500"),
+        ("revenue_per_day", "10,000,000"),
+        ("currency", "YEN"),
+        ("customers_affected", "1000"),
+        ("reputational_risk", "high"),
+        ("alert_group", key.as_str()),
+    ];
+    let r = post_form(&server, &aya, "/incidents", &form).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("impact.currency"));
+    assert_eq!(server.get_json("/api/v1/incidents").await, json!([]));
+    form[3] = ("currency", "JPY");
+    let r = post_form(&server, &aya, "/incidents", &form).await;
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let inc = server.get_json("/api/v1/incidents/INC-1").await;
+    assert_eq!(inc["severity"], "SEV1");
+    assert_eq!(inc["alert_groups"][0], key.as_str());
+
+    let r = post_form(
+        &server,
+        &aya,
+        "/incidents/INC-1/timeline",
+        &[
+            ("kind", "hypothesis"),
+            ("text", "コネクションプールの設定値が不適切"),
+            ("verdict", "open"),
+        ],
+    )
+    .await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let r = post_form(
+        &server,
+        &aya,
+        "/incidents/INC-1",
+        &[
+            ("status", "monitoring"),
+            ("severity", "SEV1"),
+            ("reason", ""),
+        ],
+    )
+    .await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let r = post_form(
+        &server,
+        &aya,
+        "/incidents/INC-1/milestones",
+        &[
+            ("milestone", "detected"),
+            ("at", "2000-01-01T00:00:00Z"),
+            ("reason", "誤記"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("milestones.detected"));
+
+    let (status, html) = page(&server, &yui, "/incidents/INC-1", "ja").await;
+    assert_eq!(status, 200);
+    for text in [
+        "経過観察",
+        "影響から推奨される重大度",
+        "暫定復旧まで",
+        "停止時間",
+        "コネクションプールの設定値が不適切",
+        "未検証",
+        "アラートグループの関連付け",
+    ] {
+        assert!(html.contains(text), "{text} in {html}");
+    }
+    let (_, html) = page(&server, &yui, "/incidents/INC-1?kind=hypothesis", "ja").await;
+    assert!(
+        !html.contains("アラートグループの関連付け</span>"),
+        "{html}"
+    );
+    let (_, html) = page(&server, &yui, "/incidents", "en").await;
+    assert!(
+        html.contains("INC-1") && html.contains("Monitoring"),
+        "{html}"
     );
     assert!(server.terminate().await.success());
 });
