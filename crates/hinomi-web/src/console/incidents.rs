@@ -49,9 +49,9 @@ impl Ctx {
         )
     }
 
-    /// A length of time as `1h30m`.
+    /// A length of time as `1h30m`, to the second (milliseconds are noise here).
     pub fn span(&self, ms: &i64) -> String {
-        hinomi_core::format_duration(*ms)
+        hinomi_core::format_duration(ms - ms % 1000)
     }
 }
 
