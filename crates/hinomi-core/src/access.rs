@@ -94,10 +94,15 @@ pub enum Action {
     ManagePolicies,
     /// Create and delete heartbeat monitors.
     ManageHeartbeats,
+    /// Declare incidents, change their status, severity, impact, summary and milestones,
+    /// and write their timelines.
+    RespondToIncidents,
+    /// Create, change and delete the service catalogue incidents name.
+    ManageServices,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 16] = [
         Action::Read,
         Action::ReadMetrics,
         Action::PostAlerts,
@@ -112,17 +117,23 @@ impl Action {
         Action::RespondToPages,
         Action::ManagePolicies,
         Action::ManageHeartbeats,
+        Action::RespondToIncidents,
+        Action::ManageServices,
     ];
 
     /// The table: the least role that may perform the action.
     pub fn min_role(self) -> Role {
         match self {
             Action::Read | Action::ReadMetrics | Action::ManageSelf => Role::Viewer,
-            Action::PostAlerts | Action::ManageSilences | Action::RespondToPages => Role::Responder,
+            Action::PostAlerts
+            | Action::ManageSilences
+            | Action::RespondToPages
+            | Action::RespondToIncidents => Role::Responder,
             Action::ManageSchedules
             | Action::ManageUsers
             | Action::ManagePolicies
             | Action::ManageHeartbeats
+            | Action::ManageServices
             | Action::ManageTeams
             | Action::ManageIntegrations
             | Action::ManageConfig
@@ -156,6 +167,11 @@ impl Action {
             }
             Action::ManagePolicies => "Create, change, bind and delete escalation policies",
             Action::ManageHeartbeats => "Create and delete heartbeat monitors",
+            Action::RespondToIncidents => {
+                "Declare incidents; change their status, severity, impact, summary and \
+                 milestones; write and correct their timelines"
+            }
+            Action::ManageServices => "Create, change and delete the service catalogue",
         }
     }
 
@@ -192,6 +208,8 @@ impl Action {
             Action::RespondToPages => "respond_to_pages",
             Action::ManagePolicies => "manage_policies",
             Action::ManageHeartbeats => "manage_heartbeats",
+            Action::RespondToIncidents => "respond_to_incidents",
+            Action::ManageServices => "manage_services",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! hinomi's pure domain core: labels, matchers, alerts, silences, routing,
 //! inhibition and notification decisions, with Alertmanager's exact
 //! semantics; on-call schedules; escalation policies and pages; contact methods and
-//! notification rules; what a person is told (notices) and in which language. No IO, no async, no clock: every function
+//! notification rules; incidents (severities, impact rules, milestones, timeline kinds); what a person is told (notices) and in which language. No IO, no async, no clock: every function
 //! that needs the time takes `now` as UTC epoch milliseconds (schedules take
 //! `jiff::Timestamp`s).
 #![forbid(unsafe_code)]
@@ -16,6 +16,7 @@ mod goregex;
 pub mod gostr;
 pub mod gotemplate;
 pub mod heartbeat;
+pub mod incident;
 pub mod inhibit;
 pub mod labels;
 pub mod locale;

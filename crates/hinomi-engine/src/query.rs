@@ -66,6 +66,8 @@ pub struct AlertView {
 /// Alerts that share a route and grouping labels, as a query sees them.
 #[derive(Debug, Clone)]
 pub struct GroupView {
+    /// The group's key as stored (`<route id>:<group labels>`), which incidents link.
+    pub key: String,
     pub labels: LabelSet,
     pub receiver: String,
     pub alerts: Vec<AlertView>,
@@ -104,8 +106,9 @@ impl Engine {
                 // matchers share a groupKey but not a group.
                 let key = format!("{}:{labels}", route.id);
                 groups
-                    .entry(key)
+                    .entry(key.clone())
                     .or_insert_with(|| GroupView {
+                        key,
                         labels,
                         receiver: route.opts.receiver.clone(),
                         alerts: Vec::new(),

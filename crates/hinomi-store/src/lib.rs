@@ -14,6 +14,7 @@ mod access;
 mod codec;
 mod durable;
 mod history;
+mod incidents;
 mod oidc;
 mod outbox;
 mod paging;
@@ -35,6 +36,10 @@ use durable::{WalSync, Writer};
 pub use access::{AuditEntry, AuditQuery, SessionRecord, TokenRecord, UserRecord, UserUses};
 pub use durable::Durable;
 pub use history::EventRecord;
+pub use incidents::{
+    IncidentChange, IncidentFault, IncidentQuery, IncidentRecord, IncidentWrite,
+    MilestoneEditRecord, NewEntry, NewIncident, ServiceRecord, ServiceWrite, TimelineRecord,
+};
 pub use oidc::OidcFlow;
 pub use outbox::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDelivery};
 pub use paging::{

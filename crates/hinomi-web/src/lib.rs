@@ -15,6 +15,7 @@ pub mod error;
 pub mod generic;
 pub mod ical;
 mod inbound;
+pub mod incidents;
 pub mod keys;
 pub mod ops;
 pub mod pagerduty;
@@ -103,6 +104,8 @@ pub struct App {
     pub closing: tokio::sync::watch::Sender<bool>,
     /// Signs and checks the iCal feed URLs.
     pub feeds: ical::Feeds,
+    /// Incident severities' names and the rules that suggest one (`[incidents]`).
+    pub incidents: Arc<hinomi_core::incident::SeverityPolicy>,
 }
 
 /// The public and the protected routes. Public routes answer without a principal: health,

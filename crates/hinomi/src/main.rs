@@ -5,6 +5,7 @@
 mod access_cli;
 mod demo;
 mod holiday_cli;
+mod incident_cli;
 mod paging_cli;
 mod schedule_cli;
 mod serve;
@@ -90,6 +91,9 @@ enum Command {
     Holiday(holiday_cli::HolidayCommand),
     /// The audit log: who changed what, when and from where.
     Audit(access_cli::AuditArgs),
+    /// Incidents: declare, list, show, update, and write their timelines.
+    #[command(subcommand)]
+    Incident(incident_cli::IncidentCommand),
     /// Pages: alert groups' paging records, newest first.
     Pages(paging_cli::PagesArgs),
     /// Acknowledge a page: escalation stops and its messages not yet sent are cancelled.
@@ -276,6 +280,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Holiday(cmd) => {
             let store = open_store(&settings).await?;
             let result = holiday_cli::holiday(&store, cmd).await;
+            store.close().await;
+            result
+        }
+        Command::Incident(cmd) => {
+            let policy = settings.incidents.build()?;
+            let store = open_store(&settings).await?;
+            let result = incident_cli::incident(&store, &policy, cmd).await;
             store.close().await;
             result
         }

@@ -118,6 +118,7 @@ impl Server {
             auth: Arc::new(hinomi_web::auth::Auth::new(auth_settings(settings)?)),
             closing: tokio::sync::watch::Sender::new(false),
             feeds: hinomi_web::ical::Feeds::new(&feed_key, &settings.external_url),
+            incidents: Arc::new(settings.incidents.build()?),
         });
         crate::access_cli::bootstrap_owner(engine.store(), settings).await?;
         Ok(Server {

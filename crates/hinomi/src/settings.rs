@@ -178,6 +178,53 @@ auth_url = "https://auth.worksmobile.com/oauth2/v2.0/token"
 # The key people's webhooks are signed with (X-Hinomi-Signature: t=<unix>,v1=<hex HMAC-SHA256
 # of "<t>.<body>">); empty: no webhook contacts.
 secret = ""
+
+# Incident severities (SEV1 is the worst): the name people see, and what it means (empty:
+# hinomi's own wording, in the reader's language).
+[[incidents.severities]]
+severity = "SEV1"
+name = "SEV1"
+description = ""
+
+[[incidents.severities]]
+severity = "SEV2"
+name = "SEV2"
+description = ""
+
+[[incidents.severities]]
+severity = "SEV3"
+name = "SEV3"
+description = ""
+
+[[incidents.severities]]
+severity = "SEV4"
+name = "SEV4"
+description = ""
+
+# Rules that suggest a severity from an incident's impact. A rule fires when any of its
+# conditions holds: at least so many people or customers affected, a revenue impact a day
+# at least one of the amounts (compared in the same ISO 4217 currency only), a
+# reputational risk (low, medium, high, critical) at least the one given. The worst
+# severity any rule suggests wins. Giving any rule replaces all of these.
+[[incidents.rules]]
+severity = "SEV1"
+people_affected_at_least = 100
+revenue_per_day_at_least = ["5000000 JPY"]
+customers_affected_at_least = 500
+reputational_risk_at_least = "high"
+
+[[incidents.rules]]
+severity = "SEV2"
+people_affected_at_least = 20
+revenue_per_day_at_least = ["1000000 JPY"]
+customers_affected_at_least = 50
+reputational_risk_at_least = "medium"
+
+[[incidents.rules]]
+severity = "SEV3"
+people_affected_at_least = 1
+revenue_per_day_at_least = ["1 JPY"]
+customers_affected_at_least = 1
 "#;
 
 /// Every setting hinomi reads.
@@ -197,6 +244,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub delivery: DeliverySettings,
     pub channels: ChannelSettings,
+    pub incidents: hinomi_core::incident::PolicyDef,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -377,6 +425,7 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             delivery: DeliverySettings::default(),
             channels: ChannelSettings::default(),
+            incidents: hinomi_core::incident::PolicyDef::default(),
         }
     }
 }
@@ -463,6 +512,7 @@ impl fmt::Debug for Settings {
             .field("auth", &self.auth)
             .field("delivery", &self.delivery)
             .field("channels", &self.channels)
+            .field("incidents", &self.incidents)
             .finish()
     }
 }

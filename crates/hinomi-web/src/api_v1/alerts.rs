@@ -177,6 +177,8 @@ pub async fn get_one(
 /// Alerts that share a route and grouping labels.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GroupOut {
+    /// The group's key: what an incident links (`POST /api/v1/alert-groups/{key}/incident`).
+    key: String,
     labels: BTreeMap<String, String>,
     receiver: String,
     alerts: Vec<AlertOut>,
@@ -198,6 +200,7 @@ pub async fn groups(
             .query_groups(&q)
             .iter()
             .map(|g| GroupOut {
+                key: g.key.clone(),
                 labels: labels(&g.labels),
                 receiver: g.receiver.clone(),
                 alerts: g.alerts.iter().map(alert_out).collect(),

@@ -10,6 +10,7 @@ mod audit;
 mod contacts;
 mod heartbeats;
 mod holidays;
+mod incidents;
 mod integrations;
 pub(crate) mod pages;
 mod policies;
@@ -143,6 +144,36 @@ pub fn routes() -> RouteTable {
         .get("/api/v1/heartbeats", heartbeats::list)
         .post("/api/v1/heartbeats", heartbeats::create)
         .delete("/api/v1/heartbeats/{heartbeat}", heartbeats::delete)
+        .get("/api/v1/incidents", incidents::list)
+        .post("/api/v1/incidents", incidents::declare)
+        .get("/api/v1/incidents/{incident}", incidents::get_one)
+        .patch("/api/v1/incidents/{incident}", incidents::patch)
+        .put(
+            "/api/v1/incidents/{incident}/milestones/{milestone}",
+            incidents::put_milestone,
+        )
+        .get("/api/v1/incidents/{incident}/timeline", incidents::timeline)
+        .post(
+            "/api/v1/incidents/{incident}/timeline",
+            incidents::add_entry,
+        )
+        .get(
+            "/api/v1/incidents/{incident}/timeline/export",
+            incidents::export,
+        )
+        .post(
+            "/api/v1/incidents/{incident}/timeline/{entry}/corrections",
+            incidents::correct_entry,
+        )
+        .post(
+            "/api/v1/alert-groups/{group_key}/incident",
+            incidents::declare_from_group,
+        )
+        .get("/api/v1/services", incidents::list_services)
+        .post("/api/v1/services", incidents::create_service)
+        .get("/api/v1/services/{service}", incidents::get_service)
+        .patch("/api/v1/services/{service}", incidents::update_service)
+        .delete("/api/v1/services/{service}", incidents::delete_service)
         .get("/api/v1/audit", audit::list)
         .get("/api/v1/audit/export", audit::export)
         .get("/api/v1/openapi.json", openapi_json)
@@ -347,6 +378,21 @@ pub struct ErrorDetail {
         heartbeats::list,
         heartbeats::create,
         heartbeats::delete,
+        incidents::list,
+        incidents::declare,
+        incidents::declare_from_group,
+        incidents::get_one,
+        incidents::patch,
+        incidents::put_milestone,
+        incidents::timeline,
+        incidents::export,
+        incidents::add_entry,
+        incidents::correct_entry,
+        incidents::list_services,
+        incidents::create_service,
+        incidents::get_service,
+        incidents::update_service,
+        incidents::delete_service,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
@@ -363,6 +409,8 @@ pub struct ErrorDetail {
         (name = "escalation", description = "Escalation policies and what they are bound to"),
         (name = "heartbeats", description = "Heartbeat monitors: a missed beat opens an alert"),
         (name = "users", description = "Users and everyone's API tokens"),
+        (name = "incidents", description = "Incidents: declaration (also from an alert group), status, severity, impact, milestones, timeline and its export"),
+        (name = "services", description = "The service catalogue incidents name"),
     )
 )]
 pub struct ApiDoc;
@@ -412,7 +460,7 @@ impl utoipa::Modify for Security {
 }
 
 /// The name a change is made under: the user's, or the token's user's.
-fn actor_name(principal: &Principal) -> String {
+pub(crate) fn actor_name(principal: &Principal) -> String {
     match &principal.actor {
         Actor::User { username, .. } | Actor::Token { username, .. } => username.clone(),
         Actor::Integration { name, .. } => name.clone(),

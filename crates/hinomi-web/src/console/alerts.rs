@@ -373,6 +373,8 @@ struct AlertPage {
     history: Vec<EventRecord>,
     /// `{a="b", ...}`: prefills a new silence.
     silence_query: String,
+    /// Keys of the groups the alert is in: an incident may be declared from each.
+    group_keys: Vec<String>,
 }
 
 /// `GET /alerts/{fingerprint}`.
@@ -436,6 +438,12 @@ async fn detail_page(ctx: Ctx, state: &AppState, fp: &str) -> Result<AlertPage, 
         .await
         .map_err(|e| PageError::Internal(e.to_string()))?;
     let silence_query = format!("{labels}");
+    let group_keys = engine
+        .query_groups(&AlertQuery::default())
+        .into_iter()
+        .filter(|g| g.alerts.iter().any(|a| a.alert.fingerprint() == fp))
+        .map(|g| g.key)
+        .collect();
     Ok(AlertPage {
         ctx,
         annotations: stored
@@ -460,5 +468,6 @@ async fn detail_page(ctx: Ctx, state: &AppState, fp: &str) -> Result<AlertPage, 
         inhibited_by,
         history,
         silence_query,
+        group_keys,
     })
 }

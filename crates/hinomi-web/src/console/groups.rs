@@ -13,6 +13,7 @@ use crate::AppState;
 
 #[derive(Debug)]
 struct GroupRow {
+    key: String,
     labels: Vec<(String, String)>,
     receiver: String,
     alerts: Vec<AlertRow>,
@@ -35,6 +36,7 @@ pub(super) async fn page(ctx: Ctx, State(state): State<AppState>) -> Response {
         .query_groups(&AlertQuery::default())
         .into_iter()
         .map(|g| GroupRow {
+            key: g.key.clone(),
             labels: g
                 .labels
                 .iter()

@@ -15,6 +15,7 @@ mod groups;
 mod heartbeats;
 mod holidays;
 pub mod i18n;
+mod incidents;
 mod pages;
 mod policies;
 mod prefs;
@@ -56,6 +57,14 @@ pub fn routes() -> RouteTable {
         .post("/pages/{id}/escalate", pages::escalate)
         .post("/pages/{id}/snooze", pages::snooze)
         .post("/pages/{id}/reassign", pages::reassign)
+        .get("/incidents", incidents::list)
+        .post("/incidents", incidents::declare)
+        .get("/incidents/new", incidents::new_form)
+        .get("/incidents/suggest", incidents::suggest)
+        .get("/incidents/{incident}", incidents::detail)
+        .post("/incidents/{incident}", incidents::change)
+        .post("/incidents/{incident}/milestones", incidents::milestone)
+        .post("/incidents/{incident}/timeline", incidents::add_entry)
         .get("/heartbeats", heartbeats::page)
         .post("/heartbeats", heartbeats::create)
         .post("/heartbeats/{heartbeat}/delete", heartbeats::delete)

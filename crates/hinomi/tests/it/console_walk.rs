@@ -31,6 +31,31 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
     ("GET", "/alerts/events", Action::Read, &[]),
     ("GET", "/alerts/{fingerprint}", Action::Read, &[]),
     ("GET", "/groups", Action::Read, &[]),
+    ("GET", "/incidents", Action::Read, &[]),
+    ("GET", "/incidents/suggest", Action::Read, &[]),
+    ("GET", "/incidents/{incident}", Action::Read, &[]),
+    // Declaring and changing incidents need respond_to_incidents; the walk's forms name
+    // no title and no incident that exists, so nothing is written.
+    ("GET", "/incidents/new", Action::RespondToIncidents, &[]),
+    ("POST", "/incidents", Action::RespondToIncidents, &[]),
+    (
+        "POST",
+        "/incidents/{incident}",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/milestones",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/timeline",
+        Action::RespondToIncidents,
+        &[],
+    ),
     ("GET", "/pages", Action::Read, &[]),
     ("GET", "/pages/{id}", Action::Read, &[]),
     // Answering a page needs respond_to_pages (or the page being one's own, which no made-up
@@ -247,6 +272,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{username}", "walk-no-such-user")
         .replace("{policy}", "walk-no-such-policy")
         .replace("{heartbeat}", "walk-no-such-heartbeat")
+        .replace("{incident}", "INC-999999")
         .replace("{kind}", "receiver")
         .replace("{target}", "walk-no-such-receiver")
         .replace("{schedule}", "walk-no-such-schedule")

@@ -97,6 +97,29 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
                 _ => Value::Null,
             },
         ),
+        (p, false)
+            if p.starts_with("/api/v1/incidents") || p.starts_with("/api/v1/alert-groups") =>
+        {
+            (
+                Action::RespondToIncidents,
+                match (method.as_str(), p) {
+                    ("POST", "/api/v1/incidents") => json!({"title": "walk", "severity": "SEV4"}),
+                    ("PATCH", _) => json!({"summary": "walk"}),
+                    ("PUT", _) => json!({"at": api_time(now_ms() - 60_000), "reason": "walk"}),
+                    ("POST", "/api/v1/incidents/{incident}/timeline") => {
+                        json!({"kind": "note", "text": "walk"})
+                    }
+                    ("POST", "/api/v1/alert-groups/{group_key}/incident") => {
+                        json!({"severity": "SEV4"})
+                    }
+                    _ => json!({"text": "walk", "reason": "walk"}),
+                },
+            )
+        }
+        (p, false) if p.starts_with("/api/v1/services") => (
+            Action::ManageServices,
+            json!({"name": format!("svc{}", uuid_hex())}),
+        ),
         (p, false) if p.starts_with("/api/v1/heartbeats") => (
             Action::ManageHeartbeats,
             json!({"name": format!("h{}", uuid_hex()), "period": "1h"}),
@@ -257,6 +280,11 @@ both_databases!(every_route_with_every_role, |db| async move {
                 .replace("{name}", &integration)
                 .replace("{policy}", "walk-no-such-policy")
                 .replace("{heartbeat}", "walk-no-such-heartbeat")
+                .replace("{incident}", "INC-1")
+                .replace("{entry}", "1")
+                .replace("{milestone}", "started")
+                .replace("{service}", "walk-no-such-service")
+                .replace("{group_key}", "walk-no-such-group")
                 .replace("{kind}", "receiver")
                 .replace("{target}", "walk-no-such-receiver")
                 .replace("{fingerprint}", "0000000000000001")

@@ -13,7 +13,7 @@ use crate::harness::*;
 
 /// `value` with its ids and times replaced: keys `id` and `*_id`, and `*_at` (a `null`
 /// stays `null`, as it tells the shape).
-fn redacted(value: Value) -> Value {
+pub(crate) fn redacted(value: Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()

@@ -1,0 +1,522 @@
+//! Every incident change a person makes, one function each, called by `api_v1` and the
+//! console (and, for the parsing, the CLI): the [`Action`] check, the input parsed into the
+//! core's types with faults naming the field, and the store's transaction that writes the
+//! change with its timeline entry and event. [`IncidentError`] becomes a JSON error or a
+//! message on the page.
+
+use hinomi_core::Action;
+use hinomi_core::incident::Severity;
+use hinomi_core::incident::{
+    EntryKind, FieldError, Impact, Milestone, Milestones, SeverityPolicy, Status, Suggestion,
+    Title, Verdict, parse_reason, parse_text, timeline::entry_verdict,
+};
+use hinomi_store::{
+    IncidentChange, IncidentFault, IncidentRecord, NewEntry, NewIncident, ServiceRecord,
+    ServiceWrite, StoreError, TimelineRecord,
+};
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::ApiError;
+
+/// Why an incident change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum IncidentError {
+    /// The caller may not perform the action (the principal's own answer).
+    #[error("{0}")]
+    Denied(ApiError),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(FieldError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<FieldError> for IncidentError {
+    fn from(e: FieldError) -> Self {
+        IncidentError::Invalid(e)
+    }
+}
+
+impl From<IncidentFault> for IncidentError {
+    fn from(e: IncidentFault) -> Self {
+        match e {
+            IncidentFault::NotFound(what) => IncidentError::NotFound(what),
+            IncidentFault::Invalid(e) => IncidentError::Invalid(e),
+            IncidentFault::Conflict(m) => IncidentError::Conflict(m),
+        }
+    }
+}
+
+impl From<IncidentError> for ApiError {
+    fn from(e: IncidentError) -> ApiError {
+        match e {
+            IncidentError::Denied(e) => e,
+            IncidentError::NotFound(what) => ApiError::not_found(what),
+            IncidentError::Invalid(e) => {
+                ApiError::bad_request("invalid_field", e.field.clone(), e.to_string())
+            }
+            IncidentError::Conflict(m) => ApiError::conflict("conflict", m),
+            IncidentError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl IncidentError {
+    /// The field a bad input was in, for the console's forms.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            IncidentError::Invalid(e) => Some(&e.field),
+            _ => None,
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, IncidentError>;
+
+fn require(principal: &Principal, action: Action) -> Result<()> {
+    principal.require(action).map_err(IncidentError::Denied)
+}
+
+/// The name changes are recorded under: the user's, or the token's user's.
+fn actor(principal: &Principal) -> String {
+    crate::api_v1::actor_name(principal)
+}
+
+/// An impact as given (every field optional).
+#[derive(Debug, Clone, Default)]
+pub struct ImpactInput {
+    pub people_affected: Option<i64>,
+    pub revenue_per_day: Option<i64>,
+    pub currency: Option<String>,
+    pub customers_affected: Option<i64>,
+    pub reputational_risk: Option<String>,
+}
+
+impl ImpactInput {
+    pub fn parse(&self) -> std::result::Result<Impact, FieldError> {
+        Impact::parse(
+            self.people_affected,
+            self.revenue_per_day,
+            self.currency.as_deref(),
+            self.customers_affected,
+            self.reputational_risk.as_deref(),
+        )
+    }
+}
+
+/// A declaration as given.
+#[derive(Debug, Clone, Default)]
+pub struct DeclareInput {
+    pub title: String,
+    pub summary: String,
+    /// `SEV1`..`SEV4`; `None`: the severity the impact suggests.
+    pub severity: Option<String>,
+    pub impact: ImpactInput,
+    /// Service ids or names.
+    pub services: Vec<String>,
+    pub alert_groups: Vec<String>,
+    /// RFC 3339; taken from the alert groups when not given.
+    pub started_at: Option<String>,
+    pub detected_at: Option<String>,
+    pub acknowledged_at: Option<String>,
+}
+
+fn parse_time(field: &str, text: &str) -> std::result::Result<i64, FieldError> {
+    hinomi_core::time::parse(text.trim())
+        .map_err(|_| FieldError::new(field, format!("{text:?} is not an RFC 3339 time")))
+}
+
+/// Parses a declaration: the title, summary and impact checked, the severity given or
+/// else suggested by `policy` (no severity and no rule firing is refused, naming
+/// `severity`). Answers the incident to store with the suggestion, if any.
+pub fn new_incident(
+    input: &DeclareInput,
+    policy: &SeverityPolicy,
+) -> std::result::Result<(NewIncident, Option<Suggestion>), FieldError> {
+    let title = Title::parse(&input.title)?;
+    let summary = parse_text("summary", &input.summary, true)?;
+    let impact = input.impact.parse()?;
+    let suggestion = policy.suggest(&impact);
+    let severity = match input.severity.as_deref().map(str::trim) {
+        Some(s) if !s.is_empty() => Severity::parse(s)?,
+        _ => suggestion.map(|s| s.severity).ok_or_else(|| {
+            FieldError::new(
+                "severity",
+                "give a severity, or an impact from which a rule suggests one",
+            )
+        })?,
+    };
+    let mut milestones = Milestones::default();
+    for (m, given) in [
+        (Milestone::Started, &input.started_at),
+        (Milestone::Detected, &input.detected_at),
+        (Milestone::Acknowledged, &input.acknowledged_at),
+    ] {
+        if let Some(t) = given.as_deref().filter(|t| !t.trim().is_empty()) {
+            milestones.set(m, Some(parse_time(&format!("{m}_at"), t)?));
+        }
+    }
+    let services = input
+        .services
+        .iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let alert_groups = input
+        .alert_groups
+        .iter()
+        .filter(|g| !g.trim().is_empty())
+        .cloned()
+        .collect();
+    let new = NewIncident {
+        id: uuid::Uuid::new_v4().to_string(),
+        title: title.as_str().to_owned(),
+        summary,
+        severity,
+        impact,
+        milestones,
+        services,
+        alert_groups,
+        suggestion: suggestion.map(|s| suggestion_json(&s)),
+    };
+    Ok((new, suggestion))
+}
+
+/// A suggestion as the declaration's event and the API keep it.
+pub fn suggestion_json(s: &Suggestion) -> serde_json::Value {
+    let (at_least, value) = s.condition.threshold_and_value();
+    serde_json::json!({
+        "severity": s.severity.as_str(),
+        "rule": s.rule,
+        "field": s.condition.field(),
+        "at_least": at_least,
+        "value": value,
+    })
+}
+
+/// A title for an incident declared from an alert group: the group's labels, else the
+/// names of its firing alerts (at most three), else the key itself.
+pub fn group_title(state: &AppState, group_key: &str) -> String {
+    let groups = state
+        .engine
+        .query_groups(&hinomi_engine::AlertQuery::default());
+    let title = match groups.iter().find(|g| g.key == group_key) {
+        Some(g) if !g.labels.is_empty() => g
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(g) => {
+            let mut names: Vec<&str> = g.alerts.iter().map(|a| a.alert.alert.name()).collect();
+            names.dedup();
+            names.truncate(3);
+            names.join(", ")
+        }
+        None => String::new(),
+    };
+    let title = if title.trim().is_empty() {
+        group_key
+    } else {
+        &title
+    };
+    title
+        .chars()
+        .take(hinomi_core::incident::MAX_TITLE_CHARS)
+        .collect()
+}
+
+/// Declares an incident for the caller (a responder or above).
+pub async fn declare(
+    principal: &Principal,
+    state: &AppState,
+    input: &DeclareInput,
+) -> Result<(IncidentRecord, Option<Suggestion>)> {
+    require(principal, Action::RespondToIncidents)?;
+    let (new, suggestion) = new_incident(input, &state.incidents)?;
+    let now = state.engine.now();
+    let record = state
+        .engine
+        .store()
+        .declare_incident(&new, &actor(principal), now)
+        .await??;
+    Ok((record, suggestion))
+}
+
+/// An incident the caller may read, by id or reference.
+pub async fn incident(principal: &Principal, state: &AppState, id: &str) -> Result<IncidentRecord> {
+    require(principal, Action::Read)?;
+    state
+        .engine
+        .store()
+        .incident(id)
+        .await?
+        .ok_or_else(|| IncidentError::NotFound(format!("incident {id}")))
+}
+
+/// Changes to an incident as given; absent fields change nothing.
+#[derive(Debug, Clone, Default)]
+pub struct PatchInput {
+    pub status: Option<String>,
+    /// Why: required to reopen; kept with a status or severity change.
+    pub reason: Option<String>,
+    pub severity: Option<String>,
+    pub impact: Option<ImpactInput>,
+    pub summary: Option<String>,
+}
+
+/// Parses a patch into the store's changes, in a fixed order (impact, summary, severity,
+/// status), so a reopening is judged after the rest is in place.
+pub fn changes(input: &PatchInput) -> std::result::Result<Vec<IncidentChange>, FieldError> {
+    let mut out = Vec::new();
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(parse_reason)
+        .transpose()?;
+    if let Some(i) = &input.impact {
+        out.push(IncidentChange::Impact(i.parse()?));
+    }
+    if let Some(s) = &input.summary {
+        out.push(IncidentChange::Summary(parse_text("summary", s, true)?));
+    }
+    if let Some(s) = &input.severity {
+        out.push(IncidentChange::Severity {
+            to: Severity::parse(s)?,
+            reason: reason.clone(),
+        });
+    }
+    if let Some(s) = &input.status {
+        out.push(IncidentChange::Status {
+            to: Status::parse(s)?,
+            reason,
+        });
+    }
+    Ok(out)
+}
+
+/// Applies the caller's changes to an incident.
+pub async fn change(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    changes: &[IncidentChange],
+) -> Result<IncidentRecord> {
+    require(principal, Action::RespondToIncidents)?;
+    let found = incident(principal, state, id).await?;
+    Ok(state
+        .engine
+        .store()
+        .change_incident(&found.id, changes, &actor(principal), state.engine.now())
+        .await??)
+}
+
+/// Sets (or, with an empty `at`, clears) a milestone, with the reason kept beside the
+/// original.
+pub async fn set_milestone(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    milestone: &str,
+    at: Option<&str>,
+    reason: &str,
+) -> Result<IncidentRecord> {
+    require(principal, Action::RespondToIncidents)?;
+    let milestone = Milestone::parse(milestone)?;
+    let at = at
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| parse_time("at", t))
+        .transpose()?;
+    let reason = parse_reason(reason)?;
+    change(
+        principal,
+        state,
+        id,
+        &[IncidentChange::Milestone {
+            milestone,
+            at,
+            reason,
+        }],
+    )
+    .await
+}
+
+/// Writes a note, hypothesis, finding or measure on an incident's timeline.
+pub async fn add_entry(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    kind: &str,
+    text: &str,
+    verdict: Option<&str>,
+    at: Option<&str>,
+) -> Result<TimelineRecord> {
+    require(principal, Action::RespondToIncidents)?;
+    let kind = EntryKind::parse_manual("kind", kind)?;
+    let entry = NewEntry {
+        kind,
+        text: parse_text("text", text, false)?,
+        verdict: entry_verdict(kind, verdict)?,
+        at: at
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| parse_time("at", t))
+            .transpose()?,
+    };
+    let found = incident(principal, state, id).await?;
+    Ok(state
+        .engine
+        .store()
+        .add_timeline_entry(&found.id, &entry, &actor(principal), state.engine.now())
+        .await??)
+}
+
+/// Corrects one's or another's entry: a new entry that points at it; the original stays.
+pub async fn correct_entry(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    entry: i64,
+    text: &str,
+    verdict: Option<&str>,
+    reason: &str,
+) -> Result<TimelineRecord> {
+    require(principal, Action::RespondToIncidents)?;
+    let text = parse_text("text", text, false)?;
+    let verdict = verdict
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(Verdict::parse)
+        .transpose()?;
+    let reason = parse_reason(reason)?;
+    let found = incident(principal, state, id).await?;
+    Ok(state
+        .engine
+        .store()
+        .correct_timeline_entry(
+            &found.id,
+            entry,
+            &text,
+            verdict,
+            &reason,
+            &actor(principal),
+            state.engine.now(),
+        )
+        .await??)
+}
+
+/// The kinds of a filter written `note,hypothesis` (empty: every kind).
+pub fn parse_kinds(text: &str) -> std::result::Result<Vec<EntryKind>, FieldError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| EntryKind::parse("kind", k))
+        .collect()
+}
+
+// ---- services -----------------------------------------------------------------------------
+
+/// Creates a service, or changes the one `existing` names.
+pub async fn save_service(
+    principal: &Principal,
+    state: &AppState,
+    existing: Option<&str>,
+    name: &str,
+    description: &str,
+    team: Option<&str>,
+) -> Result<ServiceRecord> {
+    require(principal, Action::ManageServices)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.contains(['\n', '\r']) {
+        return Err(FieldError::new("name", "must be one line of 1 to 100 characters").into());
+    }
+    let description = parse_text("description", description, true)?;
+    let store = state.engine.store();
+    let team_id = match team.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Some(
+            store
+                .team(t)
+                .await?
+                .ok_or_else(|| FieldError::new("team", format!("no team {t:?}")))?
+                .id,
+        ),
+        None => None,
+    };
+    let now = state.engine.now();
+    let (record, update) = match existing {
+        Some(key) => {
+            let old = store
+                .service(key)
+                .await?
+                .ok_or_else(|| IncidentError::NotFound(format!("service {key}")))?;
+            (
+                ServiceRecord {
+                    name: name.to_owned(),
+                    description,
+                    team_id,
+                    ..old
+                },
+                true,
+            )
+        }
+        None => (
+            ServiceRecord {
+                id: uuid::Uuid::new_v4().to_string(),
+                name: name.to_owned(),
+                description,
+                team_id,
+                created_at: now,
+            },
+            false,
+        ),
+    };
+    let audit = principal.audit(
+        now,
+        if update {
+            "service.updated"
+        } else {
+            "service.created"
+        },
+        &record.id,
+        serde_json::json!({ "name": record.name, "team_id": record.team_id }),
+    );
+    match store.save_service(&record, update, &audit).await? {
+        ServiceWrite::Done => Ok(record),
+        ServiceWrite::NameTaken => Err(IncidentError::Conflict(format!(
+            "a service named {name:?} exists already"
+        ))),
+        ServiceWrite::UnknownTeam => Err(FieldError::new("team", "no such team").into()),
+        ServiceWrite::NotFound | ServiceWrite::InUse(_) => {
+            Err(IncidentError::NotFound(format!("service {name}")))
+        }
+    }
+}
+
+/// Deletes a service no incident names.
+pub async fn delete_service(principal: &Principal, state: &AppState, key: &str) -> Result<()> {
+    require(principal, Action::ManageServices)?;
+    let store = state.engine.store();
+    let found = store
+        .service(key)
+        .await?
+        .ok_or_else(|| IncidentError::NotFound(format!("service {key}")))?;
+    let audit = principal.audit(
+        state.engine.now(),
+        "service.deleted",
+        &found.id,
+        serde_json::json!({ "name": found.name }),
+    );
+    match store.delete_service(&found.id, &audit).await? {
+        ServiceWrite::Done => Ok(()),
+        ServiceWrite::InUse(n) => Err(IncidentError::Conflict(format!(
+            "{n} incident(s) name service {:?}; it stays",
+            found.name
+        ))),
+        _ => Err(IncidentError::NotFound(format!("service {key}"))),
+    }
+}

@@ -1,0 +1,689 @@
+//! Incidents through the API, black-box, on both databases: the seed's incident declared
+//! from its alert group with its impact (500 staff, 10 million yen a day, 1,000 customer
+//! companies, high reputational risk: SEV1 suggested, and why), reference numbers, status
+//! changes and what they do to the milestones, milestone edits that keep the original,
+//! reopening with a reason, hypotheses and their corrections, filters, the exports, the
+//! service catalogue, bad input named by field, who may do what, and every change leaving
+//! an event. The incident's body is pinned as a snapshot.
+
+use serde_json::{Value, json};
+
+use crate::api_v1::{assert_error, call, call_as};
+use crate::audit_trail::cli;
+use crate::both_databases;
+use crate::console::{browser_as, page, post_form};
+use crate::harness::*;
+
+/// The seed's impact.
+fn seed_impact() -> Value {
+    json!({"people_affected": 500, "revenue_per_day": 10_000_000, "currency": "JPY",
+           "customers_affected": 1000, "reputational_risk": "high"})
+}
+
+/// An incident body with what changes from run to run replaced.
+fn stable(mut body: Value) -> Value {
+    for (_, v) in body["milestones"].as_object_mut().unwrap() {
+        if !v.is_null() {
+            *v = "[time]".into();
+        }
+    }
+    for (_, v) in body["durations"].as_object_mut().unwrap() {
+        if v.is_number() {
+            *v = "[seconds]".into();
+        }
+    }
+    body["alert_groups"] = json!(["[group]"]);
+    crate::snapshot::redacted(body)
+}
+
+both_databases!(incidents_from_declaration_to_reopening, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    server.create_user("aya", "responder");
+    server.create_user("yui", "viewer");
+    let aya = server.create_token("aya", None);
+    let yui = server.create_token("yui", None);
+
+    // The catalogue, kept by admins.
+    let svc = call(
+        &server,
+        "POST",
+        "/api/v1/services",
+        Some(json!({"name": "受注システム", "description": "基幹業務の受注"})),
+    )
+    .await;
+    assert_eq!(svc.0, 201, "{}", svc.1);
+    let denied = call_as(
+        &server,
+        &aya,
+        "POST",
+        "/api/v1/services",
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_error(&denied, 403, "forbidden", None);
+    let taken = call(
+        &server,
+        "POST",
+        "/api/v1/services",
+        Some(json!({"name": "受注システム"})),
+    )
+    .await;
+    assert_error(&taken, 409, "conflict", None);
+
+    // A storm about the order system: one group.
+    let started = now_ms() - 30 * 60_000;
+    let mut alert = am_alert(&[
+        ("alertname", "OrderDbConnectionsExhausted"),
+        ("service", "order"),
+    ]);
+    alert["startsAt"] = api_time(started).into();
+    let r = server.post_json("/api/v2/alerts", &json!([alert])).await;
+    assert_eq!(r.status(), 200);
+    let groups = server.get_json("/api/v1/groups").await;
+    let key = groups[0]["key"].as_str().expect("a group key").to_owned();
+
+    // Declared with the impact alone: SEV1 suggested, and the rule that fired named.
+    let declared = call_as(
+        &server,
+        &aya,
+        "POST",
+        "/api/v1/incidents",
+        Some(
+            json!({"title": "受注システム全面障害", "summary": "性能低下と一部機能停止",
+                    "impact": seed_impact(), "services": ["受注システム"], "alert_groups": [key]}),
+        ),
+    )
+    .await;
+    assert_eq!(declared.0, 201, "{}", declared.1);
+    let inc = declared.1.clone();
+    assert_eq!(inc["reference"], "INC-1");
+    assert_eq!(inc["severity"], "SEV1");
+    assert_eq!(inc["status"], "investigating");
+    assert_eq!(inc["suggested_severity"]["field"], "people_affected");
+    assert_eq!(inc["suggested_severity"]["at_least"], "100");
+    assert_eq!(inc["milestones"]["started"], api_time(started));
+    assert_eq!(inc["milestones"]["detected"], api_time(started));
+    assert_eq!(inc["services"][0]["name"], "受注システム");
+    assert_eq!(inc["declared_by"], "aya");
+    assert!(inc["durations"]["time_to_declare"].as_i64().unwrap() >= 1_800);
+    assert_eq!(inc["durations"]["downtime_ongoing"], true);
+    let id = inc["id"].as_str().unwrap().to_owned();
+    insta::assert_json_snapshot!("incident", stable(inc.clone()));
+
+    // From the alert group itself: linked, titled by its labels, the next number.
+    let encoded = url_encode(&key);
+    let from_group = call_as(
+        &server,
+        &aya,
+        "POST",
+        &format!("/api/v1/alert-groups/{encoded}/incident"),
+        Some(json!({"severity": "SEV3"})),
+    )
+    .await;
+    assert_eq!(from_group.0, 201, "{}", from_group.1);
+    assert_eq!(from_group.1["reference"], "INC-2");
+    assert_eq!(from_group.1["alert_groups"][0], key.as_str());
+    assert!(
+        from_group.1["title"]
+            .as_str()
+            .unwrap()
+            .contains("OrderDbConnectionsExhausted")
+    );
+
+    // Bad input is named by field; viewers declare nothing.
+    for (body, field) in [
+        (json!({"title": "", "severity": "SEV2"}), "title"),
+        (json!({"title": "t"}), "severity"),
+        (json!({"title": "t", "severity": "P1"}), "severity"),
+        (
+            json!({"title": "t", "impact": {"revenue_per_day": 5, "currency": "YEN"}}),
+            "impact.currency",
+        ),
+        (
+            json!({"title": "t", "impact": {"revenue_per_day": 5}}),
+            "impact.currency",
+        ),
+        (
+            json!({"title": "t", "impact": {"reputational_risk": "huge"}}),
+            "impact.reputational_risk",
+        ),
+        (
+            json!({"title": "t", "severity": "SEV2", "services": ["nope"]}),
+            "services[0]",
+        ),
+        (
+            json!({"title": "t", "severity": "SEV2", "alert_groups": ["nope"]}),
+            "alert_groups[0]",
+        ),
+        (
+            json!({"title": "t", "severity": "SEV2", "started_at": "yesterday"}),
+            "started_at",
+        ),
+    ] {
+        let got = call_as(&server, &aya, "POST", "/api/v1/incidents", Some(body)).await;
+        assert_error(&got, 400, "invalid_field", Some(field));
+    }
+    let got = call_as(
+        &server,
+        &yui,
+        "POST",
+        "/api/v1/incidents",
+        Some(json!({"title": "t", "severity": "SEV2"})),
+    )
+    .await;
+    assert_error(&got, 403, "forbidden", None);
+    let seen = call_as(&server, &yui, "GET", "/api/v1/incidents/INC-1", None).await;
+    assert_eq!(seen.0, 200);
+
+    // Identified, then monitoring: the mitigation is recorded.
+    let path = format!("/api/v1/incidents/{id}");
+    let p = call_as(
+        &server,
+        &aya,
+        "PATCH",
+        &path,
+        Some(json!({"status": "identified"})),
+    )
+    .await;
+    assert_eq!(p.1["status"], "identified", "{}", p.1);
+    let same = call_as(
+        &server,
+        &aya,
+        "PATCH",
+        &path,
+        Some(json!({"status": "identified"})),
+    )
+    .await;
+    assert_error(&same, 400, "invalid_field", Some("status"));
+    let p = call_as(
+        &server,
+        &aya,
+        "PATCH",
+        &path,
+        Some(json!({"status": "monitoring"})),
+    )
+    .await;
+    assert!(p.1["milestones"]["mitigated"].is_string(), "{}", p.1);
+    assert_eq!(p.1["durations"]["downtime_ongoing"], false);
+
+    // Milestones: edited with a reason, the original kept; the order enforced.
+    let m = call_as(
+        &server,
+        &aya,
+        "PUT",
+        "/api/v1/incidents/INC-1/milestones/detected",
+        Some(json!({"at": api_time(started + 10 * 60_000), "reason": "監視の通知は10分後だった"})),
+    )
+    .await;
+    assert_eq!(m.0, 200, "{}", m.1);
+    assert_eq!(
+        m.1["milestones"]["detected"],
+        api_time(started + 10 * 60_000)
+    );
+    let bad = call_as(
+        &server,
+        &aya,
+        "PUT",
+        "/api/v1/incidents/INC-1/milestones/detected",
+        Some(json!({"at": api_time(started - 60_000), "reason": "r"})),
+    )
+    .await;
+    assert_error(&bad, 400, "invalid_field", Some("milestones.detected"));
+    let bad = call_as(
+        &server,
+        &aya,
+        "PUT",
+        "/api/v1/incidents/INC-1/milestones/detected",
+        Some(json!({"at": api_time(started), "reason": " "})),
+    )
+    .await;
+    assert_error(&bad, 400, "invalid_field", Some("reason"));
+    let bad = call_as(
+        &server,
+        &aya,
+        "PUT",
+        "/api/v1/incidents/INC-1/milestones/fixed",
+        Some(json!({"at": api_time(started), "reason": "r"})),
+    )
+    .await;
+    assert_error(&bad, 400, "invalid_field", Some("milestone"));
+    let detail = server.get_json(&path).await;
+    let edits = detail["milestone_edits"].as_array().unwrap();
+    let edit = edits.iter().find(|e| e["milestone"] == "detected").unwrap();
+    assert_eq!(edit["previous_at"], api_time(started));
+    assert_eq!(edit["reason"], "監視の通知は10分後だった");
+
+    // Resolved; reopened only with a reason, which clears the resolution.
+    let p = call_as(
+        &server,
+        &aya,
+        "PATCH",
+        &path,
+        Some(json!({"status": "resolved"})),
+    )
+    .await;
+    assert!(p.1["milestones"]["resolved"].is_string(), "{}", p.1);
+    let reopen = call_as(
+        &server,
+        &aya,
+        "PATCH",
+        &path,
+        Some(json!({"status": "investigating"})),
+    )
+    .await;
+    assert_error(&reopen, 400, "invalid_field", Some("reason"));
+    let reopen = call_as(
+        &server,
+        &aya,
+        "PATCH",
+        &path,
+        Some(json!({"status": "investigating", "reason": "エラー率が再上昇"})),
+    )
+    .await;
+    assert_eq!(reopen.1["status"], "investigating", "{}", reopen.1);
+    assert!(reopen.1["milestones"]["resolved"].is_null());
+    // Severity, impact and summary: one request, each a timeline entry.
+    let p = call_as(
+        &server,
+        &aya,
+        "PATCH",
+        &path,
+        Some(
+            json!({"severity": "SEV2", "reason": "影響は縮小", "summary": "接続枯渇",
+                    "impact": {"people_affected": 30}}),
+        ),
+    )
+    .await;
+    assert_eq!(p.1["severity"], "SEV2", "{}", p.1);
+    assert_eq!(p.1["suggested_severity"]["severity"], "SEV2");
+
+    // People's entries: a hypothesis, rejected by a correction that keeps the original.
+    let tl = format!("{path}/timeline");
+    let h = call_as(
+        &server,
+        &aya,
+        "POST",
+        &tl,
+        Some(json!({"kind": "hypothesis", "text": "ネットワーク輻輳が原因"})),
+    )
+    .await;
+    assert_eq!(h.0, 201, "{}", h.1);
+    assert_eq!(h.1["verdict"], "open");
+    let hid = h.1["id"].as_i64().unwrap();
+    let c = call_as(
+        &server,
+        &aya,
+        "POST",
+        &format!("{tl}/{hid}/corrections"),
+        Some(json!({"text": "ネットワーク輻輳が原因", "verdict": "rejected", "reason": "帯域に余裕あり"})),
+    )
+    .await;
+    assert_eq!(c.0, 201, "{}", c.1);
+    assert_eq!(
+        (c.1["verdict"].as_str(), c.1["corrects"].as_i64()),
+        (Some("rejected"), Some(hid))
+    );
+    let again = call_as(
+        &server,
+        &aya,
+        "POST",
+        &format!("{tl}/{hid}/corrections"),
+        Some(json!({"text": "x", "reason": "r"})),
+    )
+    .await;
+    assert_error(&again, 409, "conflict", None);
+    for (body, field) in [
+        (json!({"kind": "status_change", "text": "x"}), "kind"),
+        (json!({"kind": "note", "text": " "}), "text"),
+        (
+            json!({"kind": "note", "text": "x", "verdict": "confirmed"}),
+            "verdict",
+        ),
+        (
+            json!({"kind": "finding", "text": "x", "at": api_time(now_ms() + 3_600_000)}),
+            "at",
+        ),
+    ] {
+        let got = call_as(&server, &aya, "POST", &tl, Some(body)).await;
+        assert_error(&got, 400, "invalid_field", Some(field));
+    }
+    let denied = call_as(
+        &server,
+        &yui,
+        "POST",
+        &tl,
+        Some(json!({"kind": "note", "text": "x"})),
+    )
+    .await;
+    assert_error(&denied, 403, "forbidden", None);
+    let f = call_as(
+        &server,
+        &aya,
+        "POST",
+        &tl,
+        Some(json!({"kind": "finding", "text": "DB接続プールが上限に到達", "at": api_time(started + 60_000)})),
+    )
+    .await;
+    assert_eq!(f.0, 201, "{}", f.1);
+
+    let all = server.get_json(&tl).await;
+    let kinds: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    // The finding happened earliest, so it comes first after nothing: ordered by `at`.
+    assert_eq!(kinds[0], "finding", "{kinds:?}");
+    for k in [
+        "declared",
+        "alert_group_linked",
+        "status_change",
+        "milestone_edit",
+        "severity_change",
+        "impact_change",
+        "summary_change",
+        "hypothesis",
+    ] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    let original = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == hid)
+        .unwrap();
+    assert_eq!(original["verdict"], "open");
+    assert_eq!(original["corrected_by"], c.1["id"]);
+    let hyps = server.get_json(&format!("{tl}?kind=hypothesis")).await;
+    assert_eq!(hyps.as_array().unwrap().len(), 2);
+    let bad = call(&server, "GET", &format!("{tl}?kind=gossip"), None).await;
+    assert_error(&bad, 400, "invalid_field", Some("kind"));
+
+    // Every change left an event, in the same transactions as its entries.
+    let pool = server.database().await;
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE subject = $1")
+        .bind(format!("incident:{id}"))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(events, all.as_array().unwrap().len() as i64);
+
+    // Exports.
+    let csv = server.get(&format!("{tl}/export?format=csv")).await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.starts_with("\u{feff}id,at,recorded_at,kind,actor,text"),
+        "{text}"
+    );
+    assert!(text.contains("\"DB接続プールが上限に到達\""));
+    let json_export = server.get_json(&format!("{tl}/export")).await;
+    assert_eq!(json_export["incident"]["reference"], "INC-1");
+    assert_eq!(
+        json_export["timeline"].as_array().unwrap().len(),
+        all.as_array().unwrap().len()
+    );
+    let bad = call(&server, "GET", &format!("{tl}/export?format=xml"), None).await;
+    assert_error(&bad, 400, "invalid_field", Some("format"));
+
+    // Filters.
+    let list = |q: &str| {
+        let server = &server;
+        let q = q.to_owned();
+        async move {
+            let v = server.get_json(&format!("/api/v1/incidents{q}")).await;
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["reference"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list("").await, ["INC-2", "INC-1"]);
+    assert_eq!(list("?severity=SEV3").await, ["INC-2"]);
+    assert_eq!(list("?status=investigating&severity=sev2").await, ["INC-1"]);
+    let svc_q = format!("?service={}", url_encode("受注システム"));
+    assert_eq!(list(&svc_q).await, ["INC-1"]);
+    let bad = call(&server, "GET", "/api/v1/incidents?status=open", None).await;
+    assert_error(&bad, 400, "invalid_field", Some("status"));
+
+    // A named service stays.
+    let del = call(&server, "DELETE", "/api/v1/services/受注システム", None).await;
+    assert_error(&del, 409, "conflict", None);
+    let missing = call(&server, "GET", "/api/v1/incidents/INC-99", None).await;
+    assert_error(&missing, 404, "not_found", None);
+    assert!(server.terminate().await.success());
+});
+
+both_databases!(incidents_from_the_command_line, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let url = server.database_url.clone();
+    let (ok, out, _) = cli(
+        &url,
+        &[
+            "incident",
+            "declare",
+            "受注システム障害",
+            "--people",
+            "500",
+            "--revenue-per-day",
+            "10000000",
+            "--currency",
+            "JPY",
+            "--customers",
+            "1000",
+            "--reputational-risk",
+            "high",
+            "--started",
+            "2024-12-01T15:00:00+09:00",
+        ],
+    )
+    .await;
+    assert!(ok);
+    assert_eq!(
+        out.trim(),
+        "INC-1 declared: SEV1 (suggested: SEV1 because people_affected 500 is at least 100)"
+    );
+    let (ok, _, err) = cli(
+        &url,
+        &[
+            "incident",
+            "declare",
+            "x",
+            "--revenue-per-day",
+            "5",
+            "--currency",
+            "YEN",
+        ],
+    )
+    .await;
+    assert!(!ok);
+    assert!(err.contains("impact.currency"), "{err}");
+    let (ok, _, err) = cli(&url, &["incident", "declare", "x"]).await;
+    assert!(!ok);
+    assert!(err.contains("severity"), "{err}");
+    let (ok, out, _) = cli(
+        &url,
+        &[
+            "incident",
+            "note",
+            "INC-1",
+            "キャッシュメモリ不足",
+            "--kind",
+            "hypothesis",
+        ],
+    )
+    .await;
+    assert!(ok, "{out}");
+    let (ok, _, err) = cli(
+        &url,
+        &["incident", "note", "INC-1", "x", "--kind", "declared"],
+    )
+    .await;
+    assert!(!ok);
+    assert!(err.contains("--kind"), "{err}");
+    let (ok, out, _) = cli(
+        &url,
+        &["incident", "update", "INC-1", "--status", "monitoring"],
+    )
+    .await;
+    assert!(ok);
+    assert_eq!(out.trim(), "INC-1 is monitoring (SEV1)");
+    let (ok, _, err) = cli(&url, &["incident", "update", "INC-1", "--status", "over"]).await;
+    assert!(!ok);
+    assert!(err.contains("status"), "{err}");
+    let (ok, out, _) = cli(
+        &url,
+        &["incident", "timeline", "INC-1", "--kind", "hypothesis"],
+    )
+    .await;
+    assert!(ok);
+    assert!(out.contains("キャッシュメモリ不足 [open]"), "{out}");
+    assert!(out.contains("cli:operator"), "{out}");
+    let (ok, out, _) = cli(&url, &["incident", "show", "INC-1"]).await;
+    assert!(ok);
+    assert!(out.contains("mitigated"), "{out}");
+    assert!(out.contains("downtime"), "{out}");
+    let (_, out, _) = cli(&url, &["incident", "list", "--status", "monitoring"]).await;
+    assert!(out.starts_with("INC-1"), "{out}");
+    // What the command line did, the API reads.
+    let api = server.get_json("/api/v1/incidents/INC-1/timeline").await;
+    assert!(
+        api.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "status_change")
+    );
+    assert!(server.terminate().await.success());
+});
+
+both_databases!(incidents_in_the_console_in_japanese, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let aya = browser_as(&server, "aya", "responder").await;
+    let yui = browser_as(&server, "yui", "viewer").await;
+    let r = server
+        .post_json(
+            "/api/v2/alerts",
+            &json!([am_alert(&[("alertname", "OrderDbConnectionsExhausted")])]),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let groups = server.get_json("/api/v1/groups").await;
+    let key = groups[0]["key"].as_str().unwrap().to_owned();
+
+    // The group offers the declaration; the form comes pre-filled, in Japanese.
+    let (status, html) = page(&server, &aya, "/groups", "ja").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("インシデントを宣言"), "{html}");
+    let new = format!("/incidents/new?group={}", url_encode(&key));
+    let (status, html) = page(&server, &aya, &new, "ja").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("業務停止人数") && html.contains("レピュテーションリスク"));
+    assert!(html.contains("OrderDbConnectionsExhausted"), "{html}");
+    let (status, html) = page(
+        &server,
+        &aya,
+        "/incidents/suggest?people_affected=500&currency=JPY",
+        "ja",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("SEV1: 業務停止人数 500 ≥ 100"), "{html}");
+    let (status, _) = page(&server, &yui, &new, "ja").await;
+    assert_eq!(status, 403);
+
+    // A refused form names the field and declares nothing.
+    let mut form = vec![
+        ("title", "受注システム障害"),
+        ("people_affected", "500"),
+        ("revenue_per_day", "10,000,000"),
+        ("currency", "YEN"),
+        ("customers_affected", "1000"),
+        ("reputational_risk", "high"),
+        ("alert_group", key.as_str()),
+    ];
+    let r = post_form(&server, &aya, "/incidents", &form).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("impact.currency"));
+    assert_eq!(server.get_json("/api/v1/incidents").await, json!([]));
+    form[3] = ("currency", "JPY");
+    let r = post_form(&server, &aya, "/incidents", &form).await;
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let inc = server.get_json("/api/v1/incidents/INC-1").await;
+    assert_eq!(inc["severity"], "SEV1");
+    assert_eq!(inc["alert_groups"][0], key.as_str());
+
+    let r = post_form(
+        &server,
+        &aya,
+        "/incidents/INC-1/timeline",
+        &[
+            ("kind", "hypothesis"),
+            ("text", "コネクションプールの設定値が不適切"),
+            ("verdict", "open"),
+        ],
+    )
+    .await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let r = post_form(
+        &server,
+        &aya,
+        "/incidents/INC-1",
+        &[
+            ("status", "monitoring"),
+            ("severity", "SEV1"),
+            ("reason", ""),
+        ],
+    )
+    .await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let r = post_form(
+        &server,
+        &aya,
+        "/incidents/INC-1/milestones",
+        &[
+            ("milestone", "detected"),
+            ("at", "2000-01-01T00:00:00Z"),
+            ("reason", "誤記"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("milestones.detected"));
+
+    let (status, html) = page(&server, &yui, "/incidents/INC-1", "ja").await;
+    assert_eq!(status, 200);
+    for text in [
+        "経過観察",
+        "影響から推奨される重大度",
+        "暫定復旧まで",
+        "停止時間",
+        "コネクションプールの設定値が不適切",
+        "未検証",
+        "アラートグループの関連付け",
+    ] {
+        assert!(html.contains(text), "{text} in {html}");
+    }
+    let (_, html) = page(&server, &yui, "/incidents/INC-1?kind=hypothesis", "ja").await;
+    assert!(
+        !html.contains("アラートグループの関連付け</span>"),
+        "{html}"
+    );
+    let (_, html) = page(&server, &yui, "/incidents", "en").await;
+    assert!(
+        html.contains("INC-1") && html.contains("Monitoring"),
+        "{html}"
+    );
+    assert!(server.terminate().await.success());
+});
