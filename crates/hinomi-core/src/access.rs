@@ -94,10 +94,13 @@ pub enum Action {
     ManagePolicies,
     /// Create and delete heartbeat monitors.
     ManageHeartbeats,
+    /// Change the public status page: its components, incidents and their updates, and
+    /// scheduled maintenances.
+    ManageStatusPage,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::Read,
         Action::ReadMetrics,
         Action::PostAlerts,
@@ -112,13 +115,17 @@ impl Action {
         Action::RespondToPages,
         Action::ManagePolicies,
         Action::ManageHeartbeats,
+        Action::ManageStatusPage,
     ];
 
     /// The table: the least role that may perform the action.
     pub fn min_role(self) -> Role {
         match self {
             Action::Read | Action::ReadMetrics | Action::ManageSelf => Role::Viewer,
-            Action::PostAlerts | Action::ManageSilences | Action::RespondToPages => Role::Responder,
+            Action::PostAlerts
+            | Action::ManageSilences
+            | Action::RespondToPages
+            | Action::ManageStatusPage => Role::Responder,
             Action::ManageSchedules
             | Action::ManageUsers
             | Action::ManagePolicies
@@ -155,6 +162,10 @@ impl Action {
             }
             Action::ManagePolicies => "Create, change, bind and delete escalation policies",
             Action::ManageHeartbeats => "Create and delete heartbeat monitors",
+            Action::ManageStatusPage => {
+                "Change the public status page: components, incidents and their updates, \
+                 scheduled maintenances"
+            }
         }
     }
 
@@ -191,6 +202,7 @@ impl Action {
             Action::RespondToPages => "respond_to_pages",
             Action::ManagePolicies => "manage_policies",
             Action::ManageHeartbeats => "manage_heartbeats",
+            Action::ManageStatusPage => "manage_status_page",
         }
     }
 }

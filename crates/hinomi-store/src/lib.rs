@@ -19,6 +19,7 @@ mod outbox;
 mod paging;
 mod records;
 mod schedules;
+mod status_page;
 mod teams;
 mod tx;
 

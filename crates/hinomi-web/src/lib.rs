@@ -24,6 +24,7 @@ mod reload;
 pub mod routes;
 pub mod schedules;
 pub mod security;
+pub mod status;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -103,6 +104,8 @@ pub struct App {
     pub closing: tokio::sync::watch::Sender<bool>,
     /// Signs and checks the iCal feed URLs.
     pub feeds: ical::Feeds,
+    /// The public status page's name and time zone.
+    pub status_page: status::statuspage::PageSettings,
 }
 
 /// The public and the protected routes. Public routes answer without a principal: health,
@@ -126,7 +129,9 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
             inbound::slack_interaction,
         )
         .get("/heartbeat/{token}", beat::beat)
-        .post("/heartbeat/{token}", beat::beat);
+        .post("/heartbeat/{token}", beat::beat)
+        .merge(status::statuspage::routes())
+        .merge(status::public::routes());
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)
         .get("/api/v2/alerts", alertmanager::get_alerts)

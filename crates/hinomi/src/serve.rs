@@ -118,6 +118,10 @@ impl Server {
             auth: Arc::new(hinomi_web::auth::Auth::new(auth_settings(settings)?)),
             closing: tokio::sync::watch::Sender::new(false),
             feeds: hinomi_web::ical::Feeds::new(&feed_key, &settings.external_url),
+            status_page: hinomi_web::status::statuspage::PageSettings {
+                name: settings.status_page.name.clone(),
+                time_zone: settings.status_page.time_zone.clone(),
+            },
         });
         crate::access_cli::bootstrap_owner(engine.store(), settings).await?;
         Ok(Server {

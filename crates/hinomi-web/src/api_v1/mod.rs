@@ -15,6 +15,7 @@ pub(crate) mod pages;
 mod policies;
 mod schedules;
 mod silences;
+mod status;
 mod teams;
 mod users;
 
@@ -142,6 +143,21 @@ pub fn routes() -> RouteTable {
         .get("/api/v1/heartbeats", heartbeats::list)
         .post("/api/v1/heartbeats", heartbeats::create)
         .delete("/api/v1/heartbeats/{heartbeat}", heartbeats::delete)
+        .get("/api/v1/status/components", status::list_components)
+        .post("/api/v1/status/components", status::create_component)
+        .put(
+            "/api/v1/status/components/{component}",
+            status::update_component,
+        )
+        .delete(
+            "/api/v1/status/components/{component}",
+            status::delete_component,
+        )
+        .get("/api/v1/status/incidents", status::list_incidents)
+        .post("/api/v1/status/incidents", status::open_incident)
+        .get("/api/v1/status/incidents/{id}", status::get_incident)
+        .post("/api/v1/status/incidents/{id}/updates", status::post_update)
+        .post("/api/v1/status/maintenances", status::schedule_maintenance)
         .get("/api/v1/audit", audit::list)
         .get("/api/v1/audit/export", audit::export)
         .get("/api/v1/openapi.json", openapi_json)
@@ -337,6 +353,15 @@ pub struct ErrorDetail {
         heartbeats::list,
         heartbeats::create,
         heartbeats::delete,
+        status::list_components,
+        status::create_component,
+        status::update_component,
+        status::delete_component,
+        status::list_incidents,
+        status::open_incident,
+        status::get_incident,
+        status::post_update,
+        status::schedule_maintenance,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
@@ -353,6 +378,7 @@ pub struct ErrorDetail {
         (name = "escalation", description = "Escalation policies and what they are bound to"),
         (name = "heartbeats", description = "Heartbeat monitors: a missed beat opens an alert"),
         (name = "users", description = "Users and everyone's API tokens"),
+        (name = "status", description = "The public status page: components, incidents and their updates, scheduled maintenances"),
     )
 )]
 pub struct ApiDoc;

@@ -138,3 +138,70 @@ both_databases!(pages, |db| async move {
     }
     assert!(server.terminate().await.success());
 });
+
+/// Statuspage's `summary.json` with [`redacted`]'s placeholders, and also the values that
+/// hold ids or the server's address: `url`, `shortlink`, an affected component's `code`
+/// and a group's member list.
+fn redacted_summary(value: Value) -> Value {
+    match redacted(value) {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), v) {
+                        ("url" | "shortlink", Value::String(_)) => "[url]".into(),
+                        ("code", Value::String(_)) => "[id]".into(),
+                        ("components", Value::Array(items))
+                            if items.iter().all(Value::is_string) =>
+                        {
+                            Value::Array(items.iter().map(|_| "[id]".into()).collect())
+                        }
+                        (_, v) => redacted_summary(v),
+                    };
+                    (k, v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(redacted_summary).collect()),
+        v => v,
+    }
+}
+
+both_databases!(status_summary, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let mut ids = Vec::new();
+    for (name, group) in [("受注 API", "基幹"), ("Web", "")] {
+        let r = server
+            .post_json(
+                "/api/v1/status/components",
+                &json!({"name": name, "group": group}),
+            )
+            .await;
+        ids.push(
+            r.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let r = server
+        .post_json(
+            "/api/v1/status/incidents",
+            &json!({"name": "受注システムの障害", "impact": "critical",
+                    "body_ja": "受注できない事象を調査しています。", "body_en": "Investigating failed orders.",
+                    "components": {ids[0].clone(): "major_outage"}}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let summary = server
+        .anonymous()
+        .get(format!("{}/api/v2/summary.json", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(summary.status(), 200);
+    let summary = redacted_summary(summary.json().await.unwrap());
+    assert_body("status_summary", &summary);
+    assert!(server.terminate().await.success());
+});
