@@ -92,6 +92,10 @@ impl Server {
         let listener = TcpListener::bind(&settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let zone = &settings.status_page.time_zone;
+        if jiff::tz::TimeZone::get(zone).is_err() {
+            anyhow::bail!("status_page.time_zone: {zone:?} is not an IANA time zone");
+        }
         let i = &settings.intake;
         // Made at the first start and kept in the database, so every instance and every
         // restart signs the feed URLs alike.

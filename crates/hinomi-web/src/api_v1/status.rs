@@ -25,7 +25,19 @@ use crate::status::statuspage::{ComponentOut, IncidentOut, Writer};
 use crate::status::{self, ComponentInput, Snapshot, parse_word};
 
 fn invalid(e: StatusError) -> ApiError {
-    status::ChangeError::Invalid(e).into()
+    status::ChangeError::from(e).into()
+}
+
+/// An optional word of one of the core's sets, naming `field` when it is none of them.
+fn word<T>(
+    field: &str,
+    text: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    expected: fn() -> String,
+) -> Result<Option<T>, ApiError> {
+    text.map(|t| parse_word(field, t, parse, expected))
+        .transpose()
+        .map_err(invalid)
 }
 
 /// Answers in Statuspage's shapes, messages in both languages.
@@ -83,12 +95,12 @@ pub struct ComponentIn {
 
 impl ComponentIn {
     fn into_input(self) -> Result<ComponentInput, ApiError> {
-        let state = self
-            .status
-            .as_deref()
-            .map(|s| parse_word("status", s, ComponentState::parse, ComponentState::expected))
-            .transpose()
-            .map_err(invalid)?;
+        let state = word(
+            "status",
+            self.status.as_deref(),
+            ComponentState::parse,
+            ComponentState::expected,
+        )?;
         Ok(ComponentInput {
             name: self.name,
             description: self.description,
@@ -204,18 +216,18 @@ pub struct UpdateIn {
 
 impl UpdateIn {
     fn into_input(self) -> Result<UpdateInput, ApiError> {
-        let progress = self
-            .status
-            .as_deref()
-            .map(|s| parse_word("status", s, Progress::parse, Progress::expected))
-            .transpose()
-            .map_err(invalid)?;
-        let impact = self
-            .impact
-            .as_deref()
-            .map(|s| parse_word("impact", s, Impact::parse, Impact::expected))
-            .transpose()
-            .map_err(invalid)?;
+        let progress = word(
+            "status",
+            self.status.as_deref(),
+            Progress::parse,
+            Progress::expected,
+        )?;
+        let impact = word(
+            "impact",
+            self.impact.as_deref(),
+            Impact::parse,
+            Impact::expected,
+        )?;
         let components = self
             .components
             .into_iter()

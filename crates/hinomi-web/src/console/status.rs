@@ -169,7 +169,7 @@ async fn answer<T>(
 ) -> Response {
     match done {
         Ok(_) => Redirect::to(&to).into_response(),
-        Err(ChangeError::Invalid(e)) => {
+        Err(e @ ChangeError::Invalid { .. }) => {
             let error = Some(e.to_string());
             if refill.form == "update" {
                 let id = to.rsplit('/').next().unwrap_or_default().to_owned();
@@ -178,8 +178,15 @@ async fn answer<T>(
             }
             show(ctx, state, StatusCode::BAD_REQUEST, refill, error).await
         }
-        Err(ChangeError::Conflict(message)) => {
-            show(ctx, state, StatusCode::CONFLICT, refill, Some(message)).await
+        Err(e @ ChangeError::NameTaken(_)) => {
+            show(
+                ctx,
+                state,
+                StatusCode::CONFLICT,
+                refill,
+                Some(e.to_string()),
+            )
+            .await
         }
         Err(e) => failed(ctx, e),
     }
@@ -248,7 +255,7 @@ pub(super) async fn set_component_state(
             };
             status::put_component(&principal, &state, Some(&id), input).await
         }
-        Err(e) => Err(ChangeError::Invalid(e)),
+        Err(e) => Err(ChangeError::from(e)),
     };
     let refill = Refill::default();
     answer(ctx, &state, done, "/status-page".into(), refill).await
@@ -302,7 +309,7 @@ pub(super) async fn open_incident(
     })();
     let done = match input {
         Ok(input) => status::open(&principal, &state, input).await,
-        Err(e) => Err(ChangeError::Invalid(e)),
+        Err(e) => Err(ChangeError::from(e)),
     };
     let to = match &done {
         Ok((i, _)) => format!("/status-page/incidents/{}", i.id),
@@ -368,7 +375,7 @@ pub(super) async fn schedule_maintenance(
     })();
     let done = match input {
         Ok(input) => status::open(&principal, &state, input).await,
-        Err(e) => Err(ChangeError::Invalid(e)),
+        Err(e) => Err(ChangeError::from(e)),
     };
     let refill = Refill {
         form: "maintenance",
@@ -456,7 +463,7 @@ pub(super) async fn post_update(
     })();
     let done = match input {
         Ok(input) => status::post_update(&principal, &state, &id, input).await,
-        Err(e) => Err(ChangeError::Invalid(e)),
+        Err(e) => Err(ChangeError::from(e)),
     };
     let refill = Refill {
         form: "update",

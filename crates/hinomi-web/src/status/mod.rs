@@ -23,48 +23,19 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::error::ApiError;
 
 /// How long the page's history reaches back, in days.
 pub const HISTORY_DAYS: i64 = 14;
 const DAY_MS: i64 = 86_400_000;
 
-/// Why a change to the status page was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum ChangeError {
-    #[error("{0}")]
-    Denied(ApiError),
-    /// What was not found: `component x`.
-    #[error("{0} not found")]
-    NotFound(String),
-    /// A field has a value the rules refuse; the message names the field.
-    #[error("{0}")]
-    Invalid(StatusError),
-    /// A name taken.
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<ChangeError> for ApiError {
-    fn from(e: ChangeError) -> ApiError {
-        match e {
-            ChangeError::Denied(e) => e,
-            ChangeError::NotFound(what) => ApiError::not_found(what),
-            ChangeError::Invalid(e) => {
-                let field = e.field.clone();
-                ApiError::bad_request("invalid_field", field, e.to_string())
-            }
-            ChangeError::Conflict(m) => ApiError::conflict("conflict", m),
-            ChangeError::Store(e) => e.into(),
-        }
-    }
-}
+pub use crate::schedules::ChangeError;
 
 impl From<StatusError> for ChangeError {
     fn from(e: StatusError) -> Self {
-        ChangeError::Invalid(e)
+        ChangeError::Invalid {
+            field: e.field,
+            message: e.message,
+        }
     }
 }
 
@@ -160,10 +131,10 @@ pub async fn put_component(
     c.description = input.description.trim().to_owned();
     c.group = input.group.trim().to_owned();
     if c.group.chars().count() > core::MAX_NAME_CHARS {
-        return Err(ChangeError::Invalid(StatusError {
-            field: "group".into(),
-            message: format!("at most {} characters", core::MAX_NAME_CHARS),
-        }));
+        return Err(crate::schedules::invalid(
+            "group",
+            format!("at most {} characters", core::MAX_NAME_CHARS),
+        ));
     }
     c.position = input.position.unwrap_or(c.position);
     c.state = input.state.unwrap_or(c.state);
@@ -176,10 +147,7 @@ pub async fn put_component(
     }
     c.updated_at = now;
     if !tx.put_status_component(&c).await? {
-        return Err(ChangeError::Conflict(format!(
-            "a component named {:?} exists already",
-            c.name
-        )));
+        return Err(ChangeError::NameTaken(c.name));
     }
     let kind = if id.is_some() {
         "status_component.changed"

@@ -292,17 +292,26 @@ fn feed(status: StatusCode, content_type: &'static str, body: String) -> Respons
         .into_response()
 }
 
+/// What a feed is made of: the page over its history, in the language asked for.
+async fn feed_input(
+    state: &AppState,
+    q: &LangQuery,
+    headers: &HeaderMap,
+) -> Result<(Snapshot, View), Response> {
+    let snap = Snapshot::load(state, false).await.map_err(failed)?;
+    Ok((snap, View::new(state, locale(q, headers))))
+}
+
 /// `GET /status/history.rss`: RSS 2.0.
 pub async fn rss(
     State(state): State<AppState>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let snap = match Snapshot::load(&state, false).await {
-        Ok(s) => s,
-        Err(e) => return failed(e),
+    let (snap, view) = match feed_input(&state, &q, &headers).await {
+        Ok(input) => input,
+        Err(r) => return r,
     };
-    let view = View::new(&state, locale(&q, &headers));
     let w = Writer::new(&state, &snap, view.locale);
     let rfc2822 = |ms: i64| {
         jiff::Timestamp::from_millisecond(ms)
@@ -348,11 +357,10 @@ pub async fn atom(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let snap = match Snapshot::load(&state, false).await {
-        Ok(s) => s,
-        Err(e) => return failed(e),
+    let (snap, view) = match feed_input(&state, &q, &headers).await {
+        Ok(input) => input,
+        Err(r) => return r,
     };
-    let view = View::new(&state, locale(&q, &headers));
     let w = Writer::new(&state, &snap, view.locale);
     let clock = Clock::new(&state.status_page);
     let lang = view.locale.tag();

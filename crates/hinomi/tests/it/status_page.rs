@@ -170,7 +170,7 @@ fn assert_incident(i: &Value, page_id: &Value, maintenance: bool) {
 
 /// The page: a group of two components and one alone; an incident on one of them with two
 /// updates; a maintenance under way, one to come and one done.
-async fn build(server: &Server) -> (Value, Value, Value) {
+pub async fn build(server: &Server) -> (Value, Value, Value) {
     let mut ids = Vec::new();
     for (name, group) in [("受注 API", "基幹"), ("在庫 API", "基幹"), ("Web", "")] {
         let r = server
