@@ -326,13 +326,14 @@ impl Snapshot {
             .filter(|i| i.is_active_maintenance_at(self.now))
     }
 
-    /// The page's last change: the latest of its components' and incidents' changes.
+    /// The page's last change: the latest of its components' and incidents' changes (now,
+    /// for a page with neither).
     pub fn updated_at(&self) -> i64 {
         self.components
             .iter()
             .map(|c| c.updated_at)
             .chain(self.incidents.iter().map(|i| i.updated_at))
             .max()
-            .unwrap_or(0)
+            .unwrap_or(self.now)
     }
 }
