@@ -99,10 +99,13 @@ pub enum Action {
     RespondToIncidents,
     /// Create, change and delete the service catalogue incidents name.
     ManageServices,
+    /// Change the public status page: its components, incidents and their updates, and
+    /// scheduled maintenances.
+    ManageStatusPage,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::Read,
         Action::ReadMetrics,
         Action::PostAlerts,
@@ -119,6 +122,7 @@ impl Action {
         Action::ManageHeartbeats,
         Action::RespondToIncidents,
         Action::ManageServices,
+        Action::ManageStatusPage,
     ];
 
     /// The table: the least role that may perform the action.
@@ -128,7 +132,8 @@ impl Action {
             Action::PostAlerts
             | Action::ManageSilences
             | Action::RespondToPages
-            | Action::RespondToIncidents => Role::Responder,
+            | Action::RespondToIncidents
+            | Action::ManageStatusPage => Role::Responder,
             Action::ManageSchedules
             | Action::ManageUsers
             | Action::ManagePolicies
@@ -172,6 +177,10 @@ impl Action {
                  milestones; write and correct their timelines"
             }
             Action::ManageServices => "Create, change and delete the service catalogue",
+            Action::ManageStatusPage => {
+                "Change the public status page: components, incidents and their updates, \
+                 scheduled maintenances"
+            }
         }
     }
 
@@ -210,6 +219,7 @@ impl Action {
             Action::ManageHeartbeats => "manage_heartbeats",
             Action::RespondToIncidents => "respond_to_incidents",
             Action::ManageServices => "manage_services",
+            Action::ManageStatusPage => "manage_status_page",
         }
     }
 }

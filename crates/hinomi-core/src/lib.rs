@@ -1,7 +1,9 @@
 //! hinomi's pure domain core: labels, matchers, alerts, silences, routing,
 //! inhibition and notification decisions, with Alertmanager's exact
 //! semantics; on-call schedules; escalation policies and pages; contact methods and
-//! notification rules; incidents (severities, impact rules, milestones, timeline kinds); what a person is told (notices) and in which language. No IO, no async, no clock: every function
+//! notification rules; incidents (severities, impact rules, milestones, timeline kinds); what a
+//! person is told (notices) and in which language; the public status page. No IO, no async,
+//! no clock: every function
 //! that needs the time takes `now` as UTC epoch milliseconds (schedules take
 //! `jiff::Timestamp`s).
 #![forbid(unsafe_code)]
@@ -26,6 +28,7 @@ pub mod notify;
 pub mod oncall;
 pub mod route;
 pub mod silence;
+pub mod status_page;
 pub mod throttle;
 pub mod time;
 

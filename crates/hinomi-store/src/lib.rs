@@ -21,6 +21,7 @@ mod paging;
 mod records;
 mod schedules;
 mod shift_notices;
+mod status_page;
 mod teams;
 mod tx;
 

@@ -25,6 +25,7 @@ mod reload;
 pub mod routes;
 pub mod schedules;
 pub mod security;
+pub mod status;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -106,6 +107,8 @@ pub struct App {
     pub feeds: ical::Feeds,
     /// Incident severities' names and the rules that suggest one (`[incidents]`).
     pub incidents: Arc<hinomi_core::incident::SeverityPolicy>,
+    /// The public status page's name and time zone.
+    pub status_page: status::statuspage::PageSettings,
 }
 
 /// The public and the protected routes. Public routes answer without a principal: health,
@@ -129,7 +132,9 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
             inbound::slack_interaction,
         )
         .get("/heartbeat/{token}", beat::beat)
-        .post("/heartbeat/{token}", beat::beat);
+        .post("/heartbeat/{token}", beat::beat)
+        .merge(status::statuspage::routes())
+        .merge(status::public::routes());
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)
         .get("/api/v2/alerts", alertmanager::get_alerts)

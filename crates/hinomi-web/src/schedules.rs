@@ -24,7 +24,7 @@ use crate::auth::Principal;
 use crate::console::{Catalog, Locale};
 use crate::error::ApiError;
 
-/// Why a change to a schedule or calendar was refused.
+/// Why a change to a schedule or calendar (or the status page, `crate::status`) was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
     /// The caller may not perform the action here (the principal's own answer).

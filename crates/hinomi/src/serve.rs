@@ -92,6 +92,10 @@ impl Server {
         let listener = TcpListener::bind(&settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let zone = &settings.status_page.time_zone;
+        if jiff::tz::TimeZone::get(zone).is_err() {
+            anyhow::bail!("status_page.time_zone: {zone:?} is not an IANA time zone");
+        }
         let i = &settings.intake;
         // Made at the first start and kept in the database, so every instance and every
         // restart signs the feed URLs alike.
@@ -119,6 +123,10 @@ impl Server {
             closing: tokio::sync::watch::Sender::new(false),
             feeds: hinomi_web::ical::Feeds::new(&feed_key, &settings.external_url),
             incidents: Arc::new(settings.incidents.build()?),
+            status_page: hinomi_web::status::statuspage::PageSettings {
+                name: settings.status_page.name.clone(),
+                time_zone: settings.status_page.time_zone.clone(),
+            },
         });
         crate::access_cli::bootstrap_owner(engine.store(), settings).await?;
         Ok(Server {

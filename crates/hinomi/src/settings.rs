@@ -100,6 +100,12 @@ button_label = "Sign in with SSO"
 # sre = "admin"
 # oncall = "responder"
 
+[status_page]
+# The public status page's name (in its header, feeds and Statuspage's JSON `page.name`).
+name = "hinomi"
+# The IANA time zone its times are written in.
+time_zone = "Asia/Tokyo"
+
 [delivery]
 # Webhook timeout when the receiver sets none.
 timeout_seconds = 10
@@ -245,6 +251,25 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub channels: ChannelSettings,
     pub incidents: hinomi_core::incident::PolicyDef,
+    pub status_page: StatusPageSettings,
+}
+
+/// `[status_page]`: the public status page's name and time zone.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusPageSettings {
+    pub name: String,
+    pub time_zone: String,
+}
+
+impl Default for StatusPageSettings {
+    fn default() -> Self {
+        let d = hinomi_web::status::statuspage::PageSettings::default();
+        StatusPageSettings {
+            name: d.name,
+            time_zone: d.time_zone,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -426,6 +451,7 @@ impl Default for Settings {
             delivery: DeliverySettings::default(),
             channels: ChannelSettings::default(),
             incidents: hinomi_core::incident::PolicyDef::default(),
+            status_page: StatusPageSettings::default(),
         }
     }
 }
@@ -513,6 +539,7 @@ impl fmt::Debug for Settings {
             .field("delivery", &self.delivery)
             .field("channels", &self.channels)
             .field("incidents", &self.incidents)
+            .field("status_page", &self.status_page)
             .finish()
     }
 }

@@ -16,6 +16,7 @@ pub(crate) mod pages;
 mod policies;
 mod schedules;
 mod silences;
+mod status;
 mod teams;
 mod users;
 
@@ -174,6 +175,21 @@ pub fn routes() -> RouteTable {
         .get("/api/v1/services/{service}", incidents::get_service)
         .patch("/api/v1/services/{service}", incidents::update_service)
         .delete("/api/v1/services/{service}", incidents::delete_service)
+        .get("/api/v1/status/components", status::list_components)
+        .post("/api/v1/status/components", status::create_component)
+        .put(
+            "/api/v1/status/components/{component}",
+            status::update_component,
+        )
+        .delete(
+            "/api/v1/status/components/{component}",
+            status::delete_component,
+        )
+        .get("/api/v1/status/incidents", status::list_incidents)
+        .post("/api/v1/status/incidents", status::open_incident)
+        .get("/api/v1/status/incidents/{id}", status::get_incident)
+        .post("/api/v1/status/incidents/{id}/updates", status::post_update)
+        .post("/api/v1/status/maintenances", status::schedule_maintenance)
         .get("/api/v1/audit", audit::list)
         .get("/api/v1/audit/export", audit::export)
         .get("/api/v1/openapi.json", openapi_json)
@@ -393,6 +409,15 @@ pub struct ErrorDetail {
         incidents::get_service,
         incidents::update_service,
         incidents::delete_service,
+        status::list_components,
+        status::create_component,
+        status::update_component,
+        status::delete_component,
+        status::list_incidents,
+        status::open_incident,
+        status::get_incident,
+        status::post_update,
+        status::schedule_maintenance,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
@@ -411,6 +436,7 @@ pub struct ErrorDetail {
         (name = "users", description = "Users and everyone's API tokens"),
         (name = "incidents", description = "Incidents: declaration (also from an alert group), status, severity, impact, milestones, timeline and its export"),
         (name = "services", description = "The service catalogue incidents name"),
+        (name = "status", description = "The public status page: components, incidents and their updates, scheduled maintenances"),
     )
 )]
 pub struct ApiDoc;

@@ -101,6 +101,7 @@ mod tests {
         let dirs = [
             concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
             concat!(env!("CARGO_MANIFEST_DIR"), "/src/console"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/src/status"),
         ];
         let pattern = regex::Regex::new(r#"\.t\("([a-z0-9_.]+)"\)"#).unwrap();
         let mut missing = Vec::new();

@@ -21,6 +21,7 @@ mod policies;
 mod prefs;
 mod schedules;
 mod silences;
+mod status;
 mod teams;
 
 use askama::Template;
@@ -68,6 +69,20 @@ pub fn routes() -> RouteTable {
         .get("/heartbeats", heartbeats::page)
         .post("/heartbeats", heartbeats::create)
         .post("/heartbeats/{heartbeat}/delete", heartbeats::delete)
+        .get("/status-page", status::page)
+        .post("/status-page/components", status::create_component)
+        .post(
+            "/status-page/components/{component}",
+            status::set_component_state,
+        )
+        .post(
+            "/status-page/components/{component}/delete",
+            status::delete_component,
+        )
+        .post("/status-page/incidents", status::open_incident)
+        .post("/status-page/maintenances", status::schedule_maintenance)
+        .get("/status-page/incidents/{id}", status::incident)
+        .post("/status-page/incidents/{id}/updates", status::post_update)
         .get("/escalation-policies", policies::list)
         .post("/escalation-policies", policies::create)
         .get("/escalation-policies/{policy}", policies::detail)
@@ -159,6 +174,11 @@ pub fn action_routes() -> RouteTable {
     RouteTable::new()
         .get("/a/{token}", action::show)
         .post("/a/{token}", action::redeem)
+}
+
+/// The URL of a bundled asset (see [`Ctx::asset`]), for pages rendered outside the console.
+pub fn asset_url(name: &str) -> &'static str {
+    assets::url(name)
 }
 
 /// The signed-in principal of a console request.

@@ -57,6 +57,18 @@ const PUBLIC_ROUTES: &[&str] = &[
     "POST /integrations/slack/interactions",
     "GET /heartbeat/{token}",
     "POST /heartbeat/{token}",
+    "GET /api/v2/summary.json",
+    "GET /api/v2/status.json",
+    "GET /api/v2/components.json",
+    "GET /api/v2/incidents.json",
+    "GET /api/v2/incidents/unresolved.json",
+    "GET /api/v2/scheduled-maintenances.json",
+    "GET /api/v2/scheduled-maintenances/upcoming.json",
+    "GET /api/v2/scheduled-maintenances/active.json",
+    "GET /status",
+    "GET /status/incidents/{id}",
+    "GET /status/history.rss",
+    "GET /status/history.atom",
 ];
 
 both_databases!(

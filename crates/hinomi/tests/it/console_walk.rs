@@ -78,6 +78,45 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
         Action::ManageHeartbeats,
         &[],
     ),
+    // The status page's forms are posted empty: refused, naming their first field.
+    ("GET", "/status-page", Action::Read, &[]),
+    (
+        "POST",
+        "/status-page/components",
+        Action::ManageStatusPage,
+        &[],
+    ),
+    (
+        "POST",
+        "/status-page/components/{component}",
+        Action::ManageStatusPage,
+        &[],
+    ),
+    (
+        "POST",
+        "/status-page/components/{component}/delete",
+        Action::ManageStatusPage,
+        &[],
+    ),
+    (
+        "POST",
+        "/status-page/incidents",
+        Action::ManageStatusPage,
+        &[],
+    ),
+    (
+        "POST",
+        "/status-page/maintenances",
+        Action::ManageStatusPage,
+        &[],
+    ),
+    ("GET", "/status-page/incidents/{id}", Action::Read, &[]),
+    (
+        "POST",
+        "/status-page/incidents/{id}/updates",
+        Action::ManageStatusPage,
+        &[],
+    ),
     ("GET", "/escalation-policies", Action::Read, &[]),
     ("POST", "/escalation-policies", Action::ManagePolicies, &[]),
     ("GET", "/escalation-policies/{policy}", Action::Read, &[]),
@@ -273,6 +312,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{policy}", "walk-no-such-policy")
         .replace("{heartbeat}", "walk-no-such-heartbeat")
         .replace("{incident}", "INC-999999")
+        .replace("{component}", "walk-no-such-component")
         .replace("{kind}", "receiver")
         .replace("{target}", "walk-no-such-receiver")
         .replace("{schedule}", "walk-no-such-schedule")

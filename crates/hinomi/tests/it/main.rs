@@ -27,3 +27,4 @@ mod schedules;
 mod security;
 mod smoke;
 mod snapshot;
+mod status_page;

@@ -1,4 +1,4 @@
-//! Every `/api/v1` and `/api/v2` route, tried with every kind of caller: a viewer, a
+//! Every protected `/api/v1` and `/api/v2` route, tried with every kind of caller: a viewer, a
 //! responder, an admin and an owner (API tokens), an integration key, and nobody. Each
 //! answer must agree with the access table in `hinomi_core::access`: allowed means neither
 //! 401 nor 403; denied means 403 (401 without credentials). The list of routes walked must
@@ -120,6 +120,18 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
             Action::ManageServices,
             json!({"name": format!("svc{}", uuid_hex())}),
         ),
+        (p, false) if p.starts_with("/api/v1/status/") => (
+            Action::ManageStatusPage,
+            match p {
+                "/api/v1/status/incidents" => {
+                    json!({"name": "walk", "impact": "minor", "body_en": "walk"})
+                }
+                "/api/v1/status/maintenances" => json!({"name": "walk", "body_en": "walk",
+                    "scheduled_for": api_time(now_ms()), "scheduled_until": api_time(now_ms() + 3_600_000)}),
+                "/api/v1/status/incidents/{id}/updates" => json!({"body_en": "walk"}),
+                _ => json!({"name": format!("c{}", uuid_hex())}),
+            },
+        ),
         (p, false) if p.starts_with("/api/v1/heartbeats") => (
             Action::ManageHeartbeats,
             json!({"name": format!("h{}", uuid_hex()), "period": "1h"}),
@@ -201,7 +213,10 @@ both_databases!(every_route_with_every_role, |db| async move {
 
     let routes: Vec<_> = hinomi_web::route_list(false)
         .into_iter()
-        .filter(|(r, _)| r.path.starts_with("/api/v1/") || r.path.starts_with("/api/v2/"))
+        // Public routes (Statuspage's JSON under /api/v2) are walked by `access`.
+        .filter(|(r, public)| {
+            !public && (r.path.starts_with("/api/v1/") || r.path.starts_with("/api/v2/"))
+        })
         .map(|(r, _)| r)
         .collect();
     assert!(
@@ -285,6 +300,7 @@ both_databases!(every_route_with_every_role, |db| async move {
                 .replace("{milestone}", "started")
                 .replace("{service}", "walk-no-such-service")
                 .replace("{group_key}", "walk-no-such-group")
+                .replace("{component}", "walk-no-such-component")
                 .replace("{kind}", "receiver")
                 .replace("{target}", "walk-no-such-receiver")
                 .replace("{fingerprint}", "0000000000000001")

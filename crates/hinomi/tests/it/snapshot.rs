@@ -138,3 +138,48 @@ both_databases!(pages, |db| async move {
     }
     assert!(server.terminate().await.success());
 });
+
+/// Statuspage's `summary.json` with [`redacted`]'s placeholders, and also the values that
+/// hold ids, times or the server's address: `url`, `shortlink`, an affected component's
+/// `code`, a group's member list and a maintenance's window.
+fn redacted_summary(value: Value) -> Value {
+    match redacted(value) {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), v) {
+                        ("url" | "shortlink", Value::String(_)) => "[url]".into(),
+                        ("code", Value::String(_)) => "[id]".into(),
+                        ("scheduled_for" | "scheduled_until", Value::String(_)) => "[time]".into(),
+                        ("components", Value::Array(items))
+                            if items.iter().all(Value::is_string) =>
+                        {
+                            Value::Array(items.iter().map(|_| "[id]".into()).collect())
+                        }
+                        (_, v) => redacted_summary(v),
+                    };
+                    (k, v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(redacted_summary).collect()),
+        v => v,
+    }
+}
+
+both_databases!(status_summary, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    crate::status_page::build(&server).await;
+    let summary = server
+        .anonymous()
+        .get(format!("{}/api/v2/summary.json", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(summary.status(), 200);
+    let summary = redacted_summary(summary.json().await.unwrap());
+    assert_body("status_summary", &summary);
+    assert!(server.terminate().await.success());
+});

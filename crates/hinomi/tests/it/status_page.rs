@@ -1,0 +1,718 @@
+//! The status page end to end: components, incidents with updates and maintenances made
+//! through `/api/v1/status`; Statuspage's public JSON checked field by field against its
+//! documented shapes (and Alertmanager's `/api/v2/status` beside it unchanged); the public
+//! HTML page in both languages; the RSS 2.0 and Atom feeds parsed and checked for the
+//! elements their specifications require; the events each change leaves.
+
+use serde_json::{Value, json};
+
+use crate::both_databases;
+use crate::harness::*;
+
+/// The keys of a JSON object, sorted (JSON objects are unordered; `serde_json::Value`
+/// sorts them).
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+/// `names`, sorted, to compare with [`keys`].
+fn sorted<'a>(names: &[&'a str]) -> Vec<&'a str> {
+    let mut names = names.to_vec();
+    names.sort_unstable();
+    names
+}
+
+const PAGE: &[&str] = &["id", "name", "url", "time_zone", "updated_at"];
+const COMPONENT: &[&str] = &[
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "position",
+    "description",
+    "showcase",
+    "start_date",
+    "group_id",
+    "page_id",
+    "group",
+    "only_show_if_degraded",
+];
+const INCIDENT: &[&str] = &[
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "monitoring_at",
+    "resolved_at",
+    "impact",
+    "shortlink",
+    "started_at",
+    "page_id",
+    "incident_updates",
+    "components",
+];
+const UPDATE: &[&str] = &[
+    "id",
+    "status",
+    "body",
+    "incident_id",
+    "created_at",
+    "updated_at",
+    "display_at",
+    "affected_components",
+    "deliver_notifications",
+    "custom_tweet",
+    "tweet_id",
+];
+
+/// Statuspage's time format: ISO 8601 with milliseconds and the page's offset (Tokyo).
+fn assert_time(v: &Value, what: &str) {
+    let t = v.as_str().unwrap_or_else(|| panic!("{what}: {v}"));
+    assert_eq!(t.len(), 29, "{what}: {t}");
+    assert!(
+        t.ends_with("+09:00") && t.as_bytes()[19] == b'.',
+        "{what}: {t}"
+    );
+}
+
+/// The page object; its `url` is the public page at the external URL.
+fn assert_page(v: &Value) {
+    assert_eq!(keys(v), sorted(PAGE));
+    assert_eq!(v["id"].as_str().unwrap().len(), 12);
+    assert_eq!(v["name"], "hinomi");
+    let url = v["url"].as_str().unwrap();
+    assert!(url.starts_with("http") && url.ends_with("/status"), "{url}");
+    assert_eq!(v["time_zone"], "Asia/Tokyo");
+    assert_time(&v["updated_at"], "page.updated_at");
+}
+
+fn assert_component(c: &Value, page_id: &Value) {
+    let mut want = COMPONENT.to_vec();
+    if c["group"] == true {
+        want.push("components");
+    }
+    assert_eq!(keys(c), sorted(&want), "{c}");
+    assert_eq!(&c["page_id"], page_id);
+    assert!(
+        [
+            "operational",
+            "degraded_performance",
+            "partial_outage",
+            "major_outage",
+            "under_maintenance"
+        ]
+        .contains(&c["status"].as_str().unwrap()),
+        "{c}"
+    );
+    assert_time(&c["created_at"], "component.created_at");
+    assert_time(&c["updated_at"], "component.updated_at");
+    assert!(c["position"].is_i64() && c["showcase"].is_boolean());
+    assert!(c["only_show_if_degraded"].is_boolean());
+    assert!(c["description"].is_string() || c["description"].is_null());
+    assert!(c["group_id"].is_string() || c["group_id"].is_null());
+}
+
+fn assert_incident(i: &Value, page_id: &Value, maintenance: bool) {
+    let mut want = INCIDENT.to_vec();
+    if maintenance {
+        want.extend(["scheduled_for", "scheduled_until"]);
+    }
+    assert_eq!(keys(i), sorted(&want), "{i}");
+    assert_eq!(&i["page_id"], page_id);
+    let statuses: &[&str] = if maintenance {
+        &["scheduled", "in_progress", "verifying", "completed"]
+    } else {
+        &["investigating", "identified", "monitoring", "resolved"]
+    };
+    assert!(statuses.contains(&i["status"].as_str().unwrap()), "{i}");
+    let impacts: &[&str] = if maintenance {
+        &["maintenance"]
+    } else {
+        &["none", "minor", "major", "critical"]
+    };
+    assert!(impacts.contains(&i["impact"].as_str().unwrap()), "{i}");
+    for t in ["created_at", "updated_at", "started_at"] {
+        assert_time(&i[t], t);
+    }
+    for t in ["monitoring_at", "resolved_at"] {
+        assert!(i[t].is_null() || i[t].is_string(), "{t}: {i}");
+    }
+    assert!(
+        i["shortlink"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/status/incidents/{}", i["id"].as_str().unwrap()))
+    );
+    for u in i["incident_updates"].as_array().unwrap() {
+        assert_eq!(keys(u), sorted(UPDATE), "{u}");
+        assert_eq!(u["incident_id"], i["id"]);
+        for t in ["created_at", "updated_at", "display_at"] {
+            assert_time(&u[t], t);
+        }
+        assert!(u["affected_components"].is_null() || u["affected_components"].is_array());
+        for a in u["affected_components"].as_array().into_iter().flatten() {
+            assert_eq!(
+                keys(a),
+                sorted(&["code", "name", "old_status", "new_status"])
+            );
+        }
+    }
+    for c in i["components"].as_array().unwrap() {
+        assert_component(c, page_id);
+    }
+}
+
+/// The page: a group of two components and one alone; an incident on one of them with two
+/// updates; a maintenance under way, one to come and one done.
+pub async fn build(server: &Server) -> (Value, Value, Value) {
+    let mut ids = Vec::new();
+    for (name, group) in [("受注 API", "基幹"), ("在庫 API", "基幹"), ("Web", "")] {
+        let r = server
+            .post_json(
+                "/api/v1/status/components",
+                &json!({"name": name, "group": group, "description": format!("{name} の説明")}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        ids.push(
+            r.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let r = server
+        .post_json(
+            "/api/v1/status/incidents",
+            &json!({"name": "受注システムの障害", "impact": "major",
+                    "body_ja": "受注できない事象を調査しています。", "body_en": "Investigating failed orders.",
+                    "components": {ids[0].clone(): "major_outage"}}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let incident: Value = r.json().await.unwrap();
+    let id = incident["id"].as_str().unwrap();
+    let r = server
+        .post_json(
+            &format!("/api/v1/status/incidents/{id}/updates"),
+            &json!({"status": "identified", "body_ja": "原因を特定しました。",
+                    "components": {ids[0].clone(): "partial_outage"}}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let incident: Value = r.json().await.unwrap();
+    let now = now_ms();
+    let h = 3_600_000;
+    let mut maintenances = Vec::new();
+    for (name, from, until) in [
+        ("DB 更新", now - h, now + h),
+        ("ネットワーク工事", now + 24 * h, now + 26 * h),
+        ("証明書更新", now - 3 * h, now - 2 * h),
+    ] {
+        let r = server
+            .post_json(
+                "/api/v1/status/maintenances",
+                &json!({"name": name, "scheduled_for": api_time(from), "scheduled_until": api_time(until),
+                        "component_ids": [ids[1].clone()], "body_ja": "メンテナンスを行います。",
+                        "body_en": "Scheduled maintenance."}),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "{name}");
+        maintenances.push(r.json::<Value>().await.unwrap());
+    }
+    (json!(ids), incident, json!(maintenances))
+}
+
+async fn public_json(server: &Server, path: &str) -> Value {
+    let r = server
+        .anonymous()
+        .get(format!("{}{path}", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{path} answers without credentials");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    r.json().await.unwrap()
+}
+
+both_databases!(statuspage_json_keeps_statuspages_shapes, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let (ids, incident, maintenances) = build(&server).await;
+    assert_eq!(
+        incident["incident_updates"][0]["body_ja"],
+        "原因を特定しました。"
+    );
+
+    let summary = public_json(&server, "/api/v2/summary.json").await;
+    assert_eq!(
+        keys(&summary),
+        sorted(&[
+            "page",
+            "components",
+            "incidents",
+            "scheduled_maintenances",
+            "status"
+        ])
+    );
+    assert_page(&summary["page"]);
+    let page_id = summary["page"]["id"].clone();
+    // The group comes first, listing its members, which name it.
+    let components = summary["components"].as_array().unwrap();
+    assert_eq!(components.len(), 4, "{components:?}");
+    for c in components {
+        assert_component(c, &page_id);
+    }
+    let group = &components[0];
+    assert_eq!(
+        (group["name"].as_str(), group["group"].as_bool()),
+        (Some("基幹"), Some(true))
+    );
+    assert_eq!(group["components"], json!([ids[0], ids[1]]));
+    assert_eq!(group["status"], "partial_outage", "its worst member");
+    assert_eq!(components[1]["group_id"], group["id"]);
+    assert_eq!(components[1]["status"], "partial_outage");
+    assert_eq!(
+        components[2]["status"], "under_maintenance",
+        "the active maintenance"
+    );
+    assert_eq!(components[3]["group_id"], Value::Null);
+    assert_eq!(components[1]["description"], "受注 API の説明");
+
+    let incidents = summary["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1);
+    let i = &incidents[0];
+    assert_incident(i, &page_id, false);
+    assert_eq!(
+        (i["status"].as_str(), i["impact"].as_str()),
+        (Some("identified"), Some("major"))
+    );
+    let updates = i["incident_updates"].as_array().unwrap();
+    assert_eq!(updates.len(), 2);
+    assert_eq!(updates[0]["status"], "identified", "newest first");
+    assert_eq!(
+        updates[0]["body"], "原因を特定しました。",
+        "Japanese by default"
+    );
+    assert_eq!(
+        updates[0]["affected_components"],
+        json!([{"code": ids[0], "name": "受注 API", "old_status": "major_outage", "new_status": "partial_outage"}])
+    );
+    assert_eq!(
+        updates[1]["affected_components"][0]["old_status"],
+        "operational"
+    );
+
+    // Under way first, then to come; the finished one is in neither.
+    let sm = summary["scheduled_maintenances"].as_array().unwrap();
+    let names: Vec<_> = sm.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["DB 更新", "ネットワーク工事"]);
+    assert_eq!(
+        (sm[0]["status"].as_str(), sm[1]["status"].as_str()),
+        (Some("in_progress"), Some("scheduled"))
+    );
+    for m in sm {
+        assert_incident(m, &page_id, true);
+        assert_time(&m["scheduled_for"], "scheduled_for");
+    }
+    assert_eq!(
+        summary["status"],
+        json!({"indicator": "major", "description": "Partial System Outage"})
+    );
+
+    let status = public_json(&server, "/api/v2/status.json").await;
+    assert_eq!(keys(&status), sorted(&["page", "status"]));
+    assert_eq!(status["status"], summary["status"]);
+    let list = public_json(&server, "/api/v2/components.json").await;
+    assert_eq!(keys(&list), sorted(&["page", "components"]));
+    assert_eq!(list["components"], summary["components"]);
+    let all = public_json(&server, "/api/v2/incidents.json?lang=en").await;
+    assert_eq!(keys(&all), sorted(&["page", "incidents"]));
+    assert_eq!(
+        all["incidents"].as_array().unwrap().len(),
+        1,
+        "no maintenance among incidents"
+    );
+    // English asked for; the update written only in Japanese stays in Japanese.
+    assert_eq!(
+        all["incidents"][0]["incident_updates"][1]["body"],
+        "Investigating failed orders."
+    );
+    assert_eq!(
+        all["incidents"][0]["incident_updates"][0]["body"],
+        "原因を特定しました。"
+    );
+    let unresolved = public_json(&server, "/api/v2/incidents/unresolved.json").await;
+    assert_eq!(unresolved["incidents"], summary["incidents"]);
+    let every = public_json(&server, "/api/v2/scheduled-maintenances.json").await;
+    assert_eq!(keys(&every), sorted(&["page", "scheduled_maintenances"]));
+    let every = every["scheduled_maintenances"].as_array().unwrap();
+    assert_eq!(every.len(), 3);
+    let done = every.iter().find(|m| m["name"] == "証明書更新").unwrap();
+    assert_eq!(done["status"], "completed", "completed by the clock");
+    assert_time(&done["resolved_at"], "completed maintenance resolved_at");
+    let upcoming = public_json(&server, "/api/v2/scheduled-maintenances/upcoming.json").await;
+    let names: Vec<_> = upcoming["scheduled_maintenances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].clone())
+        .collect();
+    assert_eq!(names, ["ネットワーク工事"]);
+    let active = public_json(&server, "/api/v2/scheduled-maintenances/active.json").await;
+    assert_eq!(
+        active["scheduled_maintenances"][0]["id"],
+        maintenances[0]["id"]
+    );
+    assert_eq!(
+        active["scheduled_maintenances"].as_array().unwrap().len(),
+        1
+    );
+
+    // Resolving puts the incident's components back and the page to maintenance.
+    let id = incident["id"].as_str().unwrap();
+    let r = server
+        .post_json(
+            &format!("/api/v1/status/incidents/{id}/updates"),
+            &json!({"status": "resolved", "body_en": "Resolved.", "body_ja": "復旧しました。"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let summary = public_json(&server, "/api/v2/summary.json").await;
+    assert_eq!(summary["incidents"], json!([]));
+    assert_eq!(summary["components"][1]["status"], "operational");
+    assert_eq!(
+        summary["status"],
+        json!({"indicator": "maintenance", "description": "Service Under Maintenance"})
+    );
+    let resolved = &public_json(&server, "/api/v2/incidents.json").await["incidents"][0];
+    assert_eq!(resolved["status"], "resolved");
+    assert_time(&resolved["resolved_at"], "resolved_at");
+    assert_eq!(
+        resolved["incident_updates"][0]["affected_components"][0]["new_status"],
+        "operational"
+    );
+
+    // Alertmanager's status is still Alertmanager's, and still needs credentials.
+    let am = server.get_json("/api/v2/status").await;
+    assert!(
+        am["versionInfo"].is_object() && am["cluster"].is_object(),
+        "{am}"
+    );
+    let r = server
+        .anonymous()
+        .get(format!("{}/api/v2/status", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    // Each change left its event, written with it.
+    let pool = server.database().await;
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM events WHERE kind LIKE 'status_%' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "status_component.created")
+            .count(),
+        3
+    );
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "status_incident.opened")
+            .count(),
+        1
+    );
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "status_incident.updated")
+            .count(),
+        2
+    );
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "status_maintenance.scheduled")
+            .count(),
+        3
+    );
+});
+
+both_databases!(bad_status_page_input_names_the_field, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let field = |r: reqwest::Response| async move {
+        assert_eq!(r.status(), 400);
+        r.json::<Value>().await.unwrap()["error"]["field"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let r = server
+        .post_json("/api/v1/status/components", &json!({"name": " "}))
+        .await;
+    assert_eq!(field(r).await, "name");
+    let r = server
+        .post_json(
+            "/api/v1/status/components",
+            &json!({"name": "a", "status": "broken"}),
+        )
+        .await;
+    assert_eq!(field(r).await, "status");
+    let r = server
+        .post_json(
+            "/api/v1/status/components",
+            &json!({"name": "a", "start_date": "2026-02-30"}),
+        )
+        .await;
+    assert_eq!(field(r).await, "start_date");
+    let r = server
+        .post_json(
+            "/api/v1/status/incidents",
+            &json!({"name": "x", "impact": "huge", "body_ja": "a"}),
+        )
+        .await;
+    assert_eq!(field(r).await, "impact");
+    let r = server
+        .post_json(
+            "/api/v1/status/incidents",
+            &json!({"name": "x", "impact": "minor"}),
+        )
+        .await;
+    assert_eq!(field(r).await, "body");
+    let r = server
+        .post_json("/api/v1/status/incidents",
+                   &json!({"name": "x", "impact": "minor", "body_en": "a", "components": {"nope": "major_outage"}}))
+        .await;
+    assert_eq!(field(r).await, "components[0]");
+    let r = server
+        .post_json(
+            "/api/v1/status/incidents",
+            &json!({"name": "x", "impact": "minor", "body_en": "a", "status": "completed"}),
+        )
+        .await;
+    assert_eq!(field(r).await, "status");
+    let now = now_ms();
+    let r = server
+        .post_json("/api/v1/status/maintenances",
+                   &json!({"name": "m", "scheduled_for": api_time(now), "scheduled_until": api_time(now), "body_en": "a"}))
+        .await;
+    assert_eq!(field(r).await, "scheduled_until");
+    let r = server
+        .post_json("/api/v1/status/maintenances",
+                   &json!({"name": "m", "scheduled_for": "soon", "scheduled_until": api_time(now), "body_en": "a"}))
+        .await;
+    assert_eq!(field(r).await, "scheduled_for");
+    let r = server
+        .post_json("/api/v1/status/components", &json!({"name": "a"}))
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = server
+        .post_json("/api/v1/status/components", &json!({"name": "a"}))
+        .await;
+    assert_eq!(r.status(), 409, "a name taken");
+    let r = server
+        .post_json(
+            "/api/v1/status/incidents/nope/updates",
+            &json!({"body_en": "a"}),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    // Nothing refused was kept.
+    let listed = server.get_json("/api/v1/status/incidents").await;
+    assert_eq!(listed, json!([]));
+    assert_eq!(
+        server
+            .get_json("/api/v1/status/components")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+});
+
+async fn fetch(server: &Server, path: &str, lang: &str) -> (u16, String, String) {
+    let r = server
+        .anonymous()
+        .get(format!("{}{path}", server.url))
+        .header("accept-language", lang)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let kind = r.headers()["content-type"].to_str().unwrap().to_owned();
+    (status, kind, r.text().await.unwrap())
+}
+
+/// The text of `parent`'s child element `name` (in `ns`, or none), which must exist.
+fn child_text<'a>(parent: roxmltree::Node<'a, 'a>, ns: Option<&str>, name: &str) -> &'a str {
+    parent
+        .children()
+        .find(|n| n.is_element() && n.tag_name().name() == name && n.tag_name().namespace() == ns)
+        .unwrap_or_else(|| panic!("<{}> has no <{name}>", parent.tag_name().name()))
+        .text()
+        .unwrap_or("")
+}
+
+both_databases!(public_page_and_feeds, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let (_, incident, _) = build(&server).await;
+    let id = incident["id"].as_str().unwrap();
+
+    let (status, kind, ja) = fetch(&server, "/status", "ja").await;
+    assert_eq!((status, kind.as_str()), (200, "text/html; charset=utf-8"));
+    for text in [
+        "<html lang=\"ja\">",
+        "一部のシステムで障害が発生しています",
+        "受注システムの障害",
+        "原因を特定しました。",
+        "基幹",
+        "一部停止",
+        "DB 更新",
+        "ネットワーク工事",
+        "実施中",
+        "過去 14 日間の履歴",
+        "証明書更新",
+    ] {
+        assert!(ja.contains(text), "the Japanese page shows {text}");
+    }
+    let (_, _, en) = fetch(&server, "/status", "en-US,en;q=0.9").await;
+    for text in [
+        "<html lang=\"en\">",
+        "Partial System Outage",
+        "Partial outage",
+        "Identified",
+        "In progress",
+    ] {
+        assert!(en.contains(text), "the English page shows {text}");
+    }
+    let (_, _, by_query) = fetch(&server, "/status?lang=en", "ja").await;
+    assert!(
+        by_query.contains("<html lang=\"en\">"),
+        "?lang= wins over the browser"
+    );
+    let (status, _, one) = fetch(&server, &format!("/status/incidents/{id}"), "en").await;
+    assert_eq!(status, 200);
+    assert!(one.contains("Investigating failed orders.") && one.contains("原因を特定しました。"));
+    let (status, _, _) = fetch(&server, "/status/incidents/nope", "en").await;
+    assert_eq!(status, 404);
+
+    // RSS 2.0: <rss version="2.0"><channel> with title, link and description; each item
+    // with a title or description (here all of title, link, guid, pubDate, description).
+    let (status, kind, rss) = fetch(&server, "/status/history.rss", "ja").await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (200, "application/rss+xml; charset=utf-8")
+    );
+    let doc = roxmltree::Document::parse(&rss).expect("well-formed RSS");
+    let root = doc.root_element();
+    assert_eq!(
+        (root.tag_name().name(), root.attribute("version")),
+        ("rss", Some("2.0"))
+    );
+    let channel = root
+        .children()
+        .find(|n| n.has_tag_name("channel"))
+        .expect("channel");
+    assert!(child_text(channel, None, "link").ends_with("/status"));
+    assert!(!child_text(channel, None, "title").is_empty());
+    assert!(!child_text(channel, None, "description").is_empty());
+    let items: Vec<_> = channel
+        .children()
+        .filter(|n| n.has_tag_name("item"))
+        .collect();
+    assert_eq!(items.len(), 4, "the incident and the three maintenances");
+    for item in &items {
+        assert!(!child_text(*item, None, "title").is_empty());
+        assert_eq!(
+            child_text(*item, None, "guid"),
+            child_text(*item, None, "link")
+        );
+        let date = child_text(*item, None, "pubDate");
+        assert!(
+            date.ends_with("+0000") && date.contains(", "),
+            "RFC 822 date: {date}"
+        );
+    }
+    let first = items
+        .iter()
+        .find(|i| child_text(**i, None, "title").contains("受注システムの障害"))
+        .unwrap();
+    assert!(child_text(*first, None, "description").contains("原因を特定しました。"));
+
+    // Atom (RFC 4287): feed with id, title, updated and an author; entries with id, title,
+    // updated and a link.
+    const ATOM: &str = "http://www.w3.org/2005/Atom";
+    let atom_ns = Some(ATOM);
+    let (status, kind, atom) = fetch(&server, "/status/history.atom", "en").await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (200, "application/atom+xml; charset=utf-8")
+    );
+    let doc = roxmltree::Document::parse(&atom).expect("well-formed Atom");
+    let feed = doc.root_element();
+    assert_eq!(
+        (feed.tag_name().name(), feed.tag_name().namespace()),
+        ("feed", atom_ns)
+    );
+    assert!(!child_text(feed, atom_ns, "id").is_empty());
+    assert!(!child_text(feed, atom_ns, "title").is_empty());
+    assert!(jiff_like(child_text(feed, atom_ns, "updated")));
+    let author = feed
+        .children()
+        .find(|n| n.has_tag_name((ATOM, "author")))
+        .expect("author");
+    assert!(!child_text(author, atom_ns, "name").is_empty());
+    let entries: Vec<_> = feed
+        .children()
+        .filter(|n| n.has_tag_name((ATOM, "entry")))
+        .collect();
+    assert_eq!(entries.len(), 4);
+    for e in &entries {
+        assert!(!child_text(*e, atom_ns, "id").is_empty());
+        assert!(!child_text(*e, atom_ns, "title").is_empty());
+        assert!(jiff_like(child_text(*e, atom_ns, "updated")));
+        let link = e
+            .children()
+            .find(|n| n.has_tag_name((ATOM, "link")))
+            .expect("link");
+        assert!(
+            link.attribute("href")
+                .unwrap()
+                .contains("/status/incidents/")
+        );
+    }
+    assert!(
+        atom.contains("[Maintenance] DB 更新"),
+        "titles in the language asked for"
+    );
+});
+
+/// An RFC 3339 date-time with an offset, as Atom's date constructs are.
+fn jiff_like(text: &str) -> bool {
+    text.len() >= 25
+        && text.as_bytes()[10] == b'T'
+        && (text.ends_with(":00") || text.ends_with('Z'))
+}
