@@ -49,6 +49,7 @@ pub async fn fresh_database(db: Db, dir: &std::path::Path) -> Option<String> {
                     return None;
                 }
             };
+            drop_stale_databases(&mut conn).await;
             let name = format!("hinomi_test_{}", uuid_hex());
             sqlx::query(&format!("CREATE DATABASE {name}"))
                 .execute(&mut conn)
@@ -58,6 +59,31 @@ pub async fn fresh_database(db: Db, dir: &std::path::Path) -> Option<String> {
             Some(format!("{base}/{name}"))
         }
     }
+}
+
+/// Drops, once per test run, the test databases of earlier runs: those made more than an
+/// hour ago that nobody is connected to (each test makes its own, and a run leaves about a
+/// hundred behind). Failures are ignored: a database in use is simply kept.
+async fn drop_stale_databases(conn: &mut sqlx::PgConnection) {
+    use sqlx::Row;
+    static ONCE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    ONCE.get_or_init(|| async {
+        let stale = sqlx::query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'hinomi\\_test\\_%' \
+             AND (pg_stat_file('base/' || oid || '/PG_VERSION')).modification \
+                 < now() - interval '1 hour'",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap_or_default();
+        for row in stale {
+            let name: String = row.get(0);
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+                .execute(&mut *conn)
+                .await;
+        }
+    })
+    .await;
 }
 
 pub fn uuid_hex() -> String {
