@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hinomi_core::{Config, ContactKind, Envelope, Integration, IntegrationKind};
+use hinomi_notify::channels::webhook::StatusPost;
 use hinomi_notify::{SendReport, receivers};
 use hinomi_store::{
     ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDelivery, NewNotice,
@@ -27,6 +28,9 @@ const CLAIM_BATCH: i64 = 64;
 const LEASE_MARGIN_MS: i64 = 2_000;
 /// The kind of outbox rows that carry an [`Envelope`] to a person: `contact:<kind>`.
 pub const CONTACT_PREFIX: &str = "contact:";
+/// The kind of outbox rows that carry a status page update to a webhook subscriber; the
+/// payload is a [`StatusPost`].
+pub const STATUS_WEBHOOK: &str = "status:webhook";
 
 /// A message to a person outside any page (a test message, a shift notice), due now and
 /// leased to this instance, which delivers it once the transaction that writes it commits.
@@ -198,6 +202,8 @@ enum Target<'a> {
     Contact(Box<Envelope>),
     /// An integration of an Alertmanager receiver.
     Integration(Integration<'a>),
+    /// A status page update for a webhook subscriber (`status:webhook` rows).
+    StatusWebhook(Box<StatusPost>),
 }
 
 /// Where `row` goes, or why it cannot go anywhere (final).
@@ -212,6 +218,11 @@ fn target<'a>(config: &'a Config, row: &ClaimedDelivery) -> Result<Target<'a>, S
             ));
         }
         return Ok(Target::Contact(Box::new(envelope)));
+    }
+    if row.kind == STATUS_WEBHOOK {
+        let post: StatusPost = serde_json::from_str(&row.payload)
+            .map_err(|e| format!("the status update is not readable: {e}"))?;
+        return Ok(Target::StatusWebhook(Box::new(post)));
     }
     let kind = IntegrationKind::parse(&row.kind)
         .ok_or_else(|| format!("{} is not delivered by hinomi", row.kind))?;
@@ -240,7 +251,7 @@ pub(crate) async fn deliver(shared: &Shared, row: ClaimedDelivery) -> Option<Fin
         Ok(target) => {
             let timeout_ms = match &target {
                 Target::Integration(i) => i.timeout_ms().unwrap_or(default_timeout_ms),
-                Target::Contact(_) => default_timeout_ms,
+                Target::Contact(_) | Target::StatusWebhook(_) => default_timeout_ms,
             };
             if let Target::Contact(envelope) = &target
                 && let Err(ready_at) = shared.throttle.take(envelope.contact.kind, at)
@@ -254,6 +265,7 @@ pub(crate) async fn deliver(shared: &Shared, row: ClaimedDelivery) -> Option<Fin
             let started = Instant::now();
             let report = match target {
                 Target::Contact(envelope) => shared.channels.send(&envelope, at).await,
+                Target::StatusWebhook(post) => shared.channels.send_status_webhook(&post, at).await,
                 Target::Integration(integration) => {
                     let timeout = Duration::from_millis(timeout_ms as u64);
                     receivers::send(
@@ -404,6 +416,7 @@ mod tests {
         let got = target(config, &row).map(|t| match t {
             Target::Contact(e) => format!("contact {}", e.contact.kind.as_str()),
             Target::Integration(i) => format!("integration {}", i.kind().name()),
+            Target::StatusWebhook(p) => format!("status webhook {}", p.url),
         });
         match expect {
             Ok(want) => assert_eq!(got.as_deref(), Ok(want)),
@@ -425,6 +438,20 @@ mod tests {
             ("webhook", "r", 0, "", Ok("integration webhook")),
             ("msteams", "r", 6000, "", Ok("integration msteams")),
             ("contact:sms", "page:1", 0, envelope, Ok("contact sms")),
+            (
+                "status:webhook",
+                "status_subscriber:s1",
+                0,
+                r#"{"url":"http://w/","body":{}}"#,
+                Ok("status webhook http://w/"),
+            ),
+            (
+                "status:webhook",
+                "status_subscriber:s1",
+                0,
+                "{}",
+                Err("the status update is not readable"),
+            ),
             (
                 "contact:voice",
                 "page:1",

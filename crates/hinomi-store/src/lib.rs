@@ -57,6 +57,7 @@ pub use schedules::{
     StoredSchedule,
 };
 pub use shift_notices::DueShiftNotices;
+pub use status_page::StatusSubscriber;
 pub use teams::{TeamMember, TeamRecord};
 pub use tx::WriteTx;
 

@@ -1,5 +1,5 @@
-//! The public status page's tables (migration 0010): components, status incidents and
-//! maintenances, and their updates. Reads answer the core's types; a change locks what it
+//! The public status page's tables: components, status incidents and maintenances, and
+//! their updates (migration 0010); its subscribers (migration 0011). Reads answer the core's types; a change locks what it
 //! reads (`FOR UPDATE` on PostgreSQL; SQLite has one writer) inside a [`WriteTx`], so the
 //! caller decides with the core and writes the result, its event and its audit entry in
 //! the same transaction.
@@ -308,6 +308,80 @@ impl Store {
             .fetch_all(&self.read)
             .await?;
         one_incident(&row, &updates)
+    }
+}
+
+/// Someone told of every update the page publishes: a webhook (`kind` `webhook`, `address`
+/// its URL), in `language` (`ja` or `en`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusSubscriber {
+    pub id: String,
+    pub kind: String,
+    pub address: String,
+    pub language: String,
+    pub created_at: i64,
+}
+
+const SUBSCRIBER_SELECT: &str =
+    "SELECT id, kind, address, language, created_at FROM status_subscribers";
+/// Every subscriber, oldest first.
+const SUBSCRIBERS: &str = "SELECT id, kind, address, language, created_at \
+     FROM status_subscribers ORDER BY created_at, id";
+
+fn subscriber_from_row(row: &AnyRow) -> Result<StatusSubscriber> {
+    Ok(StatusSubscriber {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        address: row.try_get("address")?,
+        language: row.try_get("language")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl WriteTx {
+    /// Adds a subscriber; answers false (writing nothing) when one of its kind has its
+    /// address already.
+    pub async fn insert_status_subscriber(&mut self, s: &StatusSubscriber) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO status_subscribers (id, kind, address, language, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, address) DO NOTHING",
+        )
+        .bind(&s.id)
+        .bind(&s.kind)
+        .bind(&s.address)
+        .bind(&s.language)
+        .bind(s.created_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Removes a subscriber; answers it, or `None` when there was none with that id.
+    pub async fn delete_status_subscriber(&mut self, id: &str) -> Result<Option<StatusSubscriber>> {
+        let row = sqlx::query(&format!("{SUBSCRIBER_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        sqlx::query("DELETE FROM status_subscribers WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        subscriber_from_row(&row).map(Some)
+    }
+
+    /// Every subscriber, as the transaction sees them (to queue an update for each).
+    pub async fn status_subscribers(&mut self) -> Result<Vec<StatusSubscriber>> {
+        let rows = sqlx::query(SUBSCRIBERS).fetch_all(&mut *self.tx).await?;
+        rows.iter().map(subscriber_from_row).collect()
+    }
+}
+
+impl Store {
+    /// Every subscriber, oldest first.
+    pub async fn status_subscribers(&self) -> Result<Vec<StatusSubscriber>> {
+        let rows = sqlx::query(SUBSCRIBERS).fetch_all(&self.read).await?;
+        rows.iter().map(subscriber_from_row).collect()
     }
 }
 

@@ -151,6 +151,11 @@ impl Channels {
             ContactKind::Webhook => webhook::send(&self.http, &s.webhook, envelope, now).await,
         }
     }
+
+    /// Sends a status page update to a webhook subscriber at `now`.
+    pub async fn send_status_webhook(&self, post: &webhook::StatusPost, now: i64) -> SendReport {
+        webhook::send_status(&self.http, &self.settings.webhook, post, now).await
+    }
 }
 
 /// The report of a notice whose channel lacks a setting: final, naming what to set.

@@ -5,6 +5,9 @@
 //! is the HMAC-SHA256, under `[channels.webhook] secret`, of the timestamp, a full stop and
 //! the raw body (`<t>.<body>`). A receiver recomputes it, compares in constant time, and
 //! refuses timestamps more than five minutes from its clock ([`verify`] does all three).
+//!
+//! The status page's webhook subscribers are signed the same way: a [`StatusPost`] is a
+//! body in Statuspage's webhook shape, made when the update was posted, and its address.
 
 use std::fmt;
 
@@ -43,13 +46,42 @@ pub async fn send(
     envelope: &Envelope,
     now: i64,
 ) -> SendReport {
-    if settings.secret.is_empty() {
-        return not_configured("webhook contacts need [channels.webhook] secret to sign with");
-    }
     let body = serde_json::to_vec(&envelope.notice).expect("a notice always serialises");
+    signed_post(http, settings, &envelope.contact.address, body, now).await
+}
+
+/// A status page update for a webhook subscriber (an outbox row's payload): where it goes
+/// and the JSON it carries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatusPost {
+    pub url: String,
+    pub body: serde_json::Value,
+}
+
+/// POSTs a status page update, signed as webhook contacts' notices are.
+pub async fn send_status(
+    http: &reqwest::Client,
+    settings: &WebhookSettings,
+    status_post: &StatusPost,
+    now: i64,
+) -> SendReport {
+    let body = serde_json::to_vec(&status_post.body).expect("JSON values serialise");
+    signed_post(http, settings, &status_post.url, body, now).await
+}
+
+async fn signed_post(
+    http: &reqwest::Client,
+    settings: &WebhookSettings,
+    url: &str,
+    body: Vec<u8>,
+    now: i64,
+) -> SendReport {
+    if settings.secret.is_empty() {
+        return not_configured("webhooks need [channels.webhook] secret to sign with");
+    }
     let signature = sign(&settings.secret, now.div_euclid(1000), &body);
     post(
-        http.post(&envelope.contact.address)
+        http.post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(SIGNATURE_HEADER, signature)
             .body(body),

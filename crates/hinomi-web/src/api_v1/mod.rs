@@ -190,6 +190,9 @@ pub fn routes() -> RouteTable {
         .get("/api/v1/status/incidents/{id}", status::get_incident)
         .post("/api/v1/status/incidents/{id}/updates", status::post_update)
         .post("/api/v1/status/maintenances", status::schedule_maintenance)
+        .get("/api/v1/status/subscribers", status::list_subscribers)
+        .post("/api/v1/status/subscribers", status::add_subscriber)
+        .delete("/api/v1/status/subscribers/{id}", status::remove_subscriber)
         .get("/api/v1/audit", audit::list)
         .get("/api/v1/audit/export", audit::export)
         .get("/api/v1/openapi.json", openapi_json)
@@ -418,6 +421,9 @@ pub struct ErrorDetail {
         status::get_incident,
         status::post_update,
         status::schedule_maintenance,
+        status::list_subscribers,
+        status::add_subscriber,
+        status::remove_subscriber,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),

@@ -3,7 +3,8 @@
 //! Japanese and/or English, a new status, components' new states). Everyone signed in may
 //! read; changes need `manage_status_page`. Answers use Statuspage's shapes (as the public
 //! `/api/v2/*.json` do) with each update's message in both languages added
-//! (`body_ja`, `body_en`).
+//! (`body_ja`, `body_en`). Webhook subscribers (`/api/v1/status/subscribers`) are listed
+//! and changed with `manage_status_page` alone: their URLs may carry credentials.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,8 @@ use hinomi_core::status_page::{
     ComponentState, Impact, Kind, OpenInput, Progress, StatusError, StatusIncident, UpdateInput,
 };
 use hinomi_core::{Action, Locale};
-use serde::Deserialize;
+use hinomi_store::StatusSubscriber;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{JsonBody, parse_time};
@@ -22,6 +24,7 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::status::statuspage::{ComponentOut, IncidentOut, Writer};
+use crate::status::subscribers::{self, SubscriberInput};
 use crate::status::{self, ComponentInput, Snapshot, parse_word};
 
 fn invalid(e: StatusError) -> ApiError {
@@ -376,4 +379,81 @@ pub async fn post_update(
         StatusCode::CREATED,
         Json(incident_out(&state, &incident.id).await?),
     ))
+}
+
+/// A webhook subscriber of the page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubscriberOut {
+    id: String,
+    /// `webhook`.
+    kind: String,
+    url: String,
+    /// `ja` or `en`: the language of the bodies it gets.
+    language: String,
+    created_at: String,
+}
+
+impl SubscriberOut {
+    fn new(s: StatusSubscriber) -> SubscriberOut {
+        SubscriberOut {
+            id: s.id,
+            kind: s.kind,
+            url: s.address,
+            language: s.language,
+            created_at: super::time(s.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriberIn {
+    /// An http or https URL; each update is POSTed to it, signed (`X-Hinomi-Signature`).
+    url: String,
+    /// `ja` (default) or `en`.
+    #[serde(default)]
+    language: String,
+}
+
+/// List the page's webhook subscribers.
+#[utoipa::path(get, path = "/api/v1/status/subscribers", tag = "status",
+    responses((status = 200, body = Vec<SubscriberOut>)))]
+pub async fn list_subscribers(
+    principal: Principal,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<SubscriberOut>>, ApiError> {
+    principal.require(Action::ManageStatusPage)?;
+    let all = state.engine.store().status_subscribers().await?;
+    Ok(Json(all.into_iter().map(SubscriberOut::new).collect()))
+}
+
+/// Add a webhook subscriber: every update posted from now on is POSTed to it in
+/// Statuspage's webhook shape.
+#[utoipa::path(post, path = "/api/v1/status/subscribers", tag = "status",
+    request_body = SubscriberIn,
+    responses((status = 201, body = SubscriberOut), (status = 400, body = super::ErrorBody),
+              (status = 409, body = super::ErrorBody)))]
+pub async fn add_subscriber(
+    principal: Principal,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<SubscriberIn>,
+) -> Result<(StatusCode, Json<SubscriberOut>), ApiError> {
+    let input = SubscriberInput {
+        url: body.url,
+        language: body.language,
+    };
+    let s = subscribers::add(&principal, &state, input).await?;
+    Ok((StatusCode::CREATED, Json(SubscriberOut::new(s))))
+}
+
+/// Remove a webhook subscriber.
+#[utoipa::path(delete, path = "/api/v1/status/subscribers/{id}", tag = "status",
+    responses((status = 204), (status = 404, body = super::ErrorBody)))]
+pub async fn remove_subscriber(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    subscribers::remove(&principal, &state, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

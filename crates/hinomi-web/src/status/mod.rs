@@ -8,10 +8,12 @@
 //!   their updates), one function each, called by the REST API (`api_v1::status`) and the
 //!   console (`console::status`): the [`Action`] check, the core's rules
 //!   (`hinomi_core::status_page`), and one transaction holding the change, its event and,
-//!   for components, its audit entry.
+//!   for components, its audit entry; each update is queued there for the page's
+//!   subscribers too ([`subscribers`]).
 
 pub mod public;
 pub mod statuspage;
+pub mod subscribers;
 
 use hinomi_core::Action;
 use hinomi_core::status_page::{
@@ -202,6 +204,7 @@ pub async fn open(
         now,
     )?;
     write_incident(&mut tx, &incident, &update, &components, &changed).await?;
+    subscribers::queue(&mut tx, state, &incident, &update, &components, now).await?;
     let kind = match incident.kind {
         Kind::Incident => "status_incident.opened",
         Kind::Maintenance => "status_maintenance.scheduled",
@@ -234,6 +237,7 @@ pub async fn post_update(
         now,
     )?;
     write_incident(&mut tx, &incident, &update, &components, &changed).await?;
+    subscribers::queue(&mut tx, state, &incident, &update, &components, now).await?;
     let data = event_data(&incident, &update);
     let kind = "status_incident.updated";
     finish(tx, principal, now, kind, &incident.id, data, false).await?;

@@ -87,6 +87,7 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
                 _ => Value::Null,
             },
         ),
+        ("/api/v1/status/subscribers", true) => (Action::ManageStatusPage, Value::Null),
         (p, true) if p.starts_with("/api/v1/") => (Action::Read, Value::Null),
         ("/api/v1/silences" | "/api/v1/silences/{id}", false) => (Action::ManageSilences, silence),
         (p, false) if p.starts_with("/api/v1/pages") => (
@@ -129,6 +130,9 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
                 "/api/v1/status/maintenances" => json!({"name": "walk", "body_en": "walk",
                     "scheduled_for": api_time(now_ms()), "scheduled_until": api_time(now_ms() + 3_600_000)}),
                 "/api/v1/status/incidents/{id}/updates" => json!({"body_en": "walk"}),
+                "/api/v1/status/subscribers" => {
+                    json!({"url": format!("http://127.0.0.1:9/{}", uuid_hex())})
+                }
                 _ => json!({"name": format!("c{}", uuid_hex())}),
             },
         ),

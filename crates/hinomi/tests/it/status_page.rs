@@ -2,7 +2,10 @@
 //! through `/api/v1/status`; Statuspage's public JSON checked field by field against its
 //! documented shapes (and Alertmanager's `/api/v2/status` beside it unchanged); the public
 //! HTML page in both languages; the RSS 2.0 and Atom feeds parsed and checked for the
-//! elements their specifications require; the events each change leaves.
+//! elements their specifications require; the events each change leaves; webhook
+//! subscribers receiving each update signed, in Statuspage's webhook shape.
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -716,3 +719,145 @@ fn jiff_like(text: &str) -> bool {
         && text.as_bytes()[10] == b'T'
         && (text.ends_with(":00") || text.ends_with('Z'))
 }
+
+both_databases!(
+    webhook_subscribers_get_signed_statuspage_bodies,
+    |db| async move {
+        let sink = Sink::start().await;
+        let mut options = Options::default();
+        options
+            .env
+            .push(("HINOMI_CHANNELS__WEBHOOK__SECRET".into(), "s3cret".into()));
+        let Some(server) = Server::start(db, options).await else {
+            return;
+        };
+        // Bad input names the field; a viewer may neither list nor add.
+        for (body, field) in [
+            (json!({"url": "ftp://example.com/"}), "url"),
+            (json!({"url": sink.url, "language": "fr"}), "language"),
+        ] {
+            let r = server.post_json("/api/v1/status/subscribers", &body).await;
+            assert_eq!(r.status(), 400, "{body}");
+            let text = r.text().await.unwrap();
+            assert!(text.contains(field), "{field}: {text}");
+        }
+        server.create_user("sub-viewer", "viewer");
+        let viewer = authorized_client(&server.create_token("sub-viewer", None));
+        let r = viewer
+            .get(format!("{}/api/v1/status/subscribers", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = server
+            .post_json(
+                "/api/v1/status/subscribers",
+                &json!({"url": sink.url, "language": "en"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let subscriber: Value = r.json().await.unwrap();
+        assert_eq!(subscriber["language"], "en");
+        let r = server
+            .post_json("/api/v1/status/subscribers", &json!({"url": sink.url}))
+            .await;
+        assert_eq!(r.status(), 409, "one subscription per URL");
+        let listed = server.get_json("/api/v1/status/subscribers").await;
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+
+        let (ids, incident, _) = build(&server).await;
+        let incident_id = incident["id"].as_str().unwrap();
+        // Two incident updates, two component changes, three maintenances.
+        let got = sink
+            .wait_for(Duration::from_secs(20), "every update", |r| r.len() >= 7)
+            .await;
+        let now_secs = now_ms() / 1000;
+        for r in &got {
+            let signature = header(r, "x-hinomi-signature").expect("signed");
+            let raw = serde_json::to_vec(&r.body).unwrap();
+            assert_eq!(
+                hinomi_notify::channels::webhook::verify("s3cret", signature, &raw, now_secs),
+                Ok(()),
+                "{}",
+                r.body
+            );
+            assert_eq!(
+                sorted(&keys(&r.body["meta"])),
+                ["documentation", "generated_at", "unsubscribe"]
+            );
+            assert_eq!(
+                sorted(&keys(&r.body["page"])),
+                ["id", "status_description", "status_indicator"]
+            );
+        }
+        let incidents: Vec<&Value> = got
+            .iter()
+            .map(|r| &r.body)
+            .filter(|b| b["incident"]["id"] == incident_id)
+            .collect();
+        assert_eq!(incidents.len(), 2);
+        let last = incidents
+            .iter()
+            .find(|b| b["incident"]["status"] == "identified")
+            .expect("the second update");
+        assert_eq!(sorted(&keys(&last["incident"])), sorted(INCIDENT));
+        let updates = last["incident"]["incident_updates"].as_array().unwrap();
+        assert_eq!(updates.len(), 2);
+        assert_eq!(
+            updates[1]["body"], "Investigating failed orders.",
+            "in the subscriber's language (English), oldest last"
+        );
+        let changes: Vec<&Value> = got
+            .iter()
+            .map(|r| &r.body)
+            .filter(|b| b.get("component_update").is_some())
+            .collect();
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        for c in &changes {
+            assert_eq!(c["component"]["id"], ids[0]);
+            assert_eq!(c["component_update"]["component_id"], ids[0]);
+            assert_eq!(sorted(&keys(&c["component"])), sorted(COMPONENT));
+        }
+        assert!(
+            changes
+                .iter()
+                .any(|c| c["component_update"]["old_status"] == "major_outage"
+                    && c["component_update"]["new_status"] == "partial_outage")
+        );
+        let maintenances = got
+            .iter()
+            .filter(|r| r.body["incident"]["scheduled_for"].is_string())
+            .count();
+        assert_eq!(maintenances, 3);
+
+        // The outbox names the rows' kind; a removed subscriber hears nothing more.
+        let rows = deliveries(&server.database_url).await;
+        assert!(rows.iter().filter(|d| d.kind == "status:webhook").count() >= 7);
+        let id = subscriber["id"].as_str().unwrap();
+        let r = server
+            .delete(&format!("/api/v1/status/subscribers/{id}"))
+            .await;
+        assert_eq!(r.status(), 204);
+        let r = server
+            .delete(&format!("/api/v1/status/subscribers/{id}"))
+            .await;
+        assert_eq!(r.status(), 404);
+        let r = server
+            .post_json(
+                &format!("/api/v1/status/incidents/{incident_id}/updates"),
+                &json!({"status": "resolved", "body_en": "Resolved."}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(sink.received().len(), got.len());
+        let pool = server.database().await;
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM events WHERE kind LIKE 'status_subscriber.%'")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert!(kinds.contains(&"status_subscriber.added".to_owned()));
+        assert!(kinds.contains(&"status_subscriber.removed".to_owned()));
+    }
+);
