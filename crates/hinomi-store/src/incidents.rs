@@ -335,6 +335,21 @@ impl WriteTx {
         Ok(id)
     }
 
+    /// An entry hinomi writes about a change it made at `now` (no verdict, correcting
+    /// nothing).
+    async fn record_change(
+        &mut self,
+        incident_id: &str,
+        now: i64,
+        kind: EntryKind,
+        actor: &str,
+        text: &str,
+        data: &serde_json::Value,
+    ) -> Result<i64> {
+        self.append_timeline(incident_id, now, now, kind, actor, text, None, data, None)
+            .await
+    }
+
     async fn lock_incident(&mut self, id: &str) -> Result<Option<IncidentRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1{}",
@@ -404,16 +419,13 @@ impl WriteTx {
             "to": change.to.map(hinomi_core::time::format_millis),
             "reason": reason,
         });
-        self.append_timeline(
+        self.record_change(
             incident_id,
-            now,
             now,
             EntryKind::MilestoneEdit,
             actor,
             reason,
-            None,
             &data,
-            None,
         )
         .await?;
         Ok(())
@@ -638,18 +650,8 @@ impl Store {
             "services": service_ids,
             "suggestion": new.suggestion,
         });
-        tx.append_timeline(
-            &new.id,
-            now,
-            now,
-            EntryKind::Declared,
-            actor,
-            &new.title,
-            None,
-            &data,
-            None,
-        )
-        .await?;
+        tx.record_change(&new.id, now, EntryKind::Declared, actor, &new.title, &data)
+            .await?;
         for key in &groups {
             sqlx::query(
                 "INSERT INTO incident_alert_groups (incident_id, group_key, linked_at) \
@@ -660,16 +662,13 @@ impl Store {
             .bind(now)
             .execute(&mut *tx.tx)
             .await?;
-            tx.append_timeline(
+            tx.record_change(
                 &new.id,
-                now,
                 now,
                 EntryKind::AlertGroupLinked,
                 actor,
                 key,
-                None,
                 &json!({ "group_key": key }),
-                None,
             )
             .await?;
         }
@@ -712,18 +711,8 @@ impl Store {
                         "reopened": plan.reopened,
                         "reason": reason,
                     });
-                    tx.append_timeline(
-                        id,
-                        now,
-                        now,
-                        EntryKind::StatusChange,
-                        actor,
-                        reason,
-                        None,
-                        &data,
-                        None,
-                    )
-                    .await?;
+                    tx.record_change(id, now, EntryKind::StatusChange, actor, reason, &data)
+                        .await?;
                     let why = format!("status {} -> {}", plan.from, plan.to);
                     for c in &plan.changes {
                         tx.record_milestone(id, *c, &why, actor, now).await?;
@@ -741,18 +730,8 @@ impl Store {
                         "to": to.as_str(),
                         "reason": reason,
                     });
-                    tx.append_timeline(
-                        id,
-                        now,
-                        now,
-                        EntryKind::SeverityChange,
-                        actor,
-                        reason,
-                        None,
-                        &data,
-                        None,
-                    )
-                    .await?;
+                    tx.record_change(id, now, EntryKind::SeverityChange, actor, reason, &data)
+                        .await?;
                     rec.severity = *to;
                 }
                 IncidentChange::Impact(impact) => {
@@ -763,18 +742,8 @@ impl Store {
                         "from": impact_json(&rec.impact),
                         "to": impact_json(impact),
                     });
-                    tx.append_timeline(
-                        id,
-                        now,
-                        now,
-                        EntryKind::ImpactChange,
-                        actor,
-                        "",
-                        None,
-                        &data,
-                        None,
-                    )
-                    .await?;
+                    tx.record_change(id, now, EntryKind::ImpactChange, actor, "", &data)
+                        .await?;
                     rec.impact = impact.clone();
                 }
                 IncidentChange::Summary(summary) => {
@@ -782,18 +751,8 @@ impl Store {
                         continue;
                     }
                     let data = json!({ "from": rec.summary, "to": summary });
-                    tx.append_timeline(
-                        id,
-                        now,
-                        now,
-                        EntryKind::SummaryChange,
-                        actor,
-                        summary,
-                        None,
-                        &data,
-                        None,
-                    )
-                    .await?;
+                    tx.record_change(id, now, EntryKind::SummaryChange, actor, summary, &data)
+                        .await?;
                     rec.summary = summary.clone();
                 }
                 IncidentChange::Milestone {
