@@ -5,7 +5,8 @@
 //! inhibited alerts left out), and writes the notification into the outbox together with
 //! the notification log and the group's next due time, in one transaction. In the same
 //! transaction a group bound to an escalation policy opens its page, or resolves it when
-//! its alerts have (`escalate`).
+//! its alerts have (`escalate`), and a group linked to an unresolved incident tells the
+//! incident's timeline which of its alerts began firing or resolved since it last looked.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -14,7 +15,9 @@ use hinomi_core::{
     Alert, Config, NotifyLogEntry, Receiver, Route, UNDELIVERED_KIND_BASE, needs_update,
 };
 use hinomi_notify::webhook::{Notification, render};
-use hinomi_store::{ClaimedDelivery, GroupRow, NewOutbox, StoredAlert, StoredNotifyLog, WriteTx};
+use hinomi_store::{
+    ClaimedDelivery, GroupLink, GroupRow, NewOutbox, StoredAlert, StoredNotifyLog, WriteTx,
+};
 
 use crate::escalate::{self, Firer};
 use crate::index::Inhibition;
@@ -75,9 +78,15 @@ pub(crate) async fn flush_groups(
         inhibit: Inhibition::new(&inhibit, &config.inhibit_rules, pending),
         now,
     };
+    let keys: Vec<&str> = groups.iter().map(|g| g.group_key.as_str()).collect();
+    let links = tx.incident_links(&keys).await?;
     let mut leased = Vec::new();
     for group in groups {
-        ctx.flush_group(tx, group, &mut leased).await?;
+        let linked: Vec<&GroupLink> = links
+            .iter()
+            .filter(|l| l.group_key == group.group_key)
+            .collect();
+        ctx.flush_group(tx, group, &linked, &mut leased).await?;
     }
     metrics::counter!("hinomi_group_flushes_total").increment(groups.len() as u64);
     Ok(leased)
@@ -97,10 +106,17 @@ impl FlushContext<'_> {
         &self,
         tx: &mut WriteTx,
         group: &GroupRow,
+        links: &[&GroupLink],
         leased: &mut Vec<ClaimedDelivery>,
     ) -> Result<(), EngineError> {
         let now = self.now;
         let members = tx.group_members(&group.group_key).await?;
+        if !links.is_empty() {
+            let alerts: Vec<&Alert> = members.iter().map(|m| &m.alert).collect();
+            for link in links {
+                tx.tell_group_alerts(link, &alerts, now).await?;
+            }
+        }
         let route = self.config.route.walk().find(|r| r.id == group.route_id);
         let receiver = self
             .config

@@ -531,6 +531,10 @@ async fn close(
     };
     let cancelled = tx.cancel_page_notices(&page.id, now).await?;
     tx.update_page(page).await?;
+    if to == PageStatus::Acknowledged {
+        tx.note_page_acknowledged(&page.group_key, &page.id, &page.title, actor, how, now)
+            .await?;
+    }
     let data = json!({ "how": how, "cancelled": cancelled });
     event(tx, now, kind, &page.id, actor, &data).await
 }

@@ -4,8 +4,9 @@
 //! inside the transaction that writes their outcome, so each change commits with its
 //! timeline entry and its event, or not at all.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
+use hinomi_core::incident::feed::{AlertEntry, alert_entries};
 use hinomi_core::incident::{
     Currency, EntryKind, FieldError, Impact, Milestone, MilestoneChange, Milestones, Money,
     ReputationalRisk, Severity, Status, Verdict, plan_status,
@@ -198,6 +199,10 @@ pub enum IncidentChange {
         at: Option<i64>,
         reason: String,
     },
+    /// The services affected, by id or name (replacing those named before).
+    Services(Vec<String>),
+    /// Alert groups to link, by key (one already linked is left as it is).
+    LinkGroups(Vec<String>),
 }
 
 /// An entry of an incident's timeline.
@@ -287,6 +292,18 @@ fn impact_json(i: &Impact) -> serde_json::Value {
     })
 }
 
+/// Who writes the entries nobody typed (alerts firing and resolving).
+const HINOMI: &str = "hinomi";
+
+/// A link between an unresolved incident and an alert group, with the alert episodes it
+/// has told the incident's timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupLink {
+    pub incident_id: String,
+    pub group_key: String,
+    pub told: BTreeSet<String>,
+}
+
 /// The incident's subject in the event log.
 fn subject(id: &str) -> String {
     format!("incident:{id}")
@@ -350,6 +367,208 @@ impl WriteTx {
             .await
     }
 
+    /// The links of unresolved incidents to any of `group_keys`.
+    pub async fn incident_links(&mut self, group_keys: &[&str]) -> Result<Vec<GroupLink>> {
+        let mut out = Vec::new();
+        for chunk in group_keys.chunks(codec::CHUNK) {
+            let sql = format!(
+                "SELECT g.incident_id, g.group_key, g.told FROM incident_alert_groups g \
+                 JOIN incidents i ON i.id = g.incident_id \
+                 WHERE i.status <> 'resolved' AND g.group_key IN ({}) ORDER BY g.incident_id",
+                codec::placeholders(self.backend(), 1, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for key in chunk {
+                q = q.bind(*key);
+            }
+            for row in q.fetch_all(&mut *self.tx).await? {
+                let told: String = row.try_get("told")?;
+                out.push(GroupLink {
+                    incident_id: row.try_get("incident_id")?,
+                    group_key: row.try_get("group_key")?,
+                    told: serde_json::from_str(&told).map_err(corrupt)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Tells a linked incident's timeline what began and ended among its group's alerts
+    /// (`members`) since the link last looked, and remembers what it told.
+    pub async fn tell_group_alerts(
+        &mut self,
+        link: &GroupLink,
+        members: &[&hinomi_core::Alert],
+        now: i64,
+    ) -> Result<()> {
+        let (entries, told) = alert_entries(&link.told, members, &link.group_key, now);
+        if entries.is_empty() && told == link.told {
+            return Ok(());
+        }
+        for AlertEntry {
+            kind,
+            at,
+            text,
+            data,
+        } in &entries
+        {
+            self.append_timeline(
+                &link.incident_id,
+                *at,
+                now,
+                *kind,
+                HINOMI,
+                text,
+                None,
+                data,
+                None,
+            )
+            .await?;
+        }
+        sqlx::query(
+            "UPDATE incident_alert_groups SET told = $1 WHERE incident_id = $2 AND group_key = $3",
+        )
+        .bind(serde_json::to_string(&told).map_err(corrupt)?)
+        .bind(&link.incident_id)
+        .bind(&link.group_key)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// A page of `group_key` was acknowledged at `now` by `actor` (`how`: console, link,
+    /// Slack...): an entry on each unresolved incident linked to the group, and the
+    /// incident's acknowledged milestone if it has none yet.
+    pub async fn note_page_acknowledged(
+        &mut self,
+        group_key: &str,
+        page_id: &str,
+        title: &str,
+        actor: &str,
+        how: &str,
+        now: i64,
+    ) -> Result<()> {
+        let links = self.incident_links(&[group_key]).await?;
+        for link in links {
+            let Some(mut rec) = self.lock_incident(&link.incident_id).await? else {
+                continue;
+            };
+            let data = json!({ "group_key": group_key, "page": page_id, "how": how });
+            self.record_change(
+                &rec.id,
+                now,
+                EntryKind::PageAcknowledged,
+                actor,
+                title,
+                &data,
+            )
+            .await?;
+            if rec.milestones.get(Milestone::Acknowledged).is_none()
+                && let Ok((next, change)) =
+                    rec.milestones.edit(Milestone::Acknowledged, Some(now), now)
+            {
+                let why = format!("page acknowledged by {actor}");
+                self.record_milestone(&rec.id, change, &why, actor, now)
+                    .await?;
+                rec.milestones = next;
+                rec.updated_at = now;
+                self.write_incident_state(&rec).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Links an alert group to an incident at `now`: the link, its timeline entry, and what
+    /// the group's alerts already tell (those firing, at their start). Answers when the
+    /// group's page was acknowledged, if it is.
+    async fn link_group(
+        &mut self,
+        incident_id: &str,
+        group_key: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        sqlx::query(
+            "INSERT INTO incident_alert_groups (incident_id, group_key, linked_at) \
+             VALUES ($1, $2, $3)",
+        )
+        .bind(incident_id)
+        .bind(group_key)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        self.record_change(
+            incident_id,
+            now,
+            EntryKind::AlertGroupLinked,
+            actor,
+            group_key,
+            &json!({ "group_key": group_key }),
+        )
+        .await?;
+        let members = self.group_members(group_key).await?;
+        let alerts: Vec<&hinomi_core::Alert> = members.iter().map(|m| &m.alert).collect();
+        let link = GroupLink {
+            incident_id: incident_id.to_owned(),
+            group_key: group_key.to_owned(),
+            told: BTreeSet::new(),
+        };
+        self.tell_group_alerts(&link, &alerts, now).await?;
+        let acknowledged: Option<i64> = sqlx::query(
+            "SELECT MAX(acknowledged_at) FROM pages WHERE group_key = $1 AND state = 'acknowledged'",
+        )
+        .bind(group_key)
+        .fetch_one(&mut *self.tx)
+        .await?
+        .try_get(0)?;
+        Ok(acknowledged)
+    }
+
+    /// The services named (by id or name) in `names` as (id, name), by id and without
+    /// repeats; an unknown one is a fault at `<field>[i]`.
+    async fn resolve_services(
+        &mut self,
+        names: &[String],
+        field: &str,
+    ) -> Result<IncidentWrite<Vec<(String, String)>>> {
+        let mut ids = Vec::new();
+        for (i, s) in names.iter().enumerate() {
+            let row = sqlx::query(
+                "SELECT id, name FROM services WHERE id = $1 OR name = $2 \
+                 ORDER BY CASE WHEN id = $3 THEN 0 ELSE 1 END LIMIT 1",
+            )
+            .bind(s)
+            .bind(s)
+            .bind(s)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+            match row {
+                Some(r) => ids.push((r.try_get("id")?, r.try_get("name")?)),
+                None => {
+                    return Ok(Err(IncidentFault::Invalid(FieldError::new(
+                        format!("{field}[{i}]"),
+                        format!("no service {s:?}"),
+                    ))));
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(Ok(ids))
+    }
+
+    /// Whether an alert group with this key exists now.
+    async fn group_exists(&mut self, key: &str) -> Result<bool> {
+        Ok(
+            sqlx::query("SELECT group_key FROM alert_groups WHERE group_key = $1")
+                .bind(key)
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .is_some(),
+        )
+    }
+
+    /// The incident, locked for the transaction, with its services (by id) and groups.
     async fn lock_incident(&mut self, id: &str) -> Result<Option<IncidentRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1{}",
@@ -358,7 +577,31 @@ impl WriteTx {
         .bind(id)
         .fetch_optional(&mut *self.tx)
         .await?;
-        row.as_ref().map(incident_from_row).transpose()
+        let Some(mut rec) = row.as_ref().map(incident_from_row).transpose()? else {
+            return Ok(None);
+        };
+        for row in sqlx::query(
+            "SELECT s.id, s.name FROM incident_services x JOIN services s ON s.id = x.service_id \
+             WHERE x.incident_id = $1 ORDER BY s.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *self.tx)
+        .await?
+        {
+            rec.services
+                .push((row.try_get("id")?, row.try_get("name")?));
+        }
+        for row in sqlx::query(
+            "SELECT group_key FROM incident_alert_groups WHERE incident_id = $1 \
+             ORDER BY linked_at, group_key",
+        )
+        .bind(id)
+        .fetch_all(&mut *self.tx)
+        .await?
+        {
+            rec.alert_groups.push(row.try_get("group_key")?);
+        }
+        Ok(Some(rec))
     }
 
     async fn write_incident_state(&mut self, i: &IncidentRecord) -> Result<()> {
@@ -537,37 +780,14 @@ impl Store {
         now: i64,
     ) -> Result<IncidentWrite<IncidentRecord>> {
         let mut tx = self.begin().await?;
-        let mut service_ids = Vec::new();
-        for (i, s) in new.services.iter().enumerate() {
-            let row = sqlx::query(
-                "SELECT id FROM services WHERE id = $1 OR name = $2 \
-                 ORDER BY CASE WHEN id = $3 THEN 0 ELSE 1 END LIMIT 1",
-            )
-            .bind(s)
-            .bind(s)
-            .bind(s)
-            .fetch_optional(&mut *tx.tx)
-            .await?;
-            match row {
-                Some(r) => service_ids.push(r.try_get::<String, _>(0)?),
-                None => {
-                    return Ok(Err(IncidentFault::Invalid(FieldError::new(
-                        format!("services[{i}]"),
-                        format!("no service {s:?}"),
-                    ))));
-                }
-            }
-        }
-        service_ids.sort();
-        service_ids.dedup();
+        let service_ids: Vec<String> = match tx.resolve_services(&new.services, "services").await? {
+            Ok(found) => found.into_iter().map(|(id, _)| id).collect(),
+            Err(e) => return Ok(Err(e)),
+        };
         let mut groups: Vec<String> = Vec::new();
         let mut first_alert: Option<i64> = None;
         for (i, key) in new.alert_groups.iter().enumerate() {
-            let known = sqlx::query("SELECT group_key FROM alert_groups WHERE group_key = $1")
-                .bind(key)
-                .fetch_optional(&mut *tx.tx)
-                .await?;
-            if known.is_none() {
+            if !tx.group_exists(key).await? {
                 return Ok(Err(IncidentFault::Invalid(FieldError::new(
                     format!("alert_groups[{i}]"),
                     format!("no alert group {key:?}"),
@@ -652,25 +872,29 @@ impl Store {
         });
         tx.record_change(&new.id, now, EntryKind::Declared, actor, &new.title, &data)
             .await?;
+        let mut acknowledged: Option<i64> = None;
         for key in &groups {
-            sqlx::query(
-                "INSERT INTO incident_alert_groups (incident_id, group_key, linked_at) \
-                 VALUES ($1, $2, $3)",
-            )
-            .bind(&new.id)
-            .bind(key)
-            .bind(now)
-            .execute(&mut *tx.tx)
-            .await?;
-            tx.record_change(
+            if let Some(at) = tx.link_group(&new.id, key, actor, now).await? {
+                acknowledged = Some(acknowledged.map_or(at, |a| a.min(at)));
+            }
+        }
+        if record.milestones.get(Milestone::Acknowledged).is_none()
+            && let Some(at) = acknowledged
+            && let Ok((next, change)) =
+                record
+                    .milestones
+                    .edit(Milestone::Acknowledged, Some(at), now)
+        {
+            tx.record_milestone(
                 &new.id,
-                now,
-                EntryKind::AlertGroupLinked,
+                change,
+                "the alert group's page was acknowledged",
                 actor,
-                key,
-                &json!({ "group_key": key }),
+                now,
             )
             .await?;
+            record.milestones = next;
+            tx.write_incident_state(&record).await?;
         }
         tx.commit().await?;
         record.services = self
@@ -768,6 +992,60 @@ impl Store {
                         tx.record_milestone(id, c, reason, actor, now).await?;
                     }
                     rec.milestones = next;
+                }
+                IncidentChange::Services(names) => {
+                    let found = match tx.resolve_services(names, "services").await? {
+                        Ok(found) => found,
+                        Err(e) => return Ok(Err(e)),
+                    };
+                    if found == rec.services {
+                        continue;
+                    }
+                    sqlx::query("DELETE FROM incident_services WHERE incident_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx.tx)
+                        .await?;
+                    for (service, _) in &found {
+                        sqlx::query(
+                            "INSERT INTO incident_services (incident_id, service_id) VALUES ($1, $2)",
+                        )
+                        .bind(id)
+                        .bind(service)
+                        .execute(&mut *tx.tx)
+                        .await?;
+                    }
+                    let names = |list: &[(String, String)]| -> Vec<String> {
+                        list.iter().map(|(_, n)| n.clone()).collect()
+                    };
+                    let data = json!({ "from": names(&rec.services), "to": names(&found) });
+                    let text = names(&found).join(", ");
+                    tx.record_change(id, now, EntryKind::ServicesChange, actor, &text, &data)
+                        .await?;
+                    rec.services = found;
+                }
+                IncidentChange::LinkGroups(keys) => {
+                    for (i, key) in keys.iter().enumerate() {
+                        if rec.alert_groups.contains(key) {
+                            continue;
+                        }
+                        if !tx.group_exists(key).await? {
+                            return Ok(Err(IncidentFault::Invalid(FieldError::new(
+                                format!("link_alert_groups[{i}]"),
+                                format!("no alert group {key:?}"),
+                            ))));
+                        }
+                        let acknowledged = tx.link_group(id, key, actor, now).await?;
+                        rec.alert_groups.push(key.clone());
+                        if rec.milestones.get(Milestone::Acknowledged).is_none()
+                            && let Some(at) = acknowledged
+                            && let Ok((next, c)) =
+                                rec.milestones.edit(Milestone::Acknowledged, Some(at), now)
+                        {
+                            let why = "the alert group's page was acknowledged";
+                            tx.record_milestone(id, c, why, actor, now).await?;
+                            rec.milestones = next;
+                        }
+                    }
                 }
             }
         }
@@ -898,6 +1176,20 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// What changes whenever anything about an incident does: its last change and its
+    /// newest timeline entry (every change writes one). `None` if there is no such incident.
+    pub async fn incident_version(&self, id: &str) -> Result<Option<(i64, i64)>> {
+        let row = sqlx::query(
+            "SELECT i.updated_at, (SELECT COALESCE(MAX(t.id), 0) FROM incident_timeline t \
+             WHERE t.incident_id = i.id) AS newest FROM incidents i WHERE i.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| Ok((r.try_get("updated_at")?, r.try_get("newest")?)))
+            .transpose()
     }
 
     /// The incidents linked to an alert group, newest first.

@@ -38,7 +38,7 @@ pub use access::{AuditEntry, AuditQuery, SessionRecord, TokenRecord, UserRecord,
 pub use durable::Durable;
 pub use history::EventRecord;
 pub use incidents::{
-    IncidentChange, IncidentFault, IncidentQuery, IncidentRecord, IncidentWrite,
+    GroupLink, IncidentChange, IncidentFault, IncidentQuery, IncidentRecord, IncidentWrite,
     MilestoneEditRecord, NewEntry, NewIncident, ServiceRecord, ServiceWrite, TimelineRecord,
 };
 pub use oidc::OidcFlow;

@@ -204,21 +204,11 @@ pub fn group_title(state: &AppState, group_key: &str) -> String {
     let groups = state
         .engine
         .query_groups(&hinomi_engine::AlertQuery::default());
-    let title = match groups.iter().find(|g| g.key == group_key) {
-        Some(g) if !g.labels.is_empty() => g
-            .labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        Some(g) => {
-            let mut names: Vec<&str> = g.alerts.iter().map(|a| a.alert.alert.name()).collect();
-            names.dedup();
-            names.truncate(3);
-            names.join(", ")
-        }
-        None => String::new(),
-    };
+    let title = groups
+        .iter()
+        .find(|g| g.key == group_key)
+        .map(title_of)
+        .unwrap_or_default();
     let title = if title.trim().is_empty() {
         group_key
     } else {
@@ -228,6 +218,36 @@ pub fn group_title(state: &AppState, group_key: &str) -> String {
         .chars()
         .take(hinomi_core::incident::MAX_TITLE_CHARS)
         .collect()
+}
+
+/// A group in a line: its labels, else the names of its alerts (at most three).
+fn title_of(g: &hinomi_engine::GroupView) -> String {
+    if !g.labels.is_empty() {
+        return g
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    let mut names: Vec<&str> = g.alerts.iter().map(|a| a.alert.alert.name()).collect();
+    names.dedup();
+    names.truncate(3);
+    names.join(", ")
+}
+
+/// The alert groups there are now, as (key, one line naming it), but those in `except`.
+pub fn open_groups(state: &AppState, except: &[String]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = state
+        .engine
+        .query_groups(&hinomi_engine::AlertQuery::default())
+        .iter()
+        .filter(|g| !except.contains(&g.key))
+        .map(|g| (g.key.clone(), title_of(g)))
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
 }
 
 /// Declares an incident for the caller (a responder or above).
@@ -267,10 +287,14 @@ pub struct PatchInput {
     pub severity: Option<String>,
     pub impact: Option<ImpactInput>,
     pub summary: Option<String>,
+    /// Service ids or names, replacing the list.
+    pub services: Option<Vec<String>>,
+    /// Alert group keys to link.
+    pub link_alert_groups: Option<Vec<String>>,
 }
 
-/// Parses a patch into the store's changes, in a fixed order (impact, summary, severity,
-/// status), so a reopening is judged after the rest is in place.
+/// Parses a patch into the store's changes, in a fixed order (services, linked groups,
+/// impact, summary, severity, status), so a reopening is judged after the rest is in place.
 pub fn changes(input: &PatchInput) -> std::result::Result<Vec<IncidentChange>, FieldError> {
     let mut out = Vec::new();
     let reason = input
@@ -280,6 +304,12 @@ pub fn changes(input: &PatchInput) -> std::result::Result<Vec<IncidentChange>, F
         .filter(|r| !r.is_empty())
         .map(parse_reason)
         .transpose()?;
+    if let Some(list) = &input.services {
+        out.push(IncidentChange::Services(trimmed(list)));
+    }
+    if let Some(list) = &input.link_alert_groups {
+        out.push(IncidentChange::LinkGroups(trimmed(list)));
+    }
     if let Some(i) = &input.impact {
         out.push(IncidentChange::Impact(i.parse()?));
     }
@@ -299,6 +329,14 @@ pub fn changes(input: &PatchInput) -> std::result::Result<Vec<IncidentChange>, F
         });
     }
     Ok(out)
+}
+
+/// The non-empty entries of a list, trimmed.
+fn trimmed(list: &[String]) -> Vec<String> {
+    list.iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// Applies the caller's changes to an incident.

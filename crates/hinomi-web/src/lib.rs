@@ -10,6 +10,7 @@ pub mod api_v1;
 pub mod auth;
 mod beat;
 mod body;
+mod chat;
 pub mod console;
 pub mod error;
 pub mod generic;
@@ -131,6 +132,8 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
             "/integrations/slack/interactions",
             inbound::slack_interaction,
         )
+        .post("/integrations/slack/commands", chat::slack_command)
+        .post("/integrations/teams/commands", chat::teams_command)
         .get("/heartbeat/{token}", beat::beat)
         .post("/heartbeat/{token}", beat::beat)
         .merge(status::statuspage::routes())

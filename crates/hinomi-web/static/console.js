@@ -4,15 +4,22 @@
   "use strict";
 
   // Live lists: an element with data-live-src and data-live-events re-fetches its content
-  // from data-live-src whenever the event stream at data-live-events says it changed.
+  // from data-live-src whenever the event stream at data-live-events sends the event named
+  // by data-live-event ("alerts" if none). While the reader is typing in it, or has one of
+  // its <details> open, the new content waits until they are done.
   function live(el) {
     var src = el.getAttribute("data-live-src");
     var status = document.querySelector("[data-live-status]");
     var pending = null;
     var running = false;
 
+    function busy() {
+      return el.contains(document.activeElement) || el.querySelector("details[open]") !== null;
+    }
+
     function refresh() {
       if (running) { pending = true; return; }
+      if (busy()) { pending = true; setTimeout(function () { if (pending) { pending = null; refresh(); } }, 2000); return; }
       running = true;
       fetch(src, { headers: { "Accept": "text/html" }, credentials: "same-origin" })
         .then(function (r) {
@@ -33,7 +40,7 @@
     }
 
     var source = new EventSource(el.getAttribute("data-live-events"));
-    source.addEventListener("alerts", function () {
+    source.addEventListener(el.getAttribute("data-live-event") || "alerts", function () {
       if (status) { status.textContent = el.getAttribute("data-live-ok"); status.classList.remove("lost"); }
       refresh();
     });

@@ -126,6 +126,13 @@ pub struct UpdateArgs {
     severity: Option<String>,
     #[arg(long)]
     summary: Option<String>,
+    /// The services affected (id or name, repeatable): replaces the list; `--service ""`
+    /// clears it.
+    #[arg(long = "service")]
+    services: Option<Vec<String>>,
+    /// An alert group to link, by key (repeatable).
+    #[arg(long = "link-group")]
+    link_groups: Option<Vec<String>>,
     /// Replaces the whole impact when any impact flag is given.
     #[command(flatten)]
     impact: ImpactArgs,
@@ -213,9 +220,14 @@ pub async fn incident(
                 severity: a.severity,
                 impact,
                 summary: a.summary,
+                services: a.services,
+                link_alert_groups: a.link_groups,
             })?;
             if list.is_empty() {
-                bail!("nothing to change: give --status, --severity, --summary or an impact");
+                bail!(
+                    "nothing to change: give --status, --severity, --summary, --service, \
+                     --link-group or an impact"
+                );
             }
             let i = store
                 .change_incident(&i.id, &list, &actor(), now)

@@ -155,9 +155,17 @@ charset = "utf-8"
 # no token.
 bot_token = ""
 api_url = "https://slack.com/api"
-# The app's signing secret: interaction callbacks (button presses) are checked with it.
-# Set the app's Interactivity Request URL to <external_url>/integrations/slack/interactions.
+# The app's signing secret: interaction callbacks (button presses) and slash commands are
+# checked with it. Set the app's Interactivity Request URL to
+# <external_url>/integrations/slack/interactions, and a slash command (/incident) to
+# <external_url>/integrations/slack/commands.
 signing_secret = ""
+
+[channels.teams]
+# The security token of a Teams outgoing webhook whose callback URL is
+# <external_url>/integrations/teams/commands: "@hinomi declare SEV1 <title>" in the channel
+# declares an incident.
+outgoing_webhook_secret = ""
 
 [channels.twilio]
 # Voice calls and text messages through Twilio or any API speaking its protocol. A call's
@@ -785,6 +793,7 @@ mod tests {
         s.channels.smtp.password = "smtp-s3cret".into();
         s.channels.twilio.auth_token = "tw-s3cret".into();
         s.channels.slack.bot_token = "xoxb-s3cret".into();
+        s.channels.teams.outgoing_webhook_secret = "teams-s3cret".into();
         s.channels.line_works.client_secret = "lw-s3cret".into();
         s.channels.webhook.secret = "wh-s3cret".into();
         let shown = format!("{s:?}");

@@ -1,6 +1,8 @@
 //! What an incident's timeline holds: the entries people write (notes, hypotheses with
 //! their verdicts, findings, measures taken) and the ones hinomi writes for every change
-//! (declaration, status, severity, impact, summary, milestones, linked alert groups).
+//! (declaration, status, severity, impact, summary, milestones, linked alert groups and
+//! services) and for what happens around it (alerts of its groups firing and resolving, their
+//! pages acknowledged).
 //! People's entries are corrected by a new entry that points at the old one, which stays.
 
 use std::fmt;
@@ -24,10 +26,17 @@ pub enum EntryKind {
     SummaryChange,
     MilestoneEdit,
     AlertGroupLinked,
+    ServicesChange,
+    /// An alert of a linked group began firing (at its start).
+    AlertFired,
+    /// An alert of a linked group resolved.
+    AlertResolved,
+    /// A linked group's page was acknowledged.
+    PageAcknowledged,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 11] = [
+    pub const ALL: [EntryKind; 15] = [
         EntryKind::Note,
         EntryKind::Hypothesis,
         EntryKind::Finding,
@@ -39,6 +48,10 @@ impl EntryKind {
         EntryKind::SummaryChange,
         EntryKind::MilestoneEdit,
         EntryKind::AlertGroupLinked,
+        EntryKind::ServicesChange,
+        EntryKind::AlertFired,
+        EntryKind::AlertResolved,
+        EntryKind::PageAcknowledged,
     ];
 
     /// The kinds people write.
@@ -62,6 +75,10 @@ impl EntryKind {
             EntryKind::SummaryChange => "summary_change",
             EntryKind::MilestoneEdit => "milestone_edit",
             EntryKind::AlertGroupLinked => "alert_group_linked",
+            EntryKind::ServicesChange => "services_change",
+            EntryKind::AlertFired => "alert_fired",
+            EntryKind::AlertResolved => "alert_resolved",
+            EntryKind::PageAcknowledged => "page_acknowledged",
         }
     }
 

@@ -30,6 +30,7 @@ use crate::SendReport;
 pub struct ChannelSettings {
     pub smtp: email::SmtpSettings,
     pub slack: slack::SlackSettings,
+    pub teams: teams::TeamsSettings,
     pub twilio: twilio::TwilioSettings,
     pub line_works: line_works::LineWorksSettings,
     pub webhook: webhook::WebhookSettings,
@@ -108,6 +109,16 @@ impl Channels {
             body,
             signature,
             now_secs,
+        )
+    }
+
+    /// Checks a Teams outgoing webhook's `Authorization` header against `[channels.teams]
+    /// outgoing_webhook_secret`. See [`teams::verify_outgoing`].
+    pub fn verify_teams(&self, body: &[u8], authorization: &str) -> Result<(), SignatureError> {
+        teams::verify_outgoing(
+            &self.settings.teams.outgoing_webhook_secret,
+            body,
+            authorization,
         )
     }
 

@@ -368,11 +368,16 @@ pub struct PatchIn {
     /// Replaces the whole impact.
     impact: Option<ImpactIo>,
     summary: Option<String>,
+    /// The services affected, by id or name: replaces the list.
+    services: Option<Vec<String>>,
+    /// Alert groups to link, by key: their firing alerts enter the timeline, and so do
+    /// later changes to them.
+    link_alert_groups: Option<Vec<String>>,
 }
 
-/// Change an incident's status, severity, impact or summary; each change is a timeline
-/// entry. Moving to `monitoring` sets `mitigated`, resolving sets `resolved`, reopening
-/// clears it (with a `reason`).
+/// Change an incident's status, severity, impact, summary or services, or link more alert
+/// groups; each change is a timeline entry. Moving to `monitoring` sets `mitigated`,
+/// resolving sets `resolved`, reopening clears it (with a `reason`).
 #[utoipa::path(patch, path = "/api/v1/incidents/{incident}", tag = "incidents",
     params(("incident" = String, Path, description = "Id or reference")), request_body = PatchIn,
     responses((status = 200, body = IncidentOut), (status = 400, body = super::ErrorBody),
@@ -390,6 +395,8 @@ pub async fn patch(
         severity: body.severity,
         impact: body.impact.map(ImpactIo::input),
         summary: body.summary,
+        services: body.services,
+        link_alert_groups: body.link_alert_groups,
     })
     .map_err(invalid)?;
     let i = incidents::change(&principal, &state, &incident, &changes).await?;

@@ -2,17 +2,13 @@
 //! the event stream that tells it when to, and one alert's page.
 
 use std::collections::hash_map::DefaultHasher;
-use std::convert::Infallible;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
-use std::time::Duration;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::Stream;
 use hinomi_core::{Action, Fingerprint, LabelSet, MatchOp, Matcher, Silence, parse_matchers};
 use hinomi_engine::{AlertQuery, AlertView, Engine};
 use hinomi_store::{EventRecord, StoredAlert};
@@ -23,12 +19,6 @@ use crate::AppState;
 
 /// How far back resolved alerts are listed.
 const RESOLVED_WINDOW_MS: i64 = 24 * 3600 * 1000;
-/// Least time between two events of a stream: the page reloads its list on each, and an
-/// alert storm changes the index thousands of times a second.
-const MIN_GAP: Duration = Duration::from_secs(1);
-/// How often a stream looks at the list with no change told: alerts resolve, and silences
-/// start and end, by the clock alone.
-const TICK: Duration = Duration::from_secs(5);
 
 /// The query string of `/alerts` and `/alerts/list`.
 #[derive(Debug, Default, Deserialize)]
@@ -286,48 +276,10 @@ pub(super) async fn events(ctx: Ctx, State(state): State<AppState>) -> Response 
     if let Err(e) = ctx.require(Action::Read) {
         return e.into_page(ctx);
     }
-    live_stream(state).into_response()
-}
-
-/// Pushes an event when the list changes: woken by the engine's change notices (and every
-/// [`TICK`] for changes of the clock), at most one per [`MIN_GAP`], until the browser goes
-/// away or the server begins to shut down (an open stream would hold a graceful shutdown).
-fn live_stream(state: AppState) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    struct Live {
-        state: AppState,
-        changes: tokio::sync::watch::Receiver<u64>,
-        closing: tokio::sync::watch::Receiver<bool>,
-        last: Option<u64>,
-    }
-    let live = Live {
-        changes: state.engine.changes(),
-        closing: state.closing.subscribe(),
-        state,
-        last: None,
-    };
-    let stream = futures_util::stream::unfold(live, |mut live| async move {
-        loop {
-            if *live.closing.borrow() {
-                return None;
-            }
-            let now = digest(&live.state.engine);
-            if live.last != Some(now) {
-                live.last = Some(now);
-                let event = Event::default()
-                    .event("alerts")
-                    .data("changed")
-                    .retry(Duration::from_secs(1));
-                return Some((Ok(event), live));
-            }
-            tokio::select! {
-                _ = live.changes.changed() => {}
-                _ = tokio::time::sleep(TICK) => {}
-                _ = live.closing.changed() => {}
-            }
-            tokio::time::sleep(MIN_GAP).await;
-        }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    super::live::stream(state, "alerts", |state| async move {
+        Some(digest(&state.engine))
+    })
+    .into_response()
 }
 
 /// A silence as the alert page lists it.

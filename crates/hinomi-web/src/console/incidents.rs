@@ -1,9 +1,10 @@
 //! `/incidents`: the incident list, the declaration form (with the impact fields and the
 //! severity they suggest, previewed as they are typed), and an incident's page: its
 //! summary, status and severity changes, milestones with their durations, and the timeline
-//! with a filter and a form for notes, hypotheses, findings and measures. A declaration
-//! from an alert group comes here pre-filled (`/incidents/new?group=<key>`). Changes go
-//! through `crate::incidents`, as the API's do.
+//! with a filter, a form for notes, hypotheses, findings and measures and one to correct
+//! each, kept live (`/incidents/{ref}/events`, `console::live`); the services affected and
+//! more alert groups to link. A declaration from an alert group comes here pre-filled
+//! (`/incidents/new?group=<key>`). Changes go through `crate::incidents`, as the API's do.
 
 use askama::Template;
 use axum::Form;
@@ -17,6 +18,7 @@ use serde::Deserialize;
 
 use super::{Ctx, PageError, render};
 use crate::AppState;
+use crate::auth::Principal;
 use crate::incidents::{self, DeclareInput, ImpactInput, IncidentError, PatchInput};
 
 impl Ctx {
@@ -55,8 +57,8 @@ impl Ctx {
     }
 }
 
-/// Fails a request as a page: refused input is shown on the form instead (see callers).
-fn failed(ctx: Ctx, e: IncidentError) -> Response {
+/// A refusal as a page's error.
+fn page_error(e: IncidentError) -> PageError {
     match e {
         IncidentError::Denied(_) => PageError::Forbidden(Action::RespondToIncidents),
         IncidentError::NotFound(_) => PageError::NotFound,
@@ -64,7 +66,11 @@ fn failed(ctx: Ctx, e: IncidentError) -> Response {
         IncidentError::Conflict(m) => PageError::BadInput("body".into(), m),
         IncidentError::Store(e) => PageError::Internal(e.to_string()),
     }
-    .into_page(ctx)
+}
+
+/// Fails a request as a page: refused input is shown on the form instead (see callers).
+fn failed(ctx: Ctx, e: IncidentError) -> Response {
+    page_error(e).into_page(ctx)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -311,11 +317,17 @@ struct DetailPage {
     durations: Vec<(&'static str, i64)>,
     downtime: Option<(i64, bool)>,
     timeline: Vec<TimelineRecord>,
+    /// `INC-n`, for the timeline fragment's forms.
+    reference: String,
     kind: String,
-    kinds: [EntryKind; 11],
+    kinds: [EntryKind; 15],
     manual: [EntryKind; 4],
     statuses: [Status; 4],
     severities: Vec<(String, String)>,
+    /// Every service, to choose those affected.
+    services: Vec<ServiceRecord>,
+    /// The alert groups there are that are not linked yet, as (key, title).
+    groups: Vec<(String, String)>,
     error: Option<(String, String)>,
 }
 
@@ -323,6 +335,41 @@ impl DetailPage {
     fn iso_or_empty(&self, at: Option<i64>) -> String {
         at.map(hinomi_core::time::format_millis).unwrap_or_default()
     }
+
+    fn has_service(&self, id: &str) -> bool {
+        self.incident.services.iter().any(|(s, _)| s == id)
+    }
+}
+
+/// The timeline alone: what the incident page fetches again when it changes.
+#[derive(Template)]
+#[template(path = "incident_timeline.html")]
+struct TimelineFragment {
+    ctx: Ctx,
+    reference: String,
+    timeline: Vec<TimelineRecord>,
+}
+
+/// The incident `id` names and its timeline (only `kind`s, if given), for the reader.
+async fn with_timeline(
+    ctx: &Ctx,
+    state: &AppState,
+    id: &str,
+    kind: &str,
+) -> Result<(IncidentRecord, Vec<TimelineRecord>), PageError> {
+    let me = ctx.require(Action::Read)?;
+    let incident = incidents::incident(&me.principal, state, id)
+        .await
+        .map_err(page_error)?;
+    let kinds =
+        incidents::parse_kinds(kind).map_err(|e| PageError::BadInput(e.field, e.message))?;
+    let timeline = state
+        .engine
+        .store()
+        .incident_timeline(&incident.id, &kinds)
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+    Ok((incident, timeline))
 }
 
 async fn detail_page(
@@ -333,25 +380,12 @@ async fn detail_page(
     status: StatusCode,
     error: Option<(String, String)>,
 ) -> Response {
-    let me = match ctx.require(Action::Read) {
-        Ok(me) => me.clone(),
+    let (incident, timeline) = match with_timeline(&ctx, state, id, &kind).await {
+        Ok(found) => found,
         Err(e) => return e.into_page(ctx),
     };
-    let incident = match incidents::incident(&me.principal, state, id).await {
-        Ok(i) => i,
-        Err(e) => return failed(ctx, e),
-    };
-    let kinds = match incidents::parse_kinds(&kind) {
-        Ok(k) => k,
-        Err(e) => return PageError::BadInput(e.field, e.message).into_page(ctx),
-    };
-    let timeline = match state
-        .engine
-        .store()
-        .incident_timeline(&incident.id, &kinds)
-        .await
-    {
-        Ok(t) => t,
+    let services = match state.engine.store().services().await {
+        Ok(s) => s,
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
     let policy = &state.incidents;
@@ -372,6 +406,9 @@ async fn detail_page(
                 .iter()
                 .map(|l| (l.severity.as_str().to_owned(), l.name.clone()))
                 .collect(),
+            groups: incidents::open_groups(state, &incident.alert_groups),
+            reference: incident.reference(),
+            services,
             ctx,
             incident,
             timeline,
@@ -423,6 +460,24 @@ async fn after(
     }
 }
 
+/// After a timeline entry was written: back to the page, or the page again with the
+/// refusal named.
+async fn after_entry(
+    ctx: Ctx,
+    state: &AppState,
+    id: &str,
+    principal: &Principal,
+    done: Result<TimelineRecord, IncidentError>,
+) -> Response {
+    let done = match done {
+        Ok(_) => incidents::incident(principal, state, id)
+            .await
+            .map(|i| i.reference()),
+        Err(e) => Err(e),
+    };
+    after(ctx, state, id, done).await
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct ChangeForm {
     #[serde(default)]
@@ -456,15 +511,9 @@ pub(super) async fn change(
         severity: given(&form.severity, current.severity.as_str()),
         reason: Some(form.reason),
         summary: form.summary,
-        impact: None,
+        ..PatchInput::default()
     };
-    let done = match incidents::changes(&patch) {
-        Ok(list) => incidents::change(&me.principal, &state, &id, &list)
-            .await
-            .map(|i| i.reference()),
-        Err(e) => Err(e.into()),
-    };
-    after(ctx, &state, &id, done).await
+    apply(ctx, &state, &id, &patch).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -533,11 +582,140 @@ pub(super) async fn add_entry(
         None,
     )
     .await;
-    let done = match done {
-        Ok(_) => incidents::incident(&me.principal, &state, &id)
+    after_entry(ctx, &state, &id, &me.principal, done).await
+}
+
+/// `GET /incidents/{incident}/timeline[?kind=...]`: the timeline fragment.
+pub(super) async fn timeline(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> Response {
+    match with_timeline(&ctx, &state, &id, &q.kind).await {
+        Ok((incident, timeline)) => render(
+            StatusCode::OK,
+            &TimelineFragment {
+                reference: incident.reference(),
+                ctx,
+                timeline,
+            },
+        ),
+        Err(e) => e.into_page(ctx),
+    }
+}
+
+/// `GET /incidents/{incident}/events`: an `incident` event whenever the incident or its
+/// timeline changes, on this instance or another.
+pub(super) async fn events(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match ctx.require(Action::Read) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let incident = match incidents::incident(&me.principal, &state, &id).await {
+        Ok(i) => i,
+        Err(e) => return failed(ctx, e),
+    };
+    let id = incident.id;
+    super::live::stream(state, "incident", move |state| {
+        let id = id.clone();
+        async move {
+            let (updated, newest) = state.engine.store().incident_version(&id).await.ok()??;
+            Some((updated as u64).wrapping_mul(1_000_003) ^ newest as u64)
+        }
+    })
+    .into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct CorrectForm {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    verdict: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /incidents/{incident}/timeline/{entry}/correct`: a correction that keeps the
+/// original.
+pub(super) async fn correct(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path((id, entry)): Path<(String, i64)>,
+    Form(form): Form<CorrectForm>,
+) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let done = incidents::correct_entry(
+        &me.principal,
+        &state,
+        &id,
+        entry,
+        &form.text,
+        Some(form.verdict.as_str()),
+        &form.reason,
+    )
+    .await;
+    after_entry(ctx, &state, &id, &me.principal, done).await
+}
+
+/// `POST /incidents/{incident}/services`: the services affected (every `service` field).
+pub(super) async fn services(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let chosen: Vec<String> = form
+        .into_iter()
+        .filter(|(k, _)| k == "service")
+        .map(|(_, v)| v)
+        .collect();
+    let patch = PatchInput {
+        services: Some(chosen),
+        ..PatchInput::default()
+    };
+    apply(ctx, &state, &id, &patch).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct LinkForm {
+    #[serde(default)]
+    group: String,
+}
+
+/// `POST /incidents/{incident}/groups`: links one more alert group.
+pub(super) async fn link_group(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<LinkForm>,
+) -> Response {
+    let patch = PatchInput {
+        link_alert_groups: Some(vec![form.group]),
+        ..PatchInput::default()
+    };
+    apply(ctx, &state, &id, &patch).await
+}
+
+/// Applies a patch made by a console form, then back to the page.
+async fn apply(ctx: Ctx, state: &AppState, id: &str, patch: &PatchInput) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let done = match incidents::changes(patch) {
+        Ok(list) => incidents::change(&me.principal, state, id, &list)
             .await
             .map(|i| i.reference()),
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
-    after(ctx, &state, &id, done).await
+    after(ctx, state, id, done).await
 }

@@ -16,6 +16,7 @@ mod heartbeats;
 mod holidays;
 pub mod i18n;
 mod incidents;
+mod live;
 mod pages;
 mod policies;
 mod prefs;
@@ -65,7 +66,15 @@ pub fn routes() -> RouteTable {
         .get("/incidents/{incident}", incidents::detail)
         .post("/incidents/{incident}", incidents::change)
         .post("/incidents/{incident}/milestones", incidents::milestone)
+        .get("/incidents/{incident}/timeline", incidents::timeline)
         .post("/incidents/{incident}/timeline", incidents::add_entry)
+        .post(
+            "/incidents/{incident}/timeline/{entry}/correct",
+            incidents::correct,
+        )
+        .get("/incidents/{incident}/events", incidents::events)
+        .post("/incidents/{incident}/services", incidents::services)
+        .post("/incidents/{incident}/groups", incidents::link_group)
         .get("/heartbeats", heartbeats::page)
         .post("/heartbeats", heartbeats::create)
         .post("/heartbeats/{heartbeat}/delete", heartbeats::delete)

@@ -55,6 +55,8 @@ const PUBLIC_ROUTES: &[&str] = &[
     "POST /a/{token}",
     "POST /a/{token}/keypad",
     "POST /integrations/slack/interactions",
+    "POST /integrations/slack/commands",
+    "POST /integrations/teams/commands",
     "GET /heartbeat/{token}",
     "POST /heartbeat/{token}",
     "GET /api/v2/summary.json",

@@ -34,6 +34,8 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
     ("GET", "/incidents", Action::Read, &[]),
     ("GET", "/incidents/suggest", Action::Read, &[]),
     ("GET", "/incidents/{incident}", Action::Read, &[]),
+    ("GET", "/incidents/{incident}/timeline", Action::Read, &[]),
+    ("GET", "/incidents/{incident}/events", Action::Read, &[]),
     // Declaring and changing incidents need respond_to_incidents; the walk's forms name
     // no title and no incident that exists, so nothing is written.
     ("GET", "/incidents/new", Action::RespondToIncidents, &[]),
@@ -53,6 +55,24 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
     (
         "POST",
         "/incidents/{incident}/timeline",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/timeline/{entry}/correct",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/services",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/groups",
         Action::RespondToIncidents,
         &[],
     ),
@@ -312,6 +332,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{policy}", "walk-no-such-policy")
         .replace("{heartbeat}", "walk-no-such-heartbeat")
         .replace("{incident}", "INC-999999")
+        .replace("{entry}", "999999")
         .replace("{component}", "walk-no-such-component")
         .replace("{kind}", "receiver")
         .replace("{target}", "walk-no-such-receiver")

@@ -1,6 +1,8 @@
 //! The channels' callbacks, black-box: a Slack button press and a voice call's keypad press
 //! acknowledge a page, each signed as Slack and Twilio sign them; a bad or stale signature
-//! is refused and changes nothing, and a used token acknowledges nothing twice.
+//! is refused and changes nothing, and a used token acknowledges nothing twice. A Slack
+//! slash command and a Teams outgoing webhook declare incidents, each signed as its channel
+//! signs it.
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -12,6 +14,8 @@ use crate::paging::{detail, envelopes, fire, options, page_of, person, policy};
 
 const SLACK_SECRET: &str = "slack-signing-secret";
 const TWILIO_TOKEN: &str = "twilio-auth-token";
+/// A Teams outgoing webhook's security token (base64, as Teams shows it).
+const TEAMS_TOKEN: &str = "dGVhbXMgb3V0Z29pbmcgd2ViaG9vayB0b2tlbiEhIQ==";
 
 fn inbound_options() -> Options {
     let mut o = options();
@@ -23,6 +27,10 @@ fn inbound_options() -> Options {
         (
             "HINOMI_CHANNELS__TWILIO__AUTH_TOKEN".to_owned(),
             TWILIO_TOKEN.to_owned(),
+        ),
+        (
+            "HINOMI_CHANNELS__TEAMS__OUTGOING_WEBHOOK_SECRET".to_owned(),
+            TEAMS_TOKEN.to_owned(),
         ),
     ]);
     o
@@ -175,5 +183,113 @@ both_databases!(
             .await
             .unwrap();
         assert!(twiml.contains("すでに確認済み"), "{twiml}");
+    }
+);
+
+both_databases!(
+    incidents_are_declared_from_slack_and_teams,
+    |db| async move {
+        let Some(server) = Server::start(db, inbound_options()).await else {
+            return;
+        };
+        let plain = reqwest::Client::new();
+
+        // Slack: `/incident declare SEV1 ...`, form-encoded and signed.
+        let slack = |body: String, ts: i64, sig: String| {
+            plain
+                .post(format!("{}/integrations/slack/commands", server.url))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("x-slack-request-timestamp", ts.to_string())
+                .header("x-slack-signature", sig)
+                .body(body)
+                .send()
+        };
+        let body = format!(
+            "command=%2Fincident&user_id=U024BE7LH&user_name=kenji.sato&text={}",
+            url_encode("declare SEV1 受注システム全面障害")
+        );
+        let now = now_secs();
+        let r = slack(body.clone(), now, format!("v0={}", "ab".repeat(32)))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(server.get_json("/api/v1/incidents").await, json!([]));
+        let r = slack(body.clone(), now, slack_signature(now, &body))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(answer["response_type"], "in_channel");
+        let text = answer["text"].as_str().unwrap();
+        assert!(
+            text.contains("INC-1 を宣言しました / INC-1 declared: SEV1 受注システム全面障害"),
+            "{text}"
+        );
+        assert!(text.contains("/incidents/INC-1"), "{text}");
+        let inc = server.get_json("/api/v1/incidents/INC-1").await;
+        assert_eq!(inc["severity"], "SEV1");
+        assert_eq!(inc["declared_by"], "slack:kenji.sato");
+
+        // A command hinomi cannot read is answered with the usage, and declares nothing.
+        let bad = format!("user_name=kenji.sato&text={}", url_encode("declare P1 x"));
+        let r = slack(bad.clone(), now, slack_signature(now, &bad))
+            .await
+            .unwrap();
+        let answer: Value = r.json().await.unwrap();
+        assert!(
+            answer["text"].as_str().unwrap().contains("severity"),
+            "{answer}"
+        );
+        let help = "user_name=kenji.sato&text=help".to_owned();
+        let r = slack(help.clone(), now, slack_signature(now, &help))
+            .await
+            .unwrap();
+        let answer: Value = r.json().await.unwrap();
+        assert!(
+            answer["text"]
+                .as_str()
+                .unwrap()
+                .contains("declare <SEV1-SEV4>"),
+            "{answer}"
+        );
+
+        // Teams: a message mentioning hinomi, signed with the outgoing webhook's token.
+        let activity = json!({
+            "type": "message",
+            "text": "<at>hinomi</at>&nbsp;宣言 SEV2 決済の遅延",
+            "from": {"id": "29:1", "name": "佐藤 健二"},
+        })
+        .to_string();
+        let teams = |auth: String| {
+            plain
+                .post(format!("{}/integrations/teams/commands", server.url))
+                .header("content-type", "application/json")
+                .header("authorization", auth)
+                .body(activity.clone())
+                .send()
+        };
+        let r = teams("HMAC AAAA".into()).await.unwrap();
+        assert_eq!(r.status(), 401);
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(TEAMS_TOKEN)
+            .unwrap();
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+        mac.update(activity.as_bytes());
+        let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let r = teams(format!("HMAC {sig}")).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(answer["type"], "message");
+        assert!(
+            answer["text"].as_str().unwrap().contains("INC-2"),
+            "{answer}"
+        );
+        let inc = server.get_json("/api/v1/incidents/INC-2").await;
+        assert_eq!(
+            (inc["severity"].as_str(), inc["title"].as_str()),
+            (Some("SEV2"), Some("決済の遅延"))
+        );
+        assert_eq!(inc["declared_by"], "teams:佐藤 健二");
+        assert!(server.terminate().await.success());
     }
 );

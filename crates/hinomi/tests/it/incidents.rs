@@ -375,8 +375,9 @@ both_databases!(incidents_from_declaration_to_reopening, |db| async move {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    // The finding happened earliest, so it comes first after nothing: ordered by `at`.
-    assert_eq!(kinds[0], "finding", "{kinds:?}");
+    // Ordered by when things happened: the alert that started it all, then the finding
+    // (a minute later), then the rest.
+    assert_eq!(kinds[..2], ["alert_fired", "finding"], "{kinds:?}");
     for k in [
         "declared",
         "alert_group_linked",
@@ -687,3 +688,293 @@ both_databases!(incidents_in_the_console_in_japanese, |db| async move {
     );
     assert!(server.terminate().await.success());
 });
+
+/// The first timeline entry of `kind` in `entries`, if any.
+fn entry<'a>(entries: &'a Value, kind: &str) -> Option<&'a Value> {
+    entries.as_array()?.iter().find(|e| e["kind"] == kind)
+}
+
+both_databases!(
+    an_incident_timeline_tells_its_alerts_and_its_page,
+    |db| async move {
+        let Some(server) = Server::start(db, crate::paging::options()).await else {
+            return;
+        };
+        crate::paging::person(
+            &server,
+            "aya",
+            "responder",
+            &[("email", "aya@example.com", 0)],
+        )
+        .await;
+        crate::paging::policy(&server, "primary", "10m", &[&["aya"]], 0).await;
+
+        // The pool on db1 has been exhausted for half an hour; its group is paged.
+        let started = now_ms() - 30 * 60_000;
+        let mut pool = am_alert(&[("alertname", "PoolExhausted"), ("instance", "db1")]);
+        pool["startsAt"] = api_time(started).into();
+        pool["annotations"] = json!({"summary": "DB接続枯渇"});
+        let r = server.post_json("/api/v2/alerts", &json!([pool])).await;
+        assert_eq!(r.status(), 200);
+        let paged = crate::paging::page_of(&server, "PoolExhausted").await;
+        let key = paged["group_key"].as_str().unwrap().to_owned();
+
+        // Declared from the group: its firing alert enters the timeline at its start.
+        let inc = call(
+            &server,
+            "POST",
+            &format!("/api/v1/alert-groups/{}/incident", url_encode(&key)),
+            Some(json!({"severity": "SEV1"})),
+        )
+        .await;
+        assert_eq!(inc.0, 201, "{}", inc.1);
+        assert!(inc.1["milestones"]["acknowledged"].is_null());
+        let tl = "/api/v1/incidents/INC-1/timeline";
+        let all = server.get_json(tl).await;
+        let fired = entry(&all, "alert_fired").expect("the alert on the timeline");
+        assert_eq!(fired["at"], api_time(started));
+        assert_eq!(fired["text"], "PoolExhausted: DB接続枯渇");
+        assert_eq!(fired["actor"], "hinomi");
+        assert_eq!(all[0]["kind"], "alert_fired", "ordered by when it happened");
+
+        // A second alert joins the group: the next flush tells it.
+        let r = server
+            .post_json(
+                "/api/v2/alerts",
+                &json!([am_alert(&[
+                    ("alertname", "PoolExhausted"),
+                    ("instance", "db2")
+                ])]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        eventually_async(
+            std::time::Duration::from_secs(20),
+            "db2 on the timeline",
+            || async {
+                let all = server.get_json(tl).await;
+                all.as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["kind"] == "alert_fired" && e["data"]["labels"]["instance"] == "db2")
+                    .then_some(())
+            },
+        )
+        .await;
+
+        // The page is acknowledged: the incident's acknowledged milestone, and an entry.
+        let id = paged["id"].as_str().unwrap();
+        let ack = call(
+            &server,
+            "POST",
+            &format!("/api/v1/pages/{id}/acknowledge"),
+            None,
+        )
+        .await;
+        assert_eq!(ack.0, 200, "{}", ack.1);
+        let inc = server.get_json("/api/v1/incidents/INC-1").await;
+        assert!(inc["milestones"]["acknowledged"].is_string(), "{inc}");
+        let all = server.get_json(tl).await;
+        let acked = entry(&all, "page_acknowledged").expect("the acknowledgement");
+        assert!(acked["text"].as_str().unwrap().contains("PoolExhausted"));
+        assert!(
+            all.as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "milestone_edit" && e["data"]["milestone"] == "acknowledged"),
+            "{all}"
+        );
+
+        // db1 recovers: its resolution is told, at its end.
+        let mut done = am_alert(&[("alertname", "PoolExhausted"), ("instance", "db1")]);
+        done["startsAt"] = api_time(started).into();
+        let ended = now_ms() - 1_000;
+        done["endsAt"] = api_time(ended).into();
+        let r = server.post_json("/api/v2/alerts", &json!([done])).await;
+        assert_eq!(r.status(), 200);
+        let resolved = eventually_async(
+            std::time::Duration::from_secs(20),
+            "db1 resolved",
+            || async {
+                let all = server.get_json(tl).await;
+                entry(&all, "alert_resolved").cloned()
+            },
+        )
+        .await;
+        assert_eq!(resolved["at"], api_time(ended));
+
+        // Another group is linked after the declaration; its alert is told too.
+        let r = server
+            .post_json(
+                "/api/v2/alerts",
+                &json!([am_alert(&[("alertname", "CacheMemoryLow")])]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let cache_key = eventually_async(
+            std::time::Duration::from_secs(20),
+            "the cache group",
+            || async {
+                let groups = server.get_json("/api/v1/groups").await;
+                groups.as_array().unwrap().iter().find_map(|g| {
+                    g["key"]
+                        .as_str()
+                        .filter(|k| k.contains("CacheMemoryLow"))
+                        .map(str::to_owned)
+                })
+            },
+        )
+        .await;
+        let path = "/api/v1/incidents/INC-1";
+        let bad = call(
+            &server,
+            "PATCH",
+            path,
+            Some(json!({"link_alert_groups": ["nope"]})),
+        )
+        .await;
+        assert_error(&bad, 400, "invalid_field", Some("link_alert_groups[0]"));
+        let linked = call(
+            &server,
+            "PATCH",
+            path,
+            Some(json!({"link_alert_groups": [cache_key.clone(), key.clone()]})),
+        )
+        .await;
+        assert_eq!(linked.0, 200, "{}", linked.1);
+        assert_eq!(linked.1["alert_groups"], json!([key, cache_key]));
+        let all = server.get_json(tl).await;
+        assert!(
+            all.as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "alert_fired" && e["text"] == "CacheMemoryLow: test"),
+            "{all}"
+        );
+
+        // Services change after the declaration, each change on the timeline.
+        let svc = call(
+            &server,
+            "POST",
+            "/api/v1/services",
+            Some(json!({"name": "受注システム"})),
+        )
+        .await;
+        assert_eq!(svc.0, 201, "{}", svc.1);
+        let bad = call(
+            &server,
+            "PATCH",
+            path,
+            Some(json!({"services": ["受注システム", "nope"]})),
+        )
+        .await;
+        assert_error(&bad, 400, "invalid_field", Some("services[1]"));
+        let changed = call(
+            &server,
+            "PATCH",
+            path,
+            Some(json!({"services": ["受注システム"]})),
+        )
+        .await;
+        assert_eq!(
+            changed.1["services"][0]["name"], "受注システム",
+            "{}",
+            changed.1
+        );
+        let all = server.get_json(tl).await;
+        let change = entry(&all, "services_change").expect("the services change");
+        assert_eq!(change["data"]["to"], json!(["受注システム"]));
+        let kept = all.as_array().unwrap().len();
+        let same = call(
+            &server,
+            "PATCH",
+            path,
+            Some(json!({"services": ["受注システム"]})),
+        )
+        .await;
+        assert_eq!(same.0, 200);
+        assert_eq!(
+            server.get_json(tl).await.as_array().unwrap().len(),
+            kept,
+            "no change, no entry"
+        );
+
+        // The console: the timeline as a fragment, its live stream, a correction and the forms.
+        let tanaka = browser_as(&server, "tanaka", "responder").await;
+        let note = call(
+            &server,
+            "POST",
+            tl,
+            Some(json!({"kind": "hypothesis", "text": "ネットワーク輻輳"})),
+        )
+        .await;
+        let note_id = note.1["id"].as_i64().unwrap();
+        let r = post_form(
+            &server,
+            &tanaka,
+            &format!("/incidents/INC-1/timeline/{note_id}/correct"),
+            &[
+                ("text", "ネットワーク輻輳"),
+                ("verdict", "rejected"),
+                ("reason", "帯域に余裕あり"),
+            ],
+        )
+        .await;
+        assert!(r.status().is_redirection(), "{}", r.status());
+        let r = post_form(
+            &server,
+            &tanaka,
+            &format!("/incidents/INC-1/timeline/{note_id}/correct"),
+            &[("text", "x"), ("reason", "again")],
+        )
+        .await;
+        assert_eq!(r.status(), 409, "an entry is corrected once");
+        let (status, html) = page(&server, &tanaka, "/incidents/INC-1/timeline", "ja").await;
+        assert_eq!(status, 200);
+        for text in [
+            "アラート発生",
+            "アラート解消",
+            "ページの了解",
+            "PoolExhausted: DB接続枯渇",
+            "否定",
+        ] {
+            assert!(html.contains(text), "{text} in {html}");
+        }
+        assert!(!html.contains("<html"), "a fragment, not a page");
+        let (_, html) = page(&server, &tanaka, "/incidents/INC-1", "en").await;
+        assert!(
+            html.contains("data-live-events=\"/incidents/INC-1/events\""),
+            "{html}"
+        );
+        assert!(
+            !html.contains("CacheMemoryLow</option>"),
+            "a linked group is not offered again"
+        );
+        let r = post_form(&server, &tanaka, "/incidents/INC-1/services", &[]).await;
+        assert!(r.status().is_redirection(), "{}", r.status());
+        assert_eq!(server.get_json(path).await["services"], json!([]));
+        let r = post_form(
+            &server,
+            &tanaka,
+            "/incidents/INC-1/groups",
+            &[("group", "nope")],
+        )
+        .await;
+        assert_eq!(r.status(), 400);
+
+        let mut events = tanaka
+            .get(format!("{}/incidents/INC-1/events", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(events.headers()["content-type"], "text/event-stream");
+        let first = tokio::time::timeout(std::time::Duration::from_secs(10), events.chunk())
+            .await
+            .expect("an event at connect")
+            .unwrap()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&first).contains("event: incident"));
+        drop(events);
+        assert!(server.terminate().await.success());
+    }
+);
