@@ -97,6 +97,14 @@ pub enum NoticeKind {
         schedule: String,
         at: i64,
     },
+    /// An update on incident `reference` (`INC-4`) for a stakeholder list: its severity's
+    /// name, its status (`investigating`...) and what the responders wrote.
+    IncidentUpdate {
+        reference: String,
+        severity: String,
+        status: String,
+        text: String,
+    },
 }
 
 /// One alert as a notice shows it.

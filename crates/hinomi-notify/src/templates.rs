@@ -61,6 +61,17 @@ pub fn format_time(ms: i64, locale: Locale) -> String {
     }
 }
 
+/// An incident's status as a stakeholder reads it.
+fn incident_status(status: &str, l: Locale) -> &str {
+    match status {
+        "investigating" => t(l, "調査中", "investigating"),
+        "identified" => t(l, "原因特定", "identified"),
+        "monitoring" => t(l, "経過観察", "monitoring"),
+        "resolved" => t(l, "解決", "resolved"),
+        other => other,
+    }
+}
+
 /// The label of an action's button or link.
 pub fn action_label(kind: ActionKind, locale: Locale) -> &'static str {
     match kind {
@@ -149,6 +160,20 @@ impl Parts {
                         format_time(*at, l)
                     ),
                 },
+            ),
+            NoticeKind::IncidentUpdate {
+                reference,
+                severity,
+                status,
+                text,
+            } => (
+                format!(
+                    "{}: [{reference} {severity} {}] {}",
+                    t(l, "インシデント続報", "Incident update"),
+                    incident_status(status, l),
+                    n.title
+                ),
+                text.clone(),
             ),
         };
         let name = |a: &hinomi_core::NoticeAlert| {
@@ -623,6 +648,36 @@ pub(crate) mod tests {
         assert!(
             line_works(&n)
                 .contains("your on-call shift for DB primary ended at 2026-12-01 12:34 UTC."),
+            "{}",
+            line_works(&n)
+        );
+    }
+
+    #[test]
+    fn incident_updates_say_the_incident_and_the_words_of_the_update() {
+        let mut n = page(Locale::Ja);
+        n.kind = NoticeKind::IncidentUpdate {
+            reference: "INC-1".into(),
+            severity: "SEV1".into(),
+            status: "identified".into(),
+            text: "DB接続枯渇が原因と判明。プール再設定中。".into(),
+        };
+        n.title = "受注システム全面障害".into();
+        n.actions.clear();
+        n.alerts.clear();
+        let email = email(&n);
+        assert_eq!(
+            email.subject,
+            "[hinomi] インシデント続報: [INC-1 SEV1 原因特定] 受注システム全面障害"
+        );
+        assert!(
+            email.text.contains("DB接続枯渇が原因と判明。"),
+            "{}",
+            email.text
+        );
+        n.locale = Locale::En;
+        assert!(
+            line_works(&n).starts_with("[hinomi] Incident update: [INC-1 SEV1 identified]"),
             "{}",
             line_works(&n)
         );

@@ -568,6 +568,14 @@ impl WriteTx {
         )
     }
 
+    /// The incident, locked for the transaction, or the fault naming it as not found.
+    async fn lock_existing(&mut self, id: &str) -> Result<IncidentWrite<IncidentRecord>> {
+        Ok(self
+            .lock_incident(id)
+            .await?
+            .ok_or_else(|| IncidentFault::NotFound(format!("incident {id}"))))
+    }
+
     /// The incident, locked for the transaction, with its services (by id) and groups.
     async fn lock_incident(&mut self, id: &str) -> Result<Option<IncidentRecord>> {
         let row = sqlx::query(&format!(
@@ -1266,10 +1274,8 @@ impl Store {
             ));
         }
         let mut tx = self.begin().await?;
-        if tx.lock_incident(incident_id).await?.is_none() {
-            return Ok(Err(IncidentFault::NotFound(format!(
-                "incident {incident_id}"
-            ))));
+        if let Err(missing) = tx.lock_existing(incident_id).await? {
+            return Ok(Err(missing));
         }
         let id = tx
             .append_timeline(
@@ -1288,6 +1294,42 @@ impl Store {
         self.timeline_entry(incident_id, id).await
     }
 
+    /// Records an update sent to an incident's stakeholders and queues its messages
+    /// (`notices`, one per contact), in one transaction; answers the entry.
+    pub async fn post_incident_update(
+        &self,
+        incident_id: &str,
+        text: &str,
+        data: &serde_json::Value,
+        notices: &[crate::NewNotice],
+        actor: &str,
+        now: i64,
+    ) -> Result<IncidentWrite<TimelineRecord>> {
+        let mut tx = self.begin().await?;
+        if let Err(missing) = tx.lock_existing(incident_id).await? {
+            return Ok(Err(missing));
+        }
+        let id = tx
+            .record_change(incident_id, now, EntryKind::Update, actor, text, data)
+            .await?;
+        for n in notices {
+            tx.insert_notice(n).await?;
+        }
+        tx.commit().await?;
+        self.timeline_entry(incident_id, id).await
+    }
+
+    /// When the last update went to an incident's stakeholders, if one did.
+    pub async fn last_incident_update(&self, incident_id: &str) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT MAX(at) FROM incident_timeline WHERE incident_id = $1 AND kind = 'update'",
+        )
+        .bind(incident_id)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
     /// Corrects someone's entry: a new entry of the same kind (and time) pointing at the
     /// original, which stays as it was. Only the latest version of an entry is corrected.
     #[allow(clippy::too_many_arguments)]
@@ -1302,10 +1344,8 @@ impl Store {
         now: i64,
     ) -> Result<IncidentWrite<TimelineRecord>> {
         let mut tx = self.begin().await?;
-        if tx.lock_incident(incident_id).await?.is_none() {
-            return Ok(Err(IncidentFault::NotFound(format!(
-                "incident {incident_id}"
-            ))));
+        if let Err(missing) = tx.lock_existing(incident_id).await? {
+            return Ok(Err(missing));
         }
         let row = sqlx::query(&format!(
             "SELECT {TIMELINE_COLUMNS} FROM incident_timeline t \

@@ -10,8 +10,10 @@ use hinomi_core::incident::{
     EntryKind, FieldError, Impact, Milestone, Milestones, SeverityPolicy, Status, Suggestion,
     Title, Verdict, parse_reason, parse_text, timeline::entry_verdict,
 };
+use hinomi_core::{Envelope, Notice, NoticeKind};
+use hinomi_engine::CONTACT_PREFIX;
 use hinomi_store::{
-    IncidentChange, IncidentFault, IncidentRecord, NewEntry, NewIncident, ServiceRecord,
+    IncidentChange, IncidentFault, IncidentRecord, NewEntry, NewIncident, NewNotice, ServiceRecord,
     ServiceWrite, StoreError, TimelineRecord,
 };
 
@@ -446,6 +448,123 @@ pub async fn correct_entry(
             state.engine.now(),
         )
         .await??)
+}
+
+/// The messages of an update on `incident` to the stakeholder lists that hear its
+/// severity: one per list and contact, in the list's language, keyed by `update_id` so a
+/// retried request cannot send twice. Answers them with the lists' names.
+pub fn update_notices(
+    incident: &IncidentRecord,
+    policy: &SeverityPolicy,
+    text: &str,
+    external_url: &str,
+    update_id: &str,
+    now: i64,
+) -> (Vec<NewNotice>, Vec<String>) {
+    let mut notices = Vec::new();
+    let mut lists = Vec::new();
+    for (i, list) in policy
+        .stakeholders_of(incident.severity)
+        .into_iter()
+        .enumerate()
+    {
+        lists.push(list.name.clone());
+        let notice = Notice {
+            kind: NoticeKind::IncidentUpdate {
+                reference: incident.reference(),
+                severity: policy.level(incident.severity).name.clone(),
+                status: incident.status.as_str().to_owned(),
+                text: text.to_owned(),
+            },
+            locale: list.locale,
+            recipient: list.name.clone(),
+            page_id: None,
+            title: incident.title.clone(),
+            alerts: Vec::new(),
+            console_url: Some(format!(
+                "{}/incidents/{}",
+                external_url.trim_end_matches('/'),
+                incident.reference()
+            )),
+            actions: Vec::new(),
+            at: now,
+        };
+        for (j, contact) in list.contacts.iter().enumerate() {
+            let envelope = Envelope {
+                contact: contact.clone(),
+                notice: notice.clone(),
+            };
+            notices.push(NewNotice {
+                idempotency_key: format!("incident-update:{update_id}|{i}|{j}"),
+                group_key: String::new(),
+                receiver: format!("incident:{}", incident.id),
+                integration: 0,
+                kind: format!("{CONTACT_PREFIX}{}", contact.kind.as_str()),
+                payload: serde_json::to_string(&envelope).expect("envelopes serialise"),
+                created_at: now,
+                due_at: now,
+                lease: None,
+            });
+        }
+    }
+    (notices, lists)
+}
+
+/// Sends an update to the incident's stakeholders and records it on the timeline; answers
+/// the entry (its `data` names the lists and counts the messages).
+pub async fn post_update(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    text: &str,
+) -> Result<TimelineRecord> {
+    require(principal, Action::RespondToIncidents)?;
+    let text = parse_text("text", text, false)?;
+    let found = incident(principal, state, id).await?;
+    let now = state.engine.now();
+    let update_id = uuid::Uuid::new_v4().to_string();
+    let (notices, lists) = update_notices(
+        &found,
+        &state.incidents,
+        &text,
+        state.engine.external_url(),
+        &update_id,
+        now,
+    );
+    if lists.is_empty() {
+        return Err(IncidentError::Conflict(format!(
+            "no stakeholder list hears {} incidents: add [[incidents.stakeholders]] to the settings",
+            found.severity
+        )));
+    }
+    let data = serde_json::json!({ "lists": lists, "messages": notices.len() });
+    Ok(state
+        .engine
+        .store()
+        .post_incident_update(&found.id, &text, &data, &notices, &actor(principal), now)
+        .await??)
+}
+
+/// When the next update to an incident's stakeholders is due, by its severity's cadence
+/// (`None`: no cadence, or the incident is resolved).
+pub async fn next_update_due(state: &AppState, incident: &IncidentRecord) -> Result<Option<i64>> {
+    if incident.status == Status::Resolved {
+        return Ok(None);
+    }
+    let every = state
+        .incidents
+        .level(incident.severity)
+        .update_every_minutes;
+    if every.is_none() {
+        return Ok(None);
+    }
+    let last = state
+        .engine
+        .store()
+        .last_incident_update(&incident.id)
+        .await?;
+    let since = last.or(incident.milestones.get(Milestone::Declared));
+    Ok(since.and_then(|t| hinomi_core::incident::comms::next_update_due(t, every)))
 }
 
 /// The kinds of a filter written `note,hypothesis` (empty: every kind).

@@ -10,7 +10,7 @@ use hinomi_core::incident::{EntryKind, SeverityPolicy, Status};
 use hinomi_engine::Clock as _;
 use hinomi_store::{IncidentFault, IncidentQuery, IncidentRecord, NewEntry, Store};
 use hinomi_web::incidents::{
-    DeclareInput, ImpactInput, PatchInput, changes, new_incident, parse_kinds,
+    DeclareInput, ImpactInput, PatchInput, changes, new_incident, parse_kinds, update_notices,
 };
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +44,8 @@ pub enum IncidentCommand {
         #[arg(long)]
         verdict: Option<String>,
     },
+    /// Send an update to the stakeholder lists that hear the incident's severity.
+    Report { incident: String, text: String },
     /// Print an incident's timeline.
     Timeline {
         incident: String,
@@ -158,6 +160,7 @@ fn refused(e: IncidentFault) -> anyhow::Error {
 pub async fn incident(
     store: &Store,
     policy: &SeverityPolicy,
+    external_url: &str,
     cmd: IncidentCommand,
 ) -> anyhow::Result<()> {
     let now = hinomi_engine::SystemClock.now_ms();
@@ -234,6 +237,29 @@ pub async fn incident(
                 .await?
                 .map_err(refused)?;
             println!("{} is {} ({})", i.reference(), i.status, i.severity);
+        }
+        IncidentCommand::Report { incident, text } => {
+            let i = find(store, &incident).await?;
+            let text = hinomi_core::incident::parse_text("text", &text, false)?;
+            let update_id = uuid::Uuid::new_v4().to_string();
+            let (notices, lists) = update_notices(&i, policy, &text, external_url, &update_id, now);
+            if lists.is_empty() {
+                bail!(
+                    "no stakeholder list hears {} incidents: add [[incidents.stakeholders]] to the settings",
+                    i.severity
+                );
+            }
+            let data = serde_json::json!({ "lists": lists, "messages": notices.len() });
+            store
+                .post_incident_update(&i.id, &text, &data, &notices, &actor(), now)
+                .await?
+                .map_err(refused)?;
+            println!(
+                "{}: {} message(s) to {}",
+                i.reference(),
+                notices.len(),
+                lists.join(", ")
+            );
         }
         IncidentCommand::Note {
             incident,

@@ -193,17 +193,20 @@ auth_url = "https://auth.worksmobile.com/oauth2/v2.0/token"
 # of "<t>.<body>">); empty: no webhook contacts.
 secret = ""
 
-# Incident severities (SEV1 is the worst): the name people see, and what it means (empty:
-# hinomi's own wording, in the reader's language).
+# Incident severities (SEV1 is the worst): the name people see, what it means (empty:
+# hinomi's own wording, in the reader's language), and how often responders owe
+# stakeholders an update while it is open (update_every_minutes; leave it out for none).
 [[incidents.severities]]
 severity = "SEV1"
 name = "SEV1"
 description = ""
+update_every_minutes = 30
 
 [[incidents.severities]]
 severity = "SEV2"
 name = "SEV2"
 description = ""
+update_every_minutes = 60
 
 [[incidents.severities]]
 severity = "SEV3"
@@ -239,6 +242,15 @@ severity = "SEV3"
 people_affected_at_least = 1
 revenue_per_day_at_least = ["1 JPY"]
 customers_affected_at_least = 1
+
+# Stakeholder lists: who hears an incident's updates (POST /api/v1/incidents/<ref>/updates,
+# or the incident page). Each names the severities it hears (empty: all), its contacts as
+# kind:address (email, sms, slack, teams, line_works, webhook), and its language (ja, en).
+# [[incidents.stakeholders]]
+# name = "経営層"
+# severities = ["SEV1", "SEV2"]
+# contacts = ["email:managers@example.com", "slack:https://hooks.slack.com/services/..."]
+# language = "ja"
 "#;
 
 /// Every setting hinomi reads.

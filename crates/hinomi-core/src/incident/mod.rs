@@ -5,6 +5,7 @@
 //! ([`timeline`]). Pure: every rule that needs the time takes `now` (UTC epoch
 //! milliseconds); storage and wire formats live elsewhere.
 
+pub mod comms;
 pub mod feed;
 pub mod milestone;
 pub mod severity;

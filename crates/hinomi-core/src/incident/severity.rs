@@ -255,6 +255,8 @@ pub struct SeverityLevel {
     pub name: String,
     /// What it means; `None`: hinomi's own wording, in the reader's language.
     pub description: Option<String>,
+    /// Minutes between the updates owed on an open incident of this severity.
+    pub update_every_minutes: Option<u32>,
 }
 
 /// A rule: the severity it suggests, when any of its conditions holds.
@@ -368,6 +370,7 @@ impl SeverityRule {
 pub struct SeverityPolicy {
     levels: [SeverityLevel; 4],
     rules: Vec<SeverityRule>,
+    stakeholders: Vec<super::comms::StakeholderList>,
 }
 
 impl Default for SeverityPolicy {
@@ -379,6 +382,14 @@ impl Default for SeverityPolicy {
 }
 
 impl SeverityPolicy {
+    /// The stakeholder lists that hear the updates of an incident of `severity`.
+    pub fn stakeholders_of(&self, severity: Severity) -> Vec<&super::comms::StakeholderList> {
+        self.stakeholders
+            .iter()
+            .filter(|l| l.hears(severity))
+            .collect()
+    }
+
     pub fn level(&self, s: Severity) -> &SeverityLevel {
         &self.levels[s as usize]
     }
@@ -418,6 +429,10 @@ pub struct LevelDef {
     /// Empty: hinomi's own description, in the reader's language.
     #[serde(default)]
     pub description: String,
+    /// How often responders owe stakeholders an update on an open incident of this
+    /// severity, in minutes; absent: no cadence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_every_minutes: Option<u32>,
 }
 
 /// A severity rule as written in the settings; any condition that holds fires it.
@@ -444,6 +459,8 @@ pub struct PolicyDef {
     /// Names and descriptions; a severity not listed keeps its key as its name.
     pub severities: Vec<LevelDef>,
     pub rules: Vec<RuleDef>,
+    /// Who hears an incident's updates.
+    pub stakeholders: Vec<super::comms::StakeholderDef>,
 }
 
 impl Default for PolicyDef {
@@ -451,12 +468,13 @@ impl Default for PolicyDef {
     /// high reputational risk (the seed incident, at 500 people, about 10,000,000 JPY,
     /// about 1,000 customers and a high risk, is a SEV1 on every count); SEV2 from 20
     /// people, 1,000,000 JPY, 50 customers or a medium risk; SEV3 from anyone or anything
-    /// affected at all.
+    /// affected at all. An update is owed every 30 minutes on a SEV1, every hour on a SEV2.
     fn default() -> Self {
-        let level = |s: &str| LevelDef {
+        let level = |(s, every): (&str, Option<u32>)| LevelDef {
             severity: s.to_owned(),
             name: s.to_owned(),
             description: String::new(),
+            update_every_minutes: every,
         };
         let rule = |s: &str, people, yen: &str, customers, risk: &str| RuleDef {
             severity: s.to_owned(),
@@ -466,12 +484,20 @@ impl Default for PolicyDef {
             reputational_risk_at_least: risk.to_owned(),
         };
         PolicyDef {
-            severities: ["SEV1", "SEV2", "SEV3", "SEV4"].map(level).to_vec(),
+            severities: [
+                ("SEV1", Some(30)),
+                ("SEV2", Some(60)),
+                ("SEV3", None),
+                ("SEV4", None),
+            ]
+            .map(level)
+            .to_vec(),
             rules: vec![
                 rule("SEV1", 100, "5000000 JPY", 500, "high"),
                 rule("SEV2", 20, "1000000 JPY", 50, "medium"),
                 rule("SEV3", 1, "1 JPY", 1, ""),
             ],
+            stakeholders: Vec::new(),
         }
     }
 }
@@ -483,6 +509,7 @@ impl PolicyDef {
             severity: s,
             name: s.as_str().to_owned(),
             description: None,
+            update_every_minutes: None,
         });
         for (i, d) in self.severities.iter().enumerate() {
             let path = format!("incidents.severities[{i}]");
@@ -495,10 +522,17 @@ impl PolicyDef {
                 ));
             }
             let description = d.description.trim();
+            if d.update_every_minutes == Some(0) {
+                return Err(FieldError::new(
+                    format!("{path}.update_every_minutes"),
+                    "must be at least 1 (leave it out for no cadence)",
+                ));
+            }
             levels[s as usize] = SeverityLevel {
                 severity: s,
                 name: name.to_owned(),
                 description: (!description.is_empty()).then(|| description.to_owned()),
+                update_every_minutes: d.update_every_minutes,
             };
         }
         let rules = self
@@ -540,7 +574,17 @@ impl PolicyDef {
                 Ok(rule)
             })
             .collect::<Result<Vec<_>, FieldError>>()?;
-        Ok(SeverityPolicy { levels, rules })
+        let stakeholders = self
+            .stakeholders
+            .iter()
+            .enumerate()
+            .map(|(i, d)| d.build(&format!("incidents.stakeholders[{i}]")))
+            .collect::<Result<Vec<_>, FieldError>>()?;
+        Ok(SeverityPolicy {
+            levels,
+            rules,
+            stakeholders,
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 //! their verdicts, findings, measures taken) and the ones hinomi writes for every change
 //! (declaration, status, severity, impact, summary, milestones, linked alert groups and
 //! services) and for what happens around it (alerts of its groups firing and resolving, their
-//! pages acknowledged).
+//! pages acknowledged), and the updates sent to stakeholders.
 //! People's entries are corrected by a new entry that points at the old one, which stays.
 
 use std::fmt;
@@ -33,10 +33,12 @@ pub enum EntryKind {
     AlertResolved,
     /// A linked group's page was acknowledged.
     PageAcknowledged,
+    /// An update sent to the stakeholder lists.
+    Update,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 15] = [
+    pub const ALL: [EntryKind; 16] = [
         EntryKind::Note,
         EntryKind::Hypothesis,
         EntryKind::Finding,
@@ -52,6 +54,7 @@ impl EntryKind {
         EntryKind::AlertFired,
         EntryKind::AlertResolved,
         EntryKind::PageAcknowledged,
+        EntryKind::Update,
     ];
 
     /// The kinds people write.
@@ -79,6 +82,7 @@ impl EntryKind {
             EntryKind::AlertFired => "alert_fired",
             EntryKind::AlertResolved => "alert_resolved",
             EntryKind::PageAcknowledged => "page_acknowledged",
+            EntryKind::Update => "update",
         }
     }
 

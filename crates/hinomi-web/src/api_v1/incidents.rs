@@ -322,7 +322,9 @@ pub async fn get_one(
 ) -> Result<Json<IncidentDetail>, ApiError> {
     let i = incidents::incident(&principal, &state, &incident).await?;
     let edits = state.engine.store().milestone_edits(&i.id).await?;
+    let due = incidents::next_update_due(&state, &i).await?;
     Ok(Json(IncidentDetail {
+        next_update_due: due.map(time),
         incident: out(&state, i),
         milestone_edits: edits
             .into_iter()
@@ -355,6 +357,9 @@ pub struct IncidentDetail {
     #[serde(flatten)]
     incident: IncidentOut,
     milestone_edits: Vec<MilestoneEditOut>,
+    /// RFC 3339: when the next update to stakeholders is owed, by the severity's cadence
+    /// (null: no cadence, or resolved). In the past: overdue.
+    next_update_due: Option<String>,
 }
 
 /// Changes to an incident; absent fields change nothing.
@@ -624,6 +629,32 @@ pub async fn add_entry(
         body.at.as_deref(),
     )
     .await?;
+    Ok((StatusCode::CREATED, Json(entry_out(e))))
+}
+
+/// An update for the stakeholders.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateIn {
+    /// What the stakeholders are told, in the words of the responders.
+    text: String,
+}
+
+/// Send an update to the stakeholder lists that hear the incident's severity
+/// (`[[incidents.stakeholders]]`), by their contacts, in their language; recorded on the
+/// timeline as an `update` entry whose `data` names the lists and counts the messages.
+/// Each update restarts the severity's update cadence.
+#[utoipa::path(post, path = "/api/v1/incidents/{incident}/updates", tag = "incidents",
+    params(("incident" = String, Path, description = "Id or reference")), request_body = UpdateIn,
+    responses((status = 201, body = EntryOut), (status = 400, body = super::ErrorBody),
+              (status = 404, body = super::ErrorBody)))]
+pub async fn post_update(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(incident): Path<String>,
+    JsonBody(body): JsonBody<UpdateIn>,
+) -> Result<(StatusCode, Json<EntryOut>), ApiError> {
+    let e = incidents::post_update(&principal, &state, &incident, &body.text).await?;
     Ok((StatusCode::CREATED, Json(entry_out(e))))
 }
 

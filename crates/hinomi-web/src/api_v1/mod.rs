@@ -155,6 +155,10 @@ pub fn routes() -> RouteTable {
         )
         .get("/api/v1/incidents/{incident}/timeline", incidents::timeline)
         .post(
+            "/api/v1/incidents/{incident}/updates",
+            incidents::post_update,
+        )
+        .post(
             "/api/v1/incidents/{incident}/timeline",
             incidents::add_entry,
         )
@@ -407,6 +411,7 @@ pub struct ErrorDetail {
         incidents::export,
         incidents::add_entry,
         incidents::correct_entry,
+        incidents::post_update,
         incidents::list_services,
         incidents::create_service,
         incidents::get_service,

@@ -320,7 +320,7 @@ struct DetailPage {
     /// `INC-n`, for the timeline fragment's forms.
     reference: String,
     kind: String,
-    kinds: [EntryKind; 15],
+    kinds: &'static [EntryKind],
     manual: [EntryKind; 4],
     statuses: [Status; 4],
     severities: Vec<(String, String)>,
@@ -328,6 +328,10 @@ struct DetailPage {
     services: Vec<ServiceRecord>,
     /// The alert groups there are that are not linked yet, as (key, title).
     groups: Vec<(String, String)>,
+    /// The stakeholder lists an update would go to.
+    stakeholders: Vec<String>,
+    /// When the next update is owed, and whether that is past.
+    next_update: Option<(i64, bool)>,
     error: Option<(String, String)>,
 }
 
@@ -388,6 +392,11 @@ async fn detail_page(
         Ok(s) => s,
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
+    let now = state.engine.now();
+    let next_update = match incidents::next_update_due(state, &incident).await {
+        Ok(due) => due.map(|t| (t, t < now)),
+        Err(e) => return failed(ctx, e),
+    };
     let policy = &state.incidents;
     let d = incident.milestones.durations(state.engine.now());
     render(
@@ -407,13 +416,19 @@ async fn detail_page(
                 .map(|l| (l.severity.as_str().to_owned(), l.name.clone()))
                 .collect(),
             groups: incidents::open_groups(state, &incident.alert_groups),
+            stakeholders: policy
+                .stakeholders_of(incident.severity)
+                .iter()
+                .map(|l| l.name.clone())
+                .collect(),
+            next_update,
             reference: incident.reference(),
             services,
             ctx,
             incident,
             timeline,
             kind,
-            kinds: EntryKind::ALL,
+            kinds: &EntryKind::ALL,
             manual: EntryKind::MANUAL,
             statuses: Status::ALL,
             error,
@@ -718,4 +733,25 @@ async fn apply(ctx: Ctx, state: &AppState, id: &str, patch: &PatchInput) -> Resp
         Err(e) => Err(e.into()),
     };
     after(ctx, state, id, done).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct UpdateForm {
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /incidents/{incident}/updates`: an update to the stakeholder lists.
+pub(super) async fn post_update(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<UpdateForm>,
+) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let done = incidents::post_update(&me.principal, &state, &id, &form.text).await;
+    after_entry(ctx, &state, &id, &me.principal, done).await
 }

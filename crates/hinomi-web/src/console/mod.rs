@@ -75,6 +75,7 @@ pub fn routes() -> RouteTable {
         .get("/incidents/{incident}/events", incidents::events)
         .post("/incidents/{incident}/services", incidents::services)
         .post("/incidents/{incident}/groups", incidents::link_group)
+        .post("/incidents/{incident}/updates", incidents::post_update)
         .get("/heartbeats", heartbeats::page)
         .post("/heartbeats", heartbeats::create)
         .post("/heartbeats/{heartbeat}/delete", heartbeats::delete)

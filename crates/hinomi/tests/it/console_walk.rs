@@ -42,6 +42,12 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
     ("POST", "/incidents", Action::RespondToIncidents, &[]),
     (
         "POST",
+        "/incidents/{incident}/updates",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
         "/incidents/{incident}",
         Action::RespondToIncidents,
         &[],

@@ -978,3 +978,144 @@ both_databases!(
         assert!(server.terminate().await.success());
     }
 );
+
+both_databases!(
+    updates_go_to_the_stakeholders_on_the_cadence,
+    |db| async move {
+        let mut options = Options::default();
+        options.env.push((
+        "HINOMI_INCIDENTS__STAKEHOLDERS".into(),
+        r#"[{name="経営層",severities=["SEV1"],contacts=["email:exec@example.com","webhook:https://example.com/hook"],language="ja"},{name="Support desk",contacts=["slack:https://hooks.slack.com/services/T0/B0/x"],language="en"}]"#.into(),
+    ));
+        let Some(server) = Server::start(db, options).await else {
+            return;
+        };
+        let declared = call(
+            &server,
+            "POST",
+            "/api/v1/incidents",
+            Some(json!({"title": "受注システム全面障害", "severity": "SEV1"})),
+        )
+        .await;
+        assert_eq!(declared.0, 201, "{}", declared.1);
+        let id = declared.1["id"].as_str().unwrap().to_owned();
+        let declared_at =
+            hinomi_core::time::parse(declared.1["milestones"]["declared"].as_str().unwrap())
+                .unwrap();
+        // A SEV1 owes an update every 30 minutes from its declaration.
+        let detail = server.get_json("/api/v1/incidents/INC-1").await;
+        assert_eq!(
+            detail["next_update_due"],
+            api_time(declared_at + 30 * 60_000)
+        );
+
+        let path = "/api/v1/incidents/INC-1/updates";
+        let bad = call(&server, "POST", path, Some(json!({"text": " "}))).await;
+        assert_error(&bad, 400, "invalid_field", Some("text"));
+        let sent = call(
+            &server,
+            "POST",
+            path,
+            Some(json!({"text": "原因はDB接続枯渇と判明。プールを再設定中です。"})),
+        )
+        .await;
+        assert_eq!(sent.0, 201, "{}", sent.1);
+        assert_eq!(sent.1["kind"], "update");
+        assert_eq!(sent.1["data"]["lists"], json!(["経営層", "Support desk"]));
+        assert_eq!(sent.1["data"]["messages"], 3);
+        let at = hinomi_core::time::parse(sent.1["at"].as_str().unwrap()).unwrap();
+        let detail = server.get_json("/api/v1/incidents/INC-1").await;
+        assert_eq!(
+            detail["next_update_due"],
+            api_time(at + 30 * 60_000),
+            "the cadence restarts"
+        );
+
+        // One message per contact, in each list's language, queued in the update's transaction.
+        let messages = crate::paging::envelopes(&server, &format!("incident:{id}")).await;
+        let mut kinds: Vec<(String, String)> = messages
+            .iter()
+            .map(|(_, e)| {
+                (
+                    e["contact"]["kind"].as_str().unwrap().to_owned(),
+                    e["notice"]["locale"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            [("email", "ja"), ("slack", "en"), ("webhook", "ja")]
+                .map(|(k, l)| (k.to_owned(), l.to_owned()))
+        );
+        let notice = &messages[0].1["notice"];
+        assert_eq!(notice["kind"]["type"], "incident_update");
+        assert_eq!(notice["kind"]["reference"], "INC-1");
+        assert_eq!(
+            notice["kind"]["text"],
+            "原因はDB接続枯渇と判明。プールを再設定中です。"
+        );
+        assert!(
+            notice["console_url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/incidents/INC-1")
+        );
+
+        // A SEV3 is heard by the support desk alone; with no list at all, nothing is sent.
+        let low = call(
+            &server,
+            "POST",
+            "/api/v1/incidents",
+            Some(json!({"title": "帳票の遅延", "severity": "SEV3"})),
+        )
+        .await;
+        let low_id = low.1["id"].as_str().unwrap().to_owned();
+        let sent = call(
+            &server,
+            "POST",
+            "/api/v1/incidents/INC-2/updates",
+            Some(json!({"text": "調査中"})),
+        )
+        .await;
+        assert_eq!(
+            sent.1["data"]["lists"],
+            json!(["Support desk"]),
+            "{}",
+            sent.1
+        );
+        assert_eq!(
+            server.get_json("/api/v1/incidents/INC-2").await["next_update_due"],
+            Value::Null,
+            "SEV3 has no cadence"
+        );
+        assert_eq!(
+            crate::paging::envelopes(&server, &format!("incident:{low_id}"))
+                .await
+                .len(),
+            1
+        );
+
+        // The console shows what is owed, and sends through the same path.
+        let tanaka = browser_as(&server, "tanaka", "responder").await;
+        let (_, html) = page(&server, &tanaka, "/incidents/INC-1", "ja").await;
+        for text in ["関係者への報告", "次回報告の期限", "経営層, Support desk"] {
+            assert!(html.contains(text), "{text} in {html}");
+        }
+        let r = post_form(
+            &server,
+            &tanaka,
+            "/incidents/INC-1/updates",
+            &[("text", "暫定復旧しました")],
+        )
+        .await;
+        assert!(r.status().is_redirection(), "{}", r.status());
+        assert_eq!(
+            crate::paging::envelopes(&server, &format!("incident:{id}"))
+                .await
+                .len(),
+            6
+        );
+        assert!(server.terminate().await.success());
+    }
+);

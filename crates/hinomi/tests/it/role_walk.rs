@@ -110,6 +110,7 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
                     ("POST", "/api/v1/incidents/{incident}/timeline") => {
                         json!({"kind": "note", "text": "walk"})
                     }
+                    ("POST", "/api/v1/incidents/{incident}/updates") => json!({"text": "walk"}),
                     ("POST", "/api/v1/alert-groups/{group_key}/incident") => {
                         json!({"severity": "SEV4"})
                     }
