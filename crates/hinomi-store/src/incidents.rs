@@ -96,7 +96,7 @@ const MILESTONE_COLUMNS: [&str; 6] = [
     "resolved_at",
 ];
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("incident: {e}"))
 }
 
@@ -288,7 +288,7 @@ fn impact_json(i: &Impact) -> serde_json::Value {
 }
 
 /// The incident's subject in the event log.
-fn subject(id: &str) -> String {
+pub(crate) fn subject(id: &str) -> String {
     format!("incident:{id}")
 }
 
@@ -337,7 +337,7 @@ impl WriteTx {
 
     /// An entry hinomi writes about a change it made at `now` (no verdict, correcting
     /// nothing).
-    async fn record_change(
+    pub(crate) async fn record_change(
         &mut self,
         incident_id: &str,
         now: i64,
@@ -350,7 +350,7 @@ impl WriteTx {
             .await
     }
 
-    async fn lock_incident(&mut self, id: &str) -> Result<Option<IncidentRecord>> {
+    pub(crate) async fn lock_incident(&mut self, id: &str) -> Result<Option<IncidentRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1{}",
             self.backend().for_update()

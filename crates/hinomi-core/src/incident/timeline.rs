@@ -1,6 +1,7 @@
 //! What an incident's timeline holds: the entries people write (notes, hypotheses with
 //! their verdicts, findings, measures taken) and the ones hinomi writes for every change
-//! (declaration, status, severity, impact, summary, milestones, linked alert groups).
+//! (declaration, status, severity, impact, summary, milestones, linked alert groups,
+//! recovery checks, the business-impact record).
 //! People's entries are corrected by a new entry that points at the old one, which stays.
 
 use std::fmt;
@@ -24,10 +25,14 @@ pub enum EntryKind {
     SummaryChange,
     MilestoneEdit,
     AlertGroupLinked,
+    /// A recovery check's state set (`data`: the check, its state before and after).
+    RecoveryCheck,
+    /// The business-impact record changed.
+    ImpactRecordChange,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 11] = [
+    pub const ALL: [EntryKind; 13] = [
         EntryKind::Note,
         EntryKind::Hypothesis,
         EntryKind::Finding,
@@ -39,6 +44,8 @@ impl EntryKind {
         EntryKind::SummaryChange,
         EntryKind::MilestoneEdit,
         EntryKind::AlertGroupLinked,
+        EntryKind::RecoveryCheck,
+        EntryKind::ImpactRecordChange,
     ];
 
     /// The kinds people write.
@@ -62,6 +69,8 @@ impl EntryKind {
             EntryKind::SummaryChange => "summary_change",
             EntryKind::MilestoneEdit => "milestone_edit",
             EntryKind::AlertGroupLinked => "alert_group_linked",
+            EntryKind::RecoveryCheck => "recovery_check",
+            EntryKind::ImpactRecordChange => "impact_record_change",
         }
     }
 

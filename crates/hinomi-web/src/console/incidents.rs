@@ -1,7 +1,8 @@
 //! `/incidents`: the incident list, the declaration form (with the impact fields and the
 //! severity they suggest, previewed as they are typed), and an incident's page: its
 //! summary, status and severity changes, milestones with their durations, and the timeline
-//! with a filter and a form for notes, hypotheses, findings and measures. A declaration
+//! with a filter and a form for notes, hypotheses, findings and measures, and the recovery
+//! checks and impact record (whose forms `console::postmortems` answers). A declaration
 //! from an alert group comes here pre-filled (`/incidents/new?group=<key>`). Changes go
 //! through `crate::incidents`, as the API's do.
 
@@ -11,8 +12,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hinomi_core::Action;
-use hinomi_core::incident::{EntryKind, Milestone, SeverityPolicy, Status, Suggestion};
-use hinomi_store::{IncidentQuery, IncidentRecord, ServiceRecord, TimelineRecord};
+use hinomi_core::incident::{CheckState, EntryKind, Milestone, SeverityPolicy, Status, Suggestion};
+use hinomi_store::{IncidentQuery, IncidentRecord, RecoveryRecord, ServiceRecord, TimelineRecord};
 use serde::Deserialize;
 
 use super::{Ctx, PageError, render};
@@ -56,7 +57,7 @@ impl Ctx {
 }
 
 /// Fails a request as a page: refused input is shown on the form instead (see callers).
-fn failed(ctx: Ctx, e: IncidentError) -> Response {
+pub(super) fn failed(ctx: Ctx, e: IncidentError) -> Response {
     match e {
         IncidentError::Denied(_) => PageError::Forbidden(Action::RespondToIncidents),
         IncidentError::NotFound(_) => PageError::NotFound,
@@ -143,7 +144,7 @@ pub(super) struct DeclareForm {
 }
 
 /// A count typed in a form: empty is none; anything else must be a whole number.
-fn count(field: &str, text: &str) -> Result<Option<i64>, IncidentError> {
+pub(super) fn count(field: &str, text: &str) -> Result<Option<i64>, IncidentError> {
     let t: String = text
         .trim()
         .chars()
@@ -312,7 +313,9 @@ struct DetailPage {
     downtime: Option<(i64, bool)>,
     timeline: Vec<TimelineRecord>,
     kind: String,
-    kinds: [EntryKind; 11],
+    kinds: [EntryKind; 13],
+    recovery: RecoveryRecord,
+    check_states: [CheckState; 4],
     manual: [EntryKind; 4],
     statuses: [Status; 4],
     severities: Vec<(String, String)>,
@@ -354,6 +357,10 @@ async fn detail_page(
         Ok(t) => t,
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
+    let recovery = match state.engine.store().recovery(&incident.id).await {
+        Ok(r) => r,
+        Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
+    };
     let policy = &state.incidents;
     let d = incident.milestones.durations(state.engine.now());
     render(
@@ -377,6 +384,8 @@ async fn detail_page(
             timeline,
             kind,
             kinds: EntryKind::ALL,
+            recovery,
+            check_states: CheckState::ALL,
             manual: EntryKind::MANUAL,
             statuses: Status::ALL,
             error,
@@ -395,7 +404,7 @@ pub(super) async fn detail(
 }
 
 /// After a change: back to the page, or the page again with the refusal named.
-async fn after(
+pub(super) async fn after(
     ctx: Ctx,
     state: &AppState,
     id: &str,

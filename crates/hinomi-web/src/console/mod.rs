@@ -18,6 +18,7 @@ pub mod i18n;
 mod incidents;
 mod pages;
 mod policies;
+mod postmortems;
 mod prefs;
 mod schedules;
 mod silences;
@@ -66,6 +67,24 @@ pub fn routes() -> RouteTable {
         .post("/incidents/{incident}", incidents::change)
         .post("/incidents/{incident}/milestones", incidents::milestone)
         .post("/incidents/{incident}/timeline", incidents::add_entry)
+        .post(
+            "/incidents/{incident}/recovery/{check}",
+            postmortems::set_check,
+        )
+        .post(
+            "/incidents/{incident}/impact-record",
+            postmortems::set_impact_record,
+        )
+        .get("/incidents/{incident}/postmortem", postmortems::page)
+        .post("/incidents/{incident}/postmortem", postmortems::draft)
+        .get("/incidents/{incident}/postmortem/print", postmortems::print)
+        .post(
+            "/incidents/{incident}/postmortem/sections/{section}",
+            postmortems::edit_section,
+        )
+        .post("/incidents/{incident}/action-items", postmortems::add_items)
+        .get("/action-items", postmortems::items)
+        .post("/action-items/{item}", postmortems::change_item)
         .get("/heartbeats", heartbeats::page)
         .post("/heartbeats", heartbeats::create)
         .post("/heartbeats/{heartbeat}/delete", heartbeats::delete)
