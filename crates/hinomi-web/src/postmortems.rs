@@ -212,23 +212,14 @@ pub async fn add_action_item(
         .ok_or_else(|| IncidentError::Conflict("the action item was not added".to_owned()))
 }
 
-/// Takes a postmortem section's bullet lines as open action items of `category` and
-/// `horizon`, skipping those the incident has already; answers the items added.
-pub async fn items_from_postmortem(
-    principal: &Principal,
-    state: &AppState,
-    id: &str,
-    section: &str,
-    category: &str,
-    horizon: &str,
-) -> Result<Vec<ActionItemRecord>> {
-    require(principal, Action::RespondToIncidents)?;
-    let section = Section::parse(section)?;
-    let category = Category::parse(category)?;
-    let horizon = Horizon::parse(horizon)?;
-    let (found, pm) = postmortem(principal, state, id).await?;
-    let pm =
-        pm.ok_or_else(|| IncidentError::NotFound(format!("postmortem of {}", found.reference())))?;
+/// The open action items a postmortem section's list items make, with new ids; a section
+/// without list items is refused, naming `section`.
+pub fn section_items(
+    pm: &PostmortemRecord,
+    section: Section,
+    category: Category,
+    horizon: Horizon,
+) -> std::result::Result<Vec<NewActionItem>, FieldError> {
     let body = pm
         .sections
         .iter()
@@ -252,9 +243,29 @@ pub async fn items_from_postmortem(
         return Err(FieldError::new(
             "section",
             format!("the {} section has no list items to take", section.as_str()),
-        )
-        .into());
+        ));
     }
+    Ok(items)
+}
+
+/// Takes a postmortem section's bullet lines as open action items of `category` and
+/// `horizon`, skipping those the incident has already; answers the items added.
+pub async fn items_from_postmortem(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    section: &str,
+    category: &str,
+    horizon: &str,
+) -> Result<Vec<ActionItemRecord>> {
+    require(principal, Action::RespondToIncidents)?;
+    let section = Section::parse(section)?;
+    let category = Category::parse(category)?;
+    let horizon = Horizon::parse(horizon)?;
+    let (found, pm) = postmortem(principal, state, id).await?;
+    let pm =
+        pm.ok_or_else(|| IncidentError::NotFound(format!("postmortem of {}", found.reference())))?;
+    let items = section_items(&pm, section, category, horizon)?;
     Ok(state
         .engine
         .store()
