@@ -167,6 +167,15 @@ fn impact_record_json(r: &ImpactRecord) -> serde_json::Value {
     })
 }
 
+fn impact_from_row(r: &AnyRow) -> Result<ImpactRecord> {
+    Ok(ImpactRecord {
+        data_loss: r.try_get("data_loss")?,
+        business_delay: r.try_get("business_delay")?,
+        customers_handled: r.try_get("customers_handled")?,
+        customers_handled_count: r.try_get("customers_handled_count")?,
+    })
+}
+
 fn not_found(incident_id: &str) -> IncidentFault {
     IncidentFault::NotFound(format!("incident {incident_id}"))
 }
@@ -239,12 +248,7 @@ impl Store {
         .await?;
         let (impact, by, at) = match row {
             Some(r) => (
-                ImpactRecord {
-                    data_loss: r.try_get("data_loss")?,
-                    business_delay: r.try_get("business_delay")?,
-                    customers_handled: r.try_get("customers_handled")?,
-                    customers_handled_count: r.try_get("customers_handled_count")?,
-                },
+                impact_from_row(&r)?,
                 Some(r.try_get("updated_by")?),
                 Some(r.try_get("updated_at")?),
             ),
@@ -324,12 +328,19 @@ impl Store {
         actor: &str,
         now: i64,
     ) -> Result<IncidentWrite<RecoveryRecord>> {
-        let current = self.recovery(incident_id).await?;
         let mut tx = self.begin().await?;
         if tx.lock_incident(incident_id).await?.is_none() {
             return Ok(Err(not_found(incident_id)));
         }
-        if current.impact != *record || current.impact_updated_at.is_none() {
+        let row = sqlx::query(
+            "SELECT data_loss, business_delay, customers_handled, customers_handled_count \
+             FROM incident_impact_records WHERE incident_id = $1",
+        )
+        .bind(incident_id)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+        let current = row.as_ref().map(impact_from_row).transpose()?;
+        if current.as_ref() != Some(record) {
             sqlx::query(
                 "INSERT INTO incident_impact_records (incident_id, data_loss, business_delay, \
                  customers_handled, customers_handled_count, updated_by, updated_at) \
@@ -349,7 +360,7 @@ impl Store {
             .execute(&mut *tx.tx)
             .await?;
             let data = json!({
-                "from": impact_record_json(&current.impact),
+                "from": impact_record_json(&current.unwrap_or_default()),
                 "to": impact_record_json(record),
             });
             tx.record_change(
@@ -641,12 +652,14 @@ impl Store {
         row.as_ref().map(item_from_row).transpose()
     }
 
-    /// Adds action items to an incident, open, each with its event; skips those whose
-    /// title the incident has already (answering only the ones added).
+    /// Adds action items to an incident, open, each with its event. A title the incident
+    /// has already is skipped when `skip_existing` (answering only the ones added), and
+    /// refused as a conflict otherwise.
     pub async fn add_action_items(
         &self,
         incident_id: &str,
         items: &[NewActionItem],
+        skip_existing: bool,
         actor: &str,
         now: i64,
     ) -> Result<IncidentWrite<Vec<ActionItemRecord>>> {
@@ -665,7 +678,7 @@ impl Store {
         let mut added = Vec::new();
         for (i, item) in items.iter().enumerate() {
             if titles.contains(&item.title) {
-                if items.len() == 1 {
+                if !skip_existing {
                     return Ok(Err(IncidentFault::Conflict(format!(
                         "the incident has an action item {:?} already",
                         item.title

@@ -205,7 +205,13 @@ pub async fn add_action_item(
         source: "manual".to_owned(),
     };
     let mut added = store
-        .add_action_items(&found.id, &[item], &actor(principal), state.engine.now())
+        .add_action_items(
+            &found.id,
+            &[item],
+            false,
+            &actor(principal),
+            state.engine.now(),
+        )
         .await??;
     added
         .pop()
@@ -269,7 +275,13 @@ pub async fn items_from_postmortem(
     Ok(state
         .engine
         .store()
-        .add_action_items(&found.id, &items, &actor(principal), state.engine.now())
+        .add_action_items(
+            &found.id,
+            &items,
+            true,
+            &actor(principal),
+            state.engine.now(),
+        )
         .await??)
 }
 

@@ -510,7 +510,7 @@ async fn action(store: &Store, cmd: ActionCommand, now: i64) -> anyhow::Result<(
                 source: "manual".to_owned(),
             };
             for a in store
-                .add_action_items(&i.id, &[item], &actor(), now)
+                .add_action_items(&i.id, &[item], false, &actor(), now)
                 .await?
                 .map_err(refused)?
             {
@@ -532,7 +532,7 @@ async fn action(store: &Store, cmd: ActionCommand, now: i64) -> anyhow::Result<(
                 .with_context(|| format!("{} has no postmortem", i.reference()))?;
             let items = section_items(&pm, section, category, horizon)?;
             let added = store
-                .add_action_items(&i.id, &items, &actor(), now)
+                .add_action_items(&i.id, &items, true, &actor(), now)
                 .await?
                 .map_err(refused)?;
             println!("{} action item(s) added to {}", added.len(), i.reference());
