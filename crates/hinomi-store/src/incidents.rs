@@ -97,7 +97,7 @@ const MILESTONE_COLUMNS: [&str; 6] = [
     "resolved_at",
 ];
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("incident: {e}"))
 }
 
@@ -305,7 +305,7 @@ pub struct GroupLink {
 }
 
 /// The incident's subject in the event log.
-fn subject(id: &str) -> String {
+pub(crate) fn subject(id: &str) -> String {
     format!("incident:{id}")
 }
 
@@ -354,7 +354,7 @@ impl WriteTx {
 
     /// An entry hinomi writes about a change it made at `now` (no verdict, correcting
     /// nothing).
-    async fn record_change(
+    pub(crate) async fn record_change(
         &mut self,
         incident_id: &str,
         now: i64,
@@ -577,7 +577,7 @@ impl WriteTx {
     }
 
     /// The incident, locked for the transaction, with its services (by id) and groups.
-    async fn lock_incident(&mut self, id: &str) -> Result<Option<IncidentRecord>> {
+    pub(crate) async fn lock_incident(&mut self, id: &str) -> Result<Option<IncidentRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1{}",
             self.backend().for_update()

@@ -18,6 +18,7 @@ mod incidents;
 mod oidc;
 mod outbox;
 mod paging;
+mod postmortems;
 mod records;
 mod schedules;
 mod shift_notices;
@@ -47,6 +48,10 @@ pub use paging::{
     ActionRecord, BindingKind, BindingRecord, CodeCheck, ContactMethodRecord, HeartbeatRecord,
     MAX_CODE_ATTEMPTS, NewNotice, NotificationRuleRecord, PageNotice, PageRecord, Pageable,
     PagingPeople, PolicyRecord,
+};
+pub use postmortems::{
+    ActionItemPatch, ActionItemQuery, ActionItemRecord, NewActionItem, PostmortemRecord,
+    RecoveryCheckRecord, RecoveryRecord, SectionRecord,
 };
 pub use records::{
     ChangeRecord, GroupRow, IntegrationRecord, NewGroup, NewOutbox, OutboxRow, StoredAlert,

@@ -7,14 +7,15 @@
 use hinomi_core::Action;
 use hinomi_core::incident::Severity;
 use hinomi_core::incident::{
-    EntryKind, FieldError, Impact, Milestone, Milestones, SeverityPolicy, Status, Suggestion,
-    Title, Verdict, parse_reason, parse_text, timeline::entry_verdict,
+    Check, CheckState, EntryKind, FieldError, Impact, ImpactRecord, Milestone, Milestones,
+    SeverityPolicy, Status, Suggestion, Title, Verdict, parse_reason, parse_text,
+    recovery::parse_note, timeline::entry_verdict,
 };
 use hinomi_core::{Envelope, Notice, NoticeKind};
 use hinomi_engine::CONTACT_PREFIX;
 use hinomi_store::{
-    IncidentChange, IncidentFault, IncidentRecord, NewEntry, NewIncident, NewNotice, ServiceRecord,
-    ServiceWrite, StoreError, TimelineRecord,
+    IncidentChange, IncidentFault, IncidentRecord, NewEntry, NewIncident, NewNotice,
+    RecoveryRecord, ServiceRecord, ServiceWrite, StoreError, TimelineRecord,
 };
 
 use crate::AppState;
@@ -79,12 +80,12 @@ impl IncidentError {
 
 type Result<T> = std::result::Result<T, IncidentError>;
 
-fn require(principal: &Principal, action: Action) -> Result<()> {
+pub(crate) fn require(principal: &Principal, action: Action) -> Result<()> {
     principal.require(action).map_err(IncidentError::Denied)
 }
 
 /// The name changes are recorded under: the user's, or the token's user's.
-fn actor(principal: &Principal) -> String {
+pub(crate) fn actor(principal: &Principal) -> String {
     crate::api_v1::actor_name(principal)
 }
 
@@ -127,7 +128,7 @@ pub struct DeclareInput {
     pub acknowledged_at: Option<String>,
 }
 
-fn parse_time(field: &str, text: &str) -> std::result::Result<i64, FieldError> {
+pub(crate) fn parse_time(field: &str, text: &str) -> std::result::Result<i64, FieldError> {
     hinomi_core::time::parse(text.trim())
         .map_err(|_| FieldError::new(field, format!("{text:?} is not an RFC 3339 time")))
 }
@@ -574,6 +575,79 @@ pub fn parse_kinds(text: &str) -> std::result::Result<Vec<EntryKind>, FieldError
         .filter(|k| !k.is_empty())
         .map(|k| EntryKind::parse("kind", k))
         .collect()
+}
+
+// ---- recovery -----------------------------------------------------------------------------
+
+/// An incident's recovery checks and business-impact record.
+pub async fn recovery(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+) -> Result<(IncidentRecord, RecoveryRecord)> {
+    let found = incident(principal, state, id).await?;
+    let record = state.engine.store().recovery(&found.id).await?;
+    Ok((found, record))
+}
+
+/// Records what a recovery check found (`not_checked`, `ok`, `degraded`, `failed`) with a
+/// note; the timeline says who checked and when.
+pub async fn set_recovery_check(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    check: &str,
+    check_state: &str,
+    note: &str,
+) -> Result<RecoveryRecord> {
+    require(principal, Action::RespondToIncidents)?;
+    let check = Check::parse(check)?;
+    let check_state = CheckState::parse(check_state)?;
+    let note = parse_note(note)?;
+    let found = incident(principal, state, id).await?;
+    Ok(state
+        .engine
+        .store()
+        .set_recovery_check(
+            &found.id,
+            check,
+            check_state,
+            &note,
+            &actor(principal),
+            state.engine.now(),
+        )
+        .await??)
+}
+
+/// A business-impact record as given.
+#[derive(Debug, Clone, Default)]
+pub struct ImpactRecordInput {
+    pub data_loss: String,
+    pub business_delay: String,
+    pub customers_handled: String,
+    pub customers_handled_count: Option<i64>,
+}
+
+/// Replaces an incident's business-impact record.
+pub async fn set_impact_record(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    input: &ImpactRecordInput,
+) -> Result<RecoveryRecord> {
+    require(principal, Action::RespondToIncidents)?;
+    let record = ImpactRecord::parse(
+        &input.data_loss,
+        &input.business_delay,
+        &input.customers_handled,
+        input.customers_handled_count,
+    )?;
+    let found = incident(principal, state, id).await?;
+    Ok(state
+        .engine
+        .store()
+        .set_impact_record(&found.id, &record, &actor(principal), state.engine.now())
+        .await??)
 }
 
 // ---- services -----------------------------------------------------------------------------

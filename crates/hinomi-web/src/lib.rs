@@ -22,6 +22,7 @@ pub mod ops;
 pub mod pagerduty;
 mod paging;
 mod people;
+pub mod postmortems;
 mod reload;
 pub mod routes;
 pub mod schedules;

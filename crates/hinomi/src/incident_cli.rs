@@ -1,17 +1,27 @@
-//! `hinomi incident ...`: declare, list, show and change incidents and write their
-//! timelines straight from the database, for the operator at the server's console. Input
+//! `hinomi incident ...`: declare, list, show and change incidents, write their timelines,
+//! record recovery checks and the impact record, draft and print the postmortem, and keep
+//! action items, straight from the database, for the operator at the server's console. Input
 //! is parsed by the same functions as the API's (`hinomi_web::incidents`), so refusals
 //! name the same fields; changes are recorded as made by `cli:<login>`.
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use hinomi_core::incident::Severity;
-use hinomi_core::incident::{EntryKind, SeverityPolicy, Status};
+use hinomi_core::incident::action_item::{
+    Category, Horizon, ItemStatus, parse_due, parse_ticket_url, parse_title,
+};
+use hinomi_core::incident::postmortem::{self, Section};
+use hinomi_core::incident::recovery::parse_note;
+use hinomi_core::incident::{Check, CheckState, EntryKind, ImpactRecord, SeverityPolicy, Status};
 use hinomi_engine::Clock as _;
-use hinomi_store::{IncidentFault, IncidentQuery, IncidentRecord, NewEntry, Store};
+use hinomi_store::{
+    ActionItemPatch, ActionItemQuery, IncidentFault, IncidentQuery, IncidentRecord, NewActionItem,
+    NewEntry, RecoveryRecord, Store,
+};
 use hinomi_web::incidents::{
     DeclareInput, ImpactInput, PatchInput, changes, new_incident, parse_kinds, update_notices,
 };
+use hinomi_web::postmortems::{parse_language, postmortem_markdown, section_items};
 
 #[derive(Debug, Subcommand)]
 pub enum IncidentCommand {
@@ -52,6 +62,101 @@ pub enum IncidentCommand {
         /// Kinds, comma-separated.
         #[arg(long, default_value = "")]
         kind: String,
+    },
+    /// Record a recovery check (performance, functions, data_integrity, access), or with
+    /// no check print them all with the impact record.
+    Recovery {
+        incident: String,
+        check: Option<String>,
+        /// not_checked, ok, degraded or failed.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Replace the business-impact record (the downtime comes from the milestones).
+    ImpactRecord {
+        incident: String,
+        #[arg(long, default_value = "")]
+        data_loss: String,
+        #[arg(long, default_value = "")]
+        business_delay: String,
+        #[arg(long, default_value = "")]
+        customers_handled: String,
+        #[arg(long)]
+        customers_handled_count: Option<i64>,
+    },
+    /// Draft the postmortem (again: edited sections are kept unless --replace-edited), or
+    /// print it as Markdown.
+    Postmortem {
+        incident: String,
+        /// Draft it in this language (ja or en) before printing.
+        #[arg(long)]
+        draft: Option<String>,
+        /// IANA zone for the draft's times (default UTC).
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// With --draft: replace the sections people edited too.
+        #[arg(long)]
+        replace_edited: bool,
+    },
+    /// Action items: list, add, take from a postmortem section, change.
+    #[command(subcommand)]
+    Action(ActionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionCommand {
+    /// List action items: an incident's, or every incident's open ones.
+    List {
+        /// An incident's reference; without it, every incident.
+        incident: Option<String>,
+        /// Closed items too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Add an action item to an incident.
+    Add {
+        incident: String,
+        title: String,
+        /// system, operations, process or communication.
+        #[arg(long)]
+        category: String,
+        /// short or long.
+        #[arg(long)]
+        horizon: String,
+        /// A username.
+        #[arg(long)]
+        owner: Option<String>,
+        /// 2024-12-20.
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long)]
+        ticket_url: Option<String>,
+    },
+    /// Take a postmortem section's list items as open action items.
+    FromSection {
+        incident: String,
+        /// improvements, prevention, next_steps, ...
+        section: String,
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        horizon: String,
+    },
+    /// Change an action item (an empty --owner, --due or --ticket-url clears it).
+    Update {
+        item: String,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long)]
+        ticket_url: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
     },
 }
 
@@ -281,6 +386,85 @@ pub async fn incident(
                 .map_err(refused)?;
             println!("entry {} written on {}", e.id, i.reference());
         }
+        IncidentCommand::Recovery {
+            incident,
+            check,
+            state,
+            note,
+        } => {
+            let i = find(store, &incident).await?;
+            if let Some(check) = check {
+                let check = Check::parse(&check)?;
+                let state = CheckState::parse(state.as_deref().context("give --state")?)?;
+                let note = parse_note(&note)?;
+                store
+                    .set_recovery_check(&i.id, check, state, &note, &actor(), now)
+                    .await?
+                    .map_err(refused)?;
+            }
+            let r = store.recovery(&i.id).await?;
+            print_recovery(&i, &r, now);
+        }
+        IncidentCommand::ImpactRecord {
+            incident,
+            data_loss,
+            business_delay,
+            customers_handled,
+            customers_handled_count,
+        } => {
+            let i = find(store, &incident).await?;
+            let record = ImpactRecord::parse(
+                &data_loss,
+                &business_delay,
+                &customers_handled,
+                customers_handled_count,
+            )?;
+            let r = store
+                .set_impact_record(&i.id, &record, &actor(), now)
+                .await?
+                .map_err(refused)?;
+            print_recovery(&i, &r, now);
+        }
+        IncidentCommand::Postmortem {
+            incident,
+            draft,
+            time_zone,
+            replace_edited,
+        } => {
+            let i = find(store, &incident).await?;
+            if let Some(language) = draft {
+                let language = parse_language(&language)?;
+                let zone = jiff::tz::TimeZone::get(&time_zone)
+                    .with_context(|| format!("--time-zone: {time_zone:?} is not an IANA zone"))?;
+                let facts = store
+                    .postmortem_facts(&i, &policy.level(i.severity).name)
+                    .await?;
+                let sections = postmortem::draft(&facts, language, &zone, now);
+                let (_, kept) = store
+                    .save_postmortem_draft(
+                        &i.id,
+                        language,
+                        &time_zone,
+                        &sections,
+                        replace_edited,
+                        &actor(),
+                        now,
+                    )
+                    .await?
+                    .map_err(refused)?;
+                for k in kept {
+                    eprintln!("kept the edited section {}", k.as_str());
+                }
+            }
+            let pm = store.postmortem(&i.id).await?.with_context(|| {
+                format!(
+                    "{} has no postmortem: draft one with --draft ja",
+                    i.reference()
+                )
+            })?;
+            print!("{}", postmortem_markdown(&i, &pm));
+        }
+        IncidentCommand::Action(cmd) => action(store, cmd, now).await?,
         IncidentCommand::Timeline { incident, kind } => {
             let i = find(store, &incident).await?;
             let kinds = parse_kinds(&kind).context("--kind")?;
@@ -302,6 +486,169 @@ pub async fn incident(
         }
     }
     Ok(())
+}
+
+async fn action(store: &Store, cmd: ActionCommand, now: i64) -> anyhow::Result<()> {
+    match cmd {
+        ActionCommand::List { incident, all } => {
+            let q = match incident {
+                Some(key) => ActionItemQuery {
+                    incident_id: Some(find(store, &key).await?.id),
+                    open_only: !all,
+                    owner_id: None,
+                },
+                None => ActionItemQuery {
+                    incident_id: None,
+                    open_only: !all,
+                    owner_id: None,
+                },
+            };
+            for i in store.action_items(&q).await? {
+                println!(
+                    "{} INC-{:<5} {:<11} {:<13} {:<5} {:<10} {:<12} {}",
+                    i.id,
+                    i.incident_number,
+                    i.status,
+                    i.category,
+                    i.horizon,
+                    i.due.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                    i.owner.as_deref().unwrap_or("-"),
+                    i.title
+                );
+            }
+        }
+        ActionCommand::Add {
+            incident,
+            title,
+            category,
+            horizon,
+            owner,
+            due,
+            ticket_url,
+        } => {
+            let i = find(store, &incident).await?;
+            let owner_id = match owner.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+                Some(o) => Some(
+                    store
+                        .user_by_username(o)
+                        .await?
+                        .with_context(|| format!("--owner: no user {o:?}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let item = NewActionItem {
+                id: uuid::Uuid::new_v4().to_string(),
+                category: Category::parse(&category)?,
+                horizon: Horizon::parse(&horizon)?,
+                title: parse_title(&title)?,
+                owner_id,
+                due: due.as_deref().map(parse_due).transpose()?,
+                ticket_url: ticket_url.as_deref().map(parse_ticket_url).transpose()?,
+                source: "manual".to_owned(),
+            };
+            for a in store
+                .add_action_items(&i.id, &[item], false, &actor(), now)
+                .await?
+                .map_err(refused)?
+            {
+                println!("action item {} added to {}", a.id, i.reference());
+            }
+        }
+        ActionCommand::FromSection {
+            incident,
+            section,
+            category,
+            horizon,
+        } => {
+            let i = find(store, &incident).await?;
+            let section = Section::parse(&section)?;
+            let (category, horizon) = (Category::parse(&category)?, Horizon::parse(&horizon)?);
+            let pm = store
+                .postmortem(&i.id)
+                .await?
+                .with_context(|| format!("{} has no postmortem", i.reference()))?;
+            let items = section_items(&pm, section, category, horizon)?;
+            let added = store
+                .add_action_items(&i.id, &items, true, &actor(), now)
+                .await?
+                .map_err(refused)?;
+            println!("{} action item(s) added to {}", added.len(), i.reference());
+        }
+        ActionCommand::Update {
+            item,
+            status,
+            owner,
+            due,
+            ticket_url,
+            title,
+        } => {
+            let owner_id = match owner.as_deref().map(str::trim) {
+                Some("") => Some(None),
+                Some(o) => Some(Some(
+                    store
+                        .user_by_username(o)
+                        .await?
+                        .with_context(|| format!("--owner: no user {o:?}"))?
+                        .id,
+                )),
+                None => None,
+            };
+            let clear =
+                |v: Option<String>| v.map(|v| Some(v.trim().to_owned()).filter(|v| !v.is_empty()));
+            let patch = ActionItemPatch {
+                status: status.as_deref().map(ItemStatus::parse).transpose()?,
+                owner_id,
+                due: clear(due)
+                    .map(|d| d.as_deref().map(parse_due).transpose())
+                    .transpose()?,
+                ticket_url: clear(ticket_url)
+                    .map(|u| u.as_deref().map(parse_ticket_url).transpose())
+                    .transpose()?,
+                title: title.as_deref().map(parse_title).transpose()?,
+                ..ActionItemPatch::default()
+            };
+            let a = store
+                .update_action_item(&item, &patch, &actor(), now)
+                .await?
+                .map_err(refused)?;
+            println!("action item {} is {}", a.id, a.status);
+        }
+    }
+    Ok(())
+}
+
+fn print_recovery(i: &IncidentRecord, r: &RecoveryRecord, now: i64) {
+    println!("{} recovery", i.reference());
+    for c in &r.checks {
+        let by = c
+            .checked_by
+            .as_deref()
+            .map(|b| format!(" ({b})"))
+            .unwrap_or_default();
+        println!(
+            "  {:<15} {:<12} {}{by}",
+            c.check.as_str(),
+            c.state.as_str(),
+            c.note
+        );
+    }
+    match i.milestones.durations(now).downtime {
+        Some(s) => println!(
+            "  downtime        {}{}",
+            hinomi_core::format_duration(s.ms),
+            if s.ongoing { " (ongoing)" } else { "" }
+        ),
+        None => println!("  downtime        - (no start recorded)"),
+    }
+    println!("  data loss       {}", r.impact.data_loss);
+    println!("  business delay  {}", r.impact.business_delay);
+    let count = r
+        .impact
+        .customers_handled_count
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
+    println!("  customers       {}{count}", r.impact.customers_handled);
 }
 
 async fn find(store: &Store, key: &str) -> anyhow::Result<IncidentRecord> {

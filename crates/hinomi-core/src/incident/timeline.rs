@@ -1,8 +1,9 @@
 //! What an incident's timeline holds: the entries people write (notes, hypotheses with
 //! their verdicts, findings, measures taken) and the ones hinomi writes for every change
 //! (declaration, status, severity, impact, summary, milestones, linked alert groups and
-//! services) and for what happens around it (alerts of its groups firing and resolving, their
-//! pages acknowledged), and the updates sent to stakeholders.
+//! services, recovery checks, the business-impact record) and for what happens around it
+//! (alerts of its groups firing and resolving, their pages acknowledged), and the updates
+//! sent to stakeholders.
 //! People's entries are corrected by a new entry that points at the old one, which stays.
 
 use std::fmt;
@@ -35,10 +36,14 @@ pub enum EntryKind {
     PageAcknowledged,
     /// An update sent to the stakeholder lists.
     Update,
+    /// A recovery check's state set (`data`: the check, its state before and after).
+    RecoveryCheck,
+    /// The business-impact record changed.
+    ImpactRecordChange,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 16] = [
+    pub const ALL: [EntryKind; 18] = [
         EntryKind::Note,
         EntryKind::Hypothesis,
         EntryKind::Finding,
@@ -55,6 +60,8 @@ impl EntryKind {
         EntryKind::AlertResolved,
         EntryKind::PageAcknowledged,
         EntryKind::Update,
+        EntryKind::RecoveryCheck,
+        EntryKind::ImpactRecordChange,
     ];
 
     /// The kinds people write.
@@ -83,6 +90,8 @@ impl EntryKind {
             EntryKind::AlertResolved => "alert_resolved",
             EntryKind::PageAcknowledged => "page_acknowledged",
             EntryKind::Update => "update",
+            EntryKind::RecoveryCheck => "recovery_check",
+            EntryKind::ImpactRecordChange => "impact_record_change",
         }
     }
 

@@ -452,7 +452,8 @@ pub struct EntryOut {
     recorded_at: String,
     /// `note`, `hypothesis`, `finding`, `measure` (people's) or `declared`,
     /// `status_change`, `severity_change`, `impact_change`, `summary_change`,
-    /// `milestone_edit`, `alert_group_linked` (hinomi's).
+    /// `milestone_edit`, `alert_group_linked`, `recovery_check`, `impact_record_change`
+    /// (hinomi's).
     kind: String,
     actor: String,
     text: String,

@@ -14,6 +14,7 @@ mod incidents;
 mod integrations;
 pub(crate) mod pages;
 mod policies;
+mod postmortems;
 mod schedules;
 mod silences;
 mod status;
@@ -174,6 +175,45 @@ pub fn routes() -> RouteTable {
             "/api/v1/alert-groups/{group_key}/incident",
             incidents::declare_from_group,
         )
+        .get(
+            "/api/v1/incidents/{incident}/recovery",
+            postmortems::recovery,
+        )
+        .put(
+            "/api/v1/incidents/{incident}/recovery/checks/{check}",
+            postmortems::put_check,
+        )
+        .put(
+            "/api/v1/incidents/{incident}/recovery/impact-record",
+            postmortems::put_impact_record,
+        )
+        .get(
+            "/api/v1/incidents/{incident}/postmortem",
+            postmortems::get_postmortem,
+        )
+        .post(
+            "/api/v1/incidents/{incident}/postmortem",
+            postmortems::draft_postmortem,
+        )
+        .put(
+            "/api/v1/incidents/{incident}/postmortem/sections/{section}",
+            postmortems::put_section,
+        )
+        .get(
+            "/api/v1/incidents/{incident}/postmortem.md",
+            postmortems::postmortem_md,
+        )
+        .get(
+            "/api/v1/incidents/{incident}/action-items",
+            postmortems::incident_items,
+        )
+        .post(
+            "/api/v1/incidents/{incident}/action-items",
+            postmortems::add_items,
+        )
+        .get("/api/v1/action-items", postmortems::list_items)
+        .get("/api/v1/action-items/{item}", postmortems::get_item)
+        .patch("/api/v1/action-items/{item}", postmortems::patch_item)
         .get("/api/v1/services", incidents::list_services)
         .post("/api/v1/services", incidents::create_service)
         .get("/api/v1/services/{service}", incidents::get_service)
@@ -412,6 +452,18 @@ pub struct ErrorDetail {
         incidents::add_entry,
         incidents::correct_entry,
         incidents::post_update,
+        postmortems::recovery,
+        postmortems::put_check,
+        postmortems::put_impact_record,
+        postmortems::get_postmortem,
+        postmortems::draft_postmortem,
+        postmortems::put_section,
+        postmortems::postmortem_md,
+        postmortems::incident_items,
+        postmortems::add_items,
+        postmortems::list_items,
+        postmortems::get_item,
+        postmortems::patch_item,
         incidents::list_services,
         incidents::create_service,
         incidents::get_service,
@@ -445,7 +497,7 @@ pub struct ErrorDetail {
         (name = "escalation", description = "Escalation policies and what they are bound to"),
         (name = "heartbeats", description = "Heartbeat monitors: a missed beat opens an alert"),
         (name = "users", description = "Users and everyone's API tokens"),
-        (name = "incidents", description = "Incidents: declaration (also from an alert group), status, severity, impact, milestones, timeline and its export"),
+        (name = "incidents", description = "Incidents: declaration (also from an alert group), status, severity, impact, milestones, timeline and its export, recovery checks and the impact record, the postmortem and its action items"),
         (name = "services", description = "The service catalogue incidents name"),
         (name = "status", description = "The public status page: components, incidents and their updates, scheduled maintenances"),
     )

@@ -33,6 +33,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/favicon.svg"),
     },
     Asset {
+        name: "postmortem.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../static/postmortem.css"),
+    },
+    Asset {
         name: "htmx.min.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/htmx.min.js"),

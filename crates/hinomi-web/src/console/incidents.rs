@@ -3,8 +3,10 @@
 //! summary, status and severity changes, milestones with their durations, and the timeline
 //! with a filter, a form for notes, hypotheses, findings and measures and one to correct
 //! each, kept live (`/incidents/{ref}/events`, `console::live`); the services affected and
-//! more alert groups to link. A declaration from an alert group comes here pre-filled
-//! (`/incidents/new?group=<key>`). Changes go through `crate::incidents`, as the API's do.
+//! more alert groups to link; stakeholder updates; the recovery checks and impact record
+//! (whose forms `console::postmortems` answers). A declaration from an alert group comes
+//! here pre-filled (`/incidents/new?group=<key>`). Changes go through `crate::incidents`,
+//! as the API's do.
 
 use askama::Template;
 use axum::Form;
@@ -12,8 +14,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hinomi_core::Action;
-use hinomi_core::incident::{EntryKind, Milestone, SeverityPolicy, Status, Suggestion};
-use hinomi_store::{IncidentQuery, IncidentRecord, ServiceRecord, TimelineRecord};
+use hinomi_core::incident::{CheckState, EntryKind, Milestone, SeverityPolicy, Status, Suggestion};
+use hinomi_store::{IncidentQuery, IncidentRecord, RecoveryRecord, ServiceRecord, TimelineRecord};
 use serde::Deserialize;
 
 use super::{Ctx, PageError, render};
@@ -69,7 +71,7 @@ fn page_error(e: IncidentError) -> PageError {
 }
 
 /// Fails a request as a page: refused input is shown on the form instead (see callers).
-fn failed(ctx: Ctx, e: IncidentError) -> Response {
+pub(super) fn failed(ctx: Ctx, e: IncidentError) -> Response {
     page_error(e).into_page(ctx)
 }
 
@@ -149,7 +151,7 @@ pub(super) struct DeclareForm {
 }
 
 /// A count typed in a form: empty is none; anything else must be a whole number.
-fn count(field: &str, text: &str) -> Result<Option<i64>, IncidentError> {
+pub(super) fn count(field: &str, text: &str) -> Result<Option<i64>, IncidentError> {
     let t: String = text
         .trim()
         .chars()
@@ -321,6 +323,8 @@ struct DetailPage {
     reference: String,
     kind: String,
     kinds: &'static [EntryKind],
+    recovery: RecoveryRecord,
+    check_states: [CheckState; 4],
     manual: [EntryKind; 4],
     statuses: [Status; 4],
     severities: Vec<(String, String)>,
@@ -397,6 +401,10 @@ async fn detail_page(
         Ok(due) => due.map(|t| (t, t < now)),
         Err(e) => return failed(ctx, e),
     };
+    let recovery = match state.engine.store().recovery(&incident.id).await {
+        Ok(r) => r,
+        Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
+    };
     let policy = &state.incidents;
     let d = incident.milestones.durations(state.engine.now());
     render(
@@ -429,6 +437,8 @@ async fn detail_page(
             timeline,
             kind,
             kinds: &EntryKind::ALL,
+            recovery,
+            check_states: CheckState::ALL,
             manual: EntryKind::MANUAL,
             statuses: Status::ALL,
             error,
@@ -447,7 +457,7 @@ pub(super) async fn detail(
 }
 
 /// After a change: back to the page, or the page again with the refusal named.
-async fn after(
+pub(super) async fn after(
     ctx: Ctx,
     state: &AppState,
     id: &str,

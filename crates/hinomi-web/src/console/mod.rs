@@ -19,6 +19,7 @@ mod incidents;
 mod live;
 mod pages;
 mod policies;
+mod postmortems;
 mod prefs;
 mod schedules;
 mod silences;
@@ -76,6 +77,24 @@ pub fn routes() -> RouteTable {
         .post("/incidents/{incident}/services", incidents::services)
         .post("/incidents/{incident}/groups", incidents::link_group)
         .post("/incidents/{incident}/updates", incidents::post_update)
+        .post(
+            "/incidents/{incident}/recovery/{check}",
+            postmortems::set_check,
+        )
+        .post(
+            "/incidents/{incident}/impact-record",
+            postmortems::set_impact_record,
+        )
+        .get("/incidents/{incident}/postmortem", postmortems::page)
+        .post("/incidents/{incident}/postmortem", postmortems::draft)
+        .get("/incidents/{incident}/postmortem/print", postmortems::print)
+        .post(
+            "/incidents/{incident}/postmortem/sections/{section}",
+            postmortems::edit_section,
+        )
+        .post("/incidents/{incident}/action-items", postmortems::add_items)
+        .get("/action-items", postmortems::items)
+        .post("/action-items/{item}", postmortems::change_item)
         .get("/heartbeats", heartbeats::page)
         .post("/heartbeats", heartbeats::create)
         .post("/heartbeats/{heartbeat}/delete", heartbeats::delete)

@@ -82,6 +82,52 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
         Action::RespondToIncidents,
         &[],
     ),
+    // After the incident: the forms name no state, language, body or category, so they are
+    // refused; the pages read.
+    (
+        "POST",
+        "/incidents/{incident}/recovery/{check}",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/impact-record",
+        Action::RespondToIncidents,
+        &[("customers_handled_count", "walk")],
+    ),
+    ("GET", "/incidents/{incident}/postmortem", Action::Read, &[]),
+    (
+        "POST",
+        "/incidents/{incident}/postmortem",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "GET",
+        "/incidents/{incident}/postmortem/print",
+        Action::Read,
+        &[],
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/postmortem/sections/{section}",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/action-items",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    ("GET", "/action-items", Action::Read, &[]),
+    (
+        "POST",
+        "/action-items/{item}",
+        Action::RespondToIncidents,
+        &[],
+    ),
     ("GET", "/pages", Action::Read, &[]),
     ("GET", "/pages/{id}", Action::Read, &[]),
     // Answering a page needs respond_to_pages (or the page being one's own, which no made-up
@@ -339,6 +385,9 @@ fn concrete(pattern: &str) -> String {
         .replace("{heartbeat}", "walk-no-such-heartbeat")
         .replace("{incident}", "INC-999999")
         .replace("{entry}", "999999")
+        .replace("{check}", "access")
+        .replace("{section}", "lessons")
+        .replace("{item}", "walk-no-such-item")
         .replace("{component}", "walk-no-such-component")
         .replace("{kind}", "receiver")
         .replace("{target}", "walk-no-such-receiver")

@@ -21,6 +21,7 @@ mod incidents;
 mod intake;
 mod oidc;
 mod paging;
+mod postmortems;
 mod real_clients;
 mod role_walk;
 mod schedules;

@@ -99,12 +99,29 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
             },
         ),
         (p, false)
-            if p.starts_with("/api/v1/incidents") || p.starts_with("/api/v1/alert-groups") =>
+            if p.starts_with("/api/v1/incidents")
+                || p.starts_with("/api/v1/alert-groups")
+                || p.starts_with("/api/v1/action-items") =>
         {
             (
                 Action::RespondToIncidents,
                 match (method.as_str(), p) {
                     ("POST", "/api/v1/incidents") => json!({"title": "walk", "severity": "SEV4"}),
+                    ("PUT", "/api/v1/incidents/{incident}/recovery/checks/{check}") => {
+                        json!({"state": "ok", "note": "walk"})
+                    }
+                    ("PUT", "/api/v1/incidents/{incident}/recovery/impact-record") => {
+                        json!({"data_loss": "walk"})
+                    }
+                    ("POST", "/api/v1/incidents/{incident}/postmortem") => {
+                        json!({"language": "en"})
+                    }
+                    ("PUT", "/api/v1/incidents/{incident}/postmortem/sections/{section}") => {
+                        json!({"body": "walk"})
+                    }
+                    ("POST", "/api/v1/incidents/{incident}/action-items") => json!({
+                        "category": "system", "horizon": "short", "title": format!("walk {}", uuid_hex())}),
+                    ("PATCH", "/api/v1/action-items/{item}") => json!({"status": "open"}),
                     ("PATCH", _) => json!({"summary": "walk"}),
                     ("PUT", _) => json!({"at": api_time(now_ms() - 60_000), "reason": "walk"}),
                     ("POST", "/api/v1/incidents/{incident}/timeline") => {
@@ -303,6 +320,9 @@ both_databases!(every_route_with_every_role, |db| async move {
                 .replace("{incident}", "INC-1")
                 .replace("{entry}", "1")
                 .replace("{milestone}", "started")
+                .replace("{check}", "access")
+                .replace("{section}", "lessons")
+                .replace("{item}", "walk-no-such-item")
                 .replace("{service}", "walk-no-such-service")
                 .replace("{group_key}", "walk-no-such-group")
                 .replace("{component}", "walk-no-such-component")
