@@ -286,7 +286,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Incident(cmd) => {
             let policy = settings.incidents.build()?;
             let store = open_store(&settings).await?;
-            let result = incident_cli::incident(&store, &policy, cmd).await;
+            let result = incident_cli::incident(&store, &policy, &settings.external_url, cmd).await;
             store.close().await;
             result
         }

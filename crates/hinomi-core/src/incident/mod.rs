@@ -1,11 +1,13 @@
 //! Incidents: what someone declares when alerts (or a customer's call) mean the business is
 //! hurt, and the rules that keep its record honest. Severities and the rules that suggest
 //! one from the impact ([`severity`]), statuses and their transitions, milestones and the
-//! durations derived from them ([`milestone`]), and what a timeline entry may be
-//! ([`timeline`]). Pure: every rule that needs the time takes `now` (UTC epoch
+//! durations derived from them ([`milestone`]), the response team's roles ([`roles`]),
+//! checklist templates ([`playbook`]), and what a timeline entry may be ([`timeline`]). Pure: every rule that needs the time takes `now` (UTC epoch
 //! milliseconds); storage and wire formats live elsewhere.
 
 pub mod milestone;
+pub mod playbook;
+pub mod roles;
 pub mod severity;
 pub mod timeline;
 
@@ -15,6 +17,8 @@ mod proptests;
 use std::fmt;
 
 pub use milestone::{Durations, Milestone, MilestoneChange, Milestones, Span};
+pub use playbook::{PlannedItem, Playbook, PlaybookDef, Playbooks};
+pub use roles::{Role, RoleDef, RoleGroup, Roles};
 pub use severity::{
     Condition, Currency, Impact, LevelDef, Money, PolicyDef, ReputationalRisk, RuleDef, Severity,
     SeverityLevel, SeverityPolicy, SeverityRule, Suggestion,

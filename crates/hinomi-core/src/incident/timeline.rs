@@ -1,6 +1,7 @@
 //! What an incident's timeline holds: the entries people write (notes, hypotheses with
 //! their verdicts, findings, measures taken) and the ones hinomi writes for every change
-//! (declaration, status, severity, impact, summary, milestones, linked alert groups).
+//! (declaration, status, severity, impact, summary, milestones, linked alert groups, roles
+//! given and taken, playbooks applied, checklist items checked and overdue).
 //! People's entries are corrected by a new entry that points at the old one, which stays.
 
 use std::fmt;
@@ -24,10 +25,19 @@ pub enum EntryKind {
     SummaryChange,
     MilestoneEdit,
     AlertGroupLinked,
+    /// A role given to a person or an external contact.
+    RoleAssigned,
+    RoleUnassigned,
+    /// A playbook's items copied onto the incident.
+    PlaybookApplied,
+    /// A checklist item checked, unchecked or given to someone.
+    ChecklistItem,
+    /// A checklist item's deadline passed unchecked; its people were reminded.
+    ChecklistOverdue,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 11] = [
+    pub const ALL: [EntryKind; 16] = [
         EntryKind::Note,
         EntryKind::Hypothesis,
         EntryKind::Finding,
@@ -39,6 +49,11 @@ impl EntryKind {
         EntryKind::SummaryChange,
         EntryKind::MilestoneEdit,
         EntryKind::AlertGroupLinked,
+        EntryKind::RoleAssigned,
+        EntryKind::RoleUnassigned,
+        EntryKind::PlaybookApplied,
+        EntryKind::ChecklistItem,
+        EntryKind::ChecklistOverdue,
     ];
 
     /// The kinds people write.
@@ -62,6 +77,11 @@ impl EntryKind {
             EntryKind::SummaryChange => "summary_change",
             EntryKind::MilestoneEdit => "milestone_edit",
             EntryKind::AlertGroupLinked => "alert_group_linked",
+            EntryKind::RoleAssigned => "role_assigned",
+            EntryKind::RoleUnassigned => "role_unassigned",
+            EntryKind::PlaybookApplied => "playbook_applied",
+            EntryKind::ChecklistItem => "checklist_item",
+            EntryKind::ChecklistOverdue => "checklist_overdue",
         }
     }
 

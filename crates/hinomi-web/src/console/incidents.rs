@@ -1,7 +1,9 @@
 //! `/incidents`: the incident list, the declaration form (with the impact fields and the
 //! severity they suggest, previewed as they are typed), and an incident's page: its
 //! summary, status and severity changes, milestones with their durations, and the timeline
-//! with a filter and a form for notes, hypotheses, findings and measures. A declaration
+//! with a filter and a form for notes, hypotheses, findings and measures; the team panel
+//! (roles, core then support, their holders, giving and taking them) and the checklist
+//! (phases with their deadlines, overdue ones marked, items checked here). A declaration
 //! from an alert group comes here pre-filled (`/incidents/new?group=<key>`). Changes go
 //! through `crate::incidents`, as the API's do.
 
@@ -11,13 +13,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hinomi_core::Action;
-use hinomi_core::incident::{EntryKind, Milestone, SeverityPolicy, Status, Suggestion};
-use hinomi_store::{IncidentQuery, IncidentRecord, ServiceRecord, TimelineRecord};
+use hinomi_core::incident::{EntryKind, Milestone, RoleGroup, SeverityPolicy, Status, Suggestion};
+use hinomi_engine::RoleInput;
+use hinomi_store::{Holder, IncidentQuery, IncidentRecord, ServiceRecord, TimelineRecord};
 use serde::Deserialize;
 
 use super::{Ctx, PageError, render};
 use crate::AppState;
-use crate::incidents::{self, DeclareInput, ImpactInput, IncidentError, PatchInput};
+use crate::incidents::{self, DeclareInput, ImpactInput, IncidentError, ItemInput, PatchInput};
 
 impl Ctx {
     pub fn may_respond_to_incidents(&self) -> bool {
@@ -63,6 +66,7 @@ fn failed(ctx: Ctx, e: IncidentError) -> Response {
         IncidentError::Invalid(e) => PageError::BadInput(e.field.clone(), e.to_string()),
         IncidentError::Conflict(m) => PageError::BadInput("body".into(), m),
         IncidentError::Store(e) => PageError::Internal(e.to_string()),
+        IncidentError::Engine(e) => PageError::Internal(e.to_string()),
     }
     .into_page(ctx)
 }
@@ -312,11 +316,50 @@ struct DetailPage {
     downtime: Option<(i64, bool)>,
     timeline: Vec<TimelineRecord>,
     kind: String,
-    kinds: [EntryKind; 11],
+    kinds: [EntryKind; 16],
     manual: [EntryKind; 4],
     statuses: [Status; 4],
     severities: Vec<(String, String)>,
     error: Option<(String, String)>,
+    /// The configured roles with their holders, core first.
+    team: Vec<RoleRow>,
+    /// Who a role may be given to: (username, display name); external contacts: (id, name).
+    users: Vec<(String, String)>,
+    contacts: Vec<(String, String)>,
+    checklist: Vec<PhaseView>,
+    now: i64,
+}
+
+/// A configured role on the incident page, with who holds it.
+struct RoleRow {
+    key: String,
+    name: String,
+    core: bool,
+    /// (assignment id, holder's name).
+    holders: Vec<(i64, String)>,
+}
+
+/// A checklist phase on the incident page.
+struct PhaseView {
+    name: String,
+    due_at: i64,
+    /// Time left to the deadline, or past it (positive either way).
+    span: i64,
+    items: Vec<ItemView>,
+}
+
+impl PhaseView {
+    fn open(&self) -> bool {
+        self.items.iter().any(|i| i.checked_by.is_none())
+    }
+}
+
+struct ItemView {
+    id: i64,
+    text: String,
+    role: Option<String>,
+    assignee: Option<String>,
+    checked_by: Option<String>,
 }
 
 impl DetailPage {
@@ -355,7 +398,104 @@ async fn detail_page(
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
     let policy = &state.incidents;
-    let d = incident.milestones.durations(state.engine.now());
+    let now = state.engine.now();
+    let store = state.engine.store();
+    let loaded = async {
+        let held = store.incident_roles(&incident.id, false).await?;
+        let people = store.paging_people().await?.users;
+        let contacts = store.external_contacts().await?;
+        let checklist = store.checklist(&incident.id).await?;
+        Ok::<_, hinomi_store::StoreError>((held, people, contacts, checklist))
+    };
+    let (held, people, contacts, items) = match loaded.await {
+        Ok(l) => l,
+        Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
+    };
+    let name_of = |h: &Holder| match h {
+        Holder::User(id) => people
+            .iter()
+            .find(|p| &p.id == id)
+            .map_or_else(|| id.clone(), |p| p.display_name.clone()),
+        Holder::Contact(id) => contacts.iter().find(|c| &c.id == id).map_or_else(
+            || id.clone(),
+            |c| format!("{} ({})", c.name, c.organisation),
+        ),
+    };
+    let l = ctx.locale;
+    let mut team: Vec<RoleRow> = policy
+        .roles()
+        .all()
+        .iter()
+        .map(|r| RoleRow {
+            key: r.key.clone(),
+            name: r.name(l).to_owned(),
+            core: r.group == RoleGroup::Core,
+            holders: Vec::new(),
+        })
+        .collect();
+    for a in &held {
+        let row = match team.iter_mut().position(|r| r.key == a.role) {
+            Some(i) => &mut team[i],
+            None => {
+                // A role no longer configured keeps its holders on the page.
+                team.push(RoleRow {
+                    key: a.role.clone(),
+                    name: a.role.clone(),
+                    core: false,
+                    holders: Vec::new(),
+                });
+                team.last_mut().expect("just pushed")
+            }
+        };
+        row.holders.push((a.id, name_of(&a.holder)));
+    }
+    team.sort_by_key(|r| !r.core);
+    let pick = |ja: &str, en: &str| match l {
+        hinomi_core::Locale::Ja => ja.to_owned(),
+        hinomi_core::Locale::En => en.to_owned(),
+    };
+    let mut checklist: Vec<PhaseView> = Vec::new();
+    let mut last = None;
+    for i in &items {
+        let key = (i.playbook.clone(), i.phase);
+        if last.as_ref() != Some(&key) {
+            checklist.push(PhaseView {
+                name: format!(
+                    "{} / {}",
+                    pick(&i.playbook_name_ja, &i.playbook_name_en),
+                    pick(&i.phase_name_ja, &i.phase_name_en)
+                ),
+                due_at: i.due_at,
+                span: (i.due_at - now).abs(),
+                items: Vec::new(),
+            });
+            last = Some(key);
+        }
+        let phase = checklist.last_mut().expect("a phase");
+        phase.items.push(ItemView {
+            id: i.id,
+            text: pick(&i.text_ja, &i.text_en),
+            role: i
+                .role
+                .as_deref()
+                .map(|r| policy.roles().get(r).map_or(r, |x| x.name(l)).to_owned()),
+            assignee: i
+                .assignee
+                .as_ref()
+                .map(|u| name_of(&Holder::User(u.clone()))),
+            checked_by: i.checked_by.clone(),
+        });
+    }
+    let users = people
+        .iter()
+        .filter(|p| p.enabled)
+        .map(|p| (p.username.clone(), p.display_name.clone()))
+        .collect();
+    let contacts = contacts
+        .iter()
+        .map(|c| (c.id.clone(), format!("{} ({})", c.name, c.organisation)))
+        .collect();
+    let d = incident.milestones.durations(now);
     render(
         status,
         &DetailPage {
@@ -380,6 +520,11 @@ async fn detail_page(
             manual: EntryKind::MANUAL,
             statuses: Status::ALL,
             error,
+            team,
+            users,
+            contacts,
+            checklist,
+            now,
         },
     )
 }
@@ -539,5 +684,93 @@ pub(super) async fn add_entry(
             .map(|i| i.reference()),
         Err(e) => Err(e),
     };
+    after(ctx, &state, &id, done).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct RoleForm {
+    #[serde(default)]
+    role: String,
+    /// `user:<username>` or `contact:<id>`.
+    #[serde(default)]
+    holder: String,
+}
+
+/// `POST /incidents/{incident}/roles`: a role given to a user or an external contact.
+pub(super) async fn assign_role(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<RoleForm>,
+) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let (user, contact) = match form.holder.split_once(':') {
+        Some(("contact", c)) => (None, Some(c.to_owned())),
+        Some((_, u)) => (Some(u.to_owned()), None),
+        None => (Some(form.holder.clone()), None),
+    };
+    let input = RoleInput {
+        role: form.role,
+        user,
+        contact,
+    };
+    let done = incidents::assign_role(&me.principal, &state, &id, &input).await;
+    let done = match done {
+        Ok(_) => Ok(id.clone()),
+        Err(e) => Err(e),
+    };
+    after(ctx, &state, &id, done).await
+}
+
+/// `POST /incidents/{incident}/roles/{assignment}/unassign`: a role taken back.
+pub(super) async fn unassign_role(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path((id, assignment)): Path<(String, String)>,
+) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let Ok(assignment) = assignment.parse::<i64>() else {
+        return PageError::NotFound.into_page(ctx);
+    };
+    let done = incidents::unassign_role(&me.principal, &state, &id, assignment)
+        .await
+        .map(|_| id.clone());
+    after(ctx, &state, &id, done).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ItemForm {
+    /// `true` to check, `false` to uncheck.
+    #[serde(default)]
+    checked: String,
+}
+
+/// `POST /incidents/{incident}/checklist/{item}`: an item checked or unchecked.
+pub(super) async fn check_item(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path((id, item)): Path<(String, String)>,
+    Form(form): Form<ItemForm>,
+) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let Ok(item) = item.parse::<i64>() else {
+        return PageError::NotFound.into_page(ctx);
+    };
+    let input = ItemInput {
+        checked: Some(form.checked == "true"),
+        ..ItemInput::default()
+    };
+    let done = incidents::change_item(&me.principal, &state, &id, item, &input)
+        .await
+        .map(|_| id.clone());
     after(ctx, &state, &id, done).await
 }

@@ -66,6 +66,15 @@ pub fn routes() -> RouteTable {
         .post("/incidents/{incident}", incidents::change)
         .post("/incidents/{incident}/milestones", incidents::milestone)
         .post("/incidents/{incident}/timeline", incidents::add_entry)
+        .post("/incidents/{incident}/roles", incidents::assign_role)
+        .post(
+            "/incidents/{incident}/roles/{assignment}/unassign",
+            incidents::unassign_role,
+        )
+        .post(
+            "/incidents/{incident}/checklist/{item}",
+            incidents::check_item,
+        )
         .get("/heartbeats", heartbeats::page)
         .post("/heartbeats", heartbeats::create)
         .post("/heartbeats/{heartbeat}/delete", heartbeats::delete)

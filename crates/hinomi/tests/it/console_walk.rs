@@ -56,6 +56,24 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
         Action::RespondToIncidents,
         &[],
     ),
+    (
+        "POST",
+        "/incidents/{incident}/roles",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/roles/{assignment}/unassign",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/checklist/{item}",
+        Action::RespondToIncidents,
+        &[],
+    ),
     ("GET", "/pages", Action::Read, &[]),
     ("GET", "/pages/{id}", Action::Read, &[]),
     // Answering a page needs respond_to_pages (or the page being one's own, which no made-up
@@ -312,6 +330,8 @@ fn concrete(pattern: &str) -> String {
         .replace("{policy}", "walk-no-such-policy")
         .replace("{heartbeat}", "walk-no-such-heartbeat")
         .replace("{incident}", "INC-999999")
+        .replace("{assignment}", "999999")
+        .replace("{item}", "999999")
         .replace("{component}", "walk-no-such-component")
         .replace("{kind}", "receiver")
         .replace("{target}", "walk-no-such-receiver")

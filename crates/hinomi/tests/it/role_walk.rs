@@ -99,12 +99,23 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
             },
         ),
         (p, false)
-            if p.starts_with("/api/v1/incidents") || p.starts_with("/api/v1/alert-groups") =>
+            if p.starts_with("/api/v1/incidents")
+                || p.starts_with("/api/v1/alert-groups")
+                || p.starts_with("/api/v1/external-contacts") =>
         {
             (
                 Action::RespondToIncidents,
                 match (method.as_str(), p) {
                     ("POST", "/api/v1/incidents") => json!({"title": "walk", "severity": "SEV4"}),
+                    ("POST", "/api/v1/incidents/{incident}/roles") => {
+                        json!({"role": "operator", "user": "walk-viewer"})
+                    }
+                    ("PATCH", "/api/v1/incidents/{incident}/checklist/{item}") => {
+                        json!({"checked": true})
+                    }
+                    ("POST", "/api/v1/external-contacts") => {
+                        json!({"name": "walk", "organisation": "walk", "email": "walk@example.com"})
+                    }
                     ("PATCH", _) => json!({"summary": "walk"}),
                     ("PUT", _) => json!({"at": api_time(now_ms() - 60_000), "reason": "walk"}),
                     ("POST", "/api/v1/incidents/{incident}/timeline") => {
@@ -301,6 +312,8 @@ both_databases!(every_route_with_every_role, |db| async move {
                 .replace("{heartbeat}", "walk-no-such-heartbeat")
                 .replace("{incident}", "INC-1")
                 .replace("{entry}", "1")
+                .replace("{assignment}", "999999")
+                .replace("{item}", "999999")
                 .replace("{milestone}", "started")
                 .replace("{service}", "walk-no-such-service")
                 .replace("{group_key}", "walk-no-such-group")
