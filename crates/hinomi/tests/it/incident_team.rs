@@ -397,4 +397,10 @@ both_databases!(incident_checklists_follow_the_playbook, |db| async move {
     let (ok, out, err) = cli(&url, &["incident", "check", "INC-1", &second]).await;
     assert!(ok, "{err}");
     assert!(out.contains("checked: Form the response team"), "{out}");
+    // The reminder worker has been polling its timers on this database all along.
+    assert!(
+        !server.log_text().contains("incident reminders failed"),
+        "{}",
+        server.log_text()
+    );
 });
