@@ -27,8 +27,7 @@ async fn overdue_checklist_items_remind_their_people_once() {
     let aya = rig
         .person("aya", &[(ContactKind::Email, "aya@example.com", 0)])
         .await;
-    let ben = rig
-        .person("ben", &[(ContactKind::Email, "ben@example.com", 0)])
+    rig.person("ben", &[(ContactKind::Email, "ben@example.com", 0)])
         .await;
     let policy = SeverityPolicy::default();
     let new = NewIncident {

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::api_v1::{assert_error, call, call_as};
 use crate::audit_trail::cli;
 use crate::both_databases;
+use crate::console::{browser_as, page, post_form};
 use crate::harness::*;
 use crate::paging::{envelopes, person};
 
@@ -404,3 +405,85 @@ both_databases!(incident_checklists_follow_the_playbook, |db| async move {
         server.log_text()
     );
 });
+
+both_databases!(
+    incident_team_and_checklist_in_the_console,
+    |db| async move {
+        let Some(server) = Server::start(db, Options::default()).await else {
+            return;
+        };
+        let aya = browser_as(&server, "aya", "responder").await;
+        let yui = browser_as(&server, "yui", "viewer").await;
+        server.create_user("ben", "responder");
+        let r = post_form(
+            &server,
+            &aya,
+            "/incidents",
+            &[("title", "受注システム全面障害"), ("severity", "SEV1")],
+        )
+        .await;
+        assert!(r.status().is_redirection(), "{}", r.status());
+
+        // The team panel, core roles first, the declarer leading; the checklist by phase.
+        let (status, html) = page(&server, &aya, "/incidents/INC-1", "ja").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("対応チーム"), "{html}");
+        let im = html.find("インシデントマネージャー").unwrap();
+        let pr = html.find("広報担当").unwrap();
+        assert!(im < pr, "core roles come first");
+        assert!(html.contains("/roles/1/unassign"), "{html}");
+        assert!(html.contains("即時対応（最初の1時間）"), "{html}");
+        assert!(html.contains("ログ分析"), "{html}");
+        let (_, html) = page(&server, &aya, "/incidents/INC-1", "en").await;
+        assert!(html.contains("Analyse the logs") && html.contains("Technical lead"));
+
+        // Ben is given the technical lead by the form; a role that does not exist is named.
+        let r = post_form(
+            &server,
+            &aya,
+            "/incidents/INC-1/roles",
+            &[("role", "technical_lead"), ("holder", "user:ben")],
+        )
+        .await;
+        assert!(r.status().is_redirection(), "{}", r.status());
+        let tl = server
+            .get_json("/api/v1/incidents/INC-1/roles")
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["role"] == "technical_lead")
+            .cloned()
+            .expect("ben holds technical_lead");
+        assert_eq!(tl["holder"], "ben");
+        let r = post_form(
+            &server,
+            &aya,
+            "/incidents/INC-1/roles",
+            &[("role", "hero"), ("holder", "user:ben")],
+        )
+        .await;
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("<code>role</code>"));
+
+        // Checked from the page; taken back from the page; viewers may do neither.
+        let items = server.get_json("/api/v1/incidents/INC-1/checklist").await;
+        let first = items[0]["id"].as_i64().unwrap();
+        let r = post_form(
+            &server,
+            &aya,
+            &format!("/incidents/INC-1/checklist/{first}"),
+            &[("checked", "true")],
+        )
+        .await;
+        assert!(r.status().is_redirection(), "{}", r.status());
+        let items = server.get_json("/api/v1/incidents/INC-1/checklist").await;
+        assert!(items[0]["checked_at"].is_string());
+        let unassign = format!("/incidents/INC-1/roles/{}/unassign", tl["id"]);
+        let r = post_form(&server, &yui, &unassign, &[]).await;
+        assert_eq!(r.status(), 403);
+        let r = post_form(&server, &aya, &unassign, &[]).await;
+        assert!(r.status().is_redirection(), "{}", r.status());
+        assert!(held(&server, "INC-1", "technical_lead").await.is_empty());
+    }
+);
