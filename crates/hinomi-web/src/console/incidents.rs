@@ -3,7 +3,8 @@
 //! summary, status and severity changes, milestones with their durations, and the timeline
 //! with a filter and a form for notes, hypotheses, findings and measures; the team panel
 //! (roles, core then support, their holders, giving and taking them) and the checklist
-//! (phases with their deadlines, overdue ones marked, items checked here). A declaration
+//! (phases with their deadlines, overdue ones marked, items checked here); and
+//! `/external-contacts`, vendors' people who may hold a role. A declaration
 //! from an alert group comes here pre-filled (`/incidents/new?group=<key>`). Changes go
 //! through `crate::incidents`, as the API's do.
 
@@ -15,12 +16,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hinomi_core::Action;
 use hinomi_core::incident::{EntryKind, Milestone, RoleGroup, SeverityPolicy, Status, Suggestion};
 use hinomi_engine::RoleInput;
-use hinomi_store::{Holder, IncidentQuery, IncidentRecord, ServiceRecord, TimelineRecord};
+use hinomi_store::{
+    ExternalContactRecord, Holder, IncidentQuery, IncidentRecord, ServiceRecord, TimelineRecord,
+};
 use serde::Deserialize;
 
 use super::{Ctx, PageError, render};
 use crate::AppState;
-use crate::incidents::{self, DeclareInput, ImpactInput, IncidentError, ItemInput, PatchInput};
+use crate::incidents::{
+    self, ContactInput, DeclareInput, ImpactInput, IncidentError, ItemInput, PatchInput,
+};
 
 impl Ctx {
     pub fn may_respond_to_incidents(&self) -> bool {
@@ -773,4 +778,111 @@ pub(super) async fn check_item(
         .await
         .map(|_| id.clone());
     after(ctx, &state, &id, done).await
+}
+
+#[derive(Template)]
+#[template(path = "external_contacts.html")]
+struct ContactsPage {
+    ctx: Ctx,
+    contacts: Vec<ExternalContactRecord>,
+    form: ContactForm,
+    error: Option<(String, String)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ContactForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    language: String,
+}
+
+async fn contacts_page(
+    ctx: Ctx,
+    state: &AppState,
+    status: StatusCode,
+    form: ContactForm,
+    error: Option<(String, String)>,
+) -> Response {
+    let me = match ctx.require(Action::Read) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    match incidents::external_contacts(&me.principal, state).await {
+        Ok(contacts) => render(
+            status,
+            &ContactsPage {
+                ctx,
+                contacts,
+                form,
+                error,
+            },
+        ),
+        Err(e) => failed(ctx, e),
+    }
+}
+
+/// `GET /external-contacts`: vendors' people who may hold a role.
+pub(super) async fn contacts(ctx: Ctx, State(state): State<AppState>) -> Response {
+    contacts_page(ctx, &state, StatusCode::OK, ContactForm::default(), None).await
+}
+
+/// `POST /external-contacts`: one added.
+pub(super) async fn add_contact(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(form): Form<ContactForm>,
+) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let input = ContactInput {
+        name: form.name.clone(),
+        organisation: form.organisation.clone(),
+        email: Some(form.email.clone()),
+        phone: Some(form.phone.clone()),
+        language: Some(form.language.clone()),
+    };
+    match incidents::add_external_contact(&me.principal, &state, &input).await {
+        Ok(_) => Redirect::to("/external-contacts").into_response(),
+        Err(IncidentError::Invalid(e)) => {
+            let error = Some((e.field.clone(), e.to_string()));
+            contacts_page(ctx, &state, StatusCode::BAD_REQUEST, form, error).await
+        }
+        Err(e) => failed(ctx, e),
+    }
+}
+
+/// `POST /external-contacts/{id}/delete`: one removed, unless they hold a role.
+pub(super) async fn delete_contact(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    match incidents::delete_external_contact(&me.principal, &state, &id).await {
+        Ok(()) => Redirect::to("/external-contacts").into_response(),
+        Err(IncidentError::Conflict(m)) => {
+            let error = Some(("id".to_owned(), m));
+            contacts_page(
+                ctx,
+                &state,
+                StatusCode::CONFLICT,
+                ContactForm::default(),
+                error,
+            )
+            .await
+        }
+        Err(e) => failed(ctx, e),
+    }
 }

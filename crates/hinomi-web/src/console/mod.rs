@@ -75,6 +75,9 @@ pub fn routes() -> RouteTable {
             "/incidents/{incident}/checklist/{item}",
             incidents::check_item,
         )
+        .get("/external-contacts", incidents::contacts)
+        .post("/external-contacts", incidents::add_contact)
+        .post("/external-contacts/{id}/delete", incidents::delete_contact)
         .get("/heartbeats", heartbeats::page)
         .post("/heartbeats", heartbeats::create)
         .post("/heartbeats/{heartbeat}/delete", heartbeats::delete)

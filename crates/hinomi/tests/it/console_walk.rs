@@ -74,6 +74,19 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
         Action::RespondToIncidents,
         &[],
     ),
+    ("GET", "/external-contacts", Action::Read, &[]),
+    (
+        "POST",
+        "/external-contacts",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/external-contacts/{id}/delete",
+        Action::RespondToIncidents,
+        &[],
+    ),
     ("GET", "/pages", Action::Read, &[]),
     ("GET", "/pages/{id}", Action::Read, &[]),
     // Answering a page needs respond_to_pages (or the page being one's own, which no made-up

@@ -485,5 +485,41 @@ both_databases!(
         let r = post_form(&server, &aya, &unassign, &[]).await;
         assert!(r.status().is_redirection(), "{}", r.status());
         assert!(held(&server, "INC-1", "technical_lead").await.is_empty());
+
+        // External contacts are kept on their own page and offered in the team panel.
+        let r = post_form(
+            &server,
+            &aya,
+            "/external-contacts",
+            &[
+                ("name", "佐藤"),
+                ("organisation", "DBベンダー"),
+                ("email", "x"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("<code>email</code>"));
+        let r = post_form(
+            &server,
+            &aya,
+            "/external-contacts",
+            &[
+                ("name", "佐藤"),
+                ("organisation", "DBベンダー"),
+                ("email", "sato@vendor.example"),
+                ("language", "ja"),
+            ],
+        )
+        .await;
+        assert!(r.status().is_redirection(), "{}", r.status());
+        let (status, html) = page(&server, &yui, "/external-contacts", "ja").await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("佐藤") && html.contains("外部連絡先"),
+            "{html}"
+        );
+        let (_, html) = page(&server, &aya, "/incidents/INC-1", "ja").await;
+        assert!(html.contains("佐藤 (DBベンダー)"), "{html}");
     }
 );
