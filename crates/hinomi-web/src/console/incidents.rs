@@ -362,7 +362,9 @@ impl PhaseView {
 struct ItemView {
     id: i64,
     text: String,
+    /// The role's name, and its key.
     role: Option<String>,
+    role_key: String,
     assignee: Option<String>,
     checked_by: Option<String>,
 }
@@ -484,6 +486,7 @@ async fn detail_page(
                 .role
                 .as_deref()
                 .map(|r| policy.roles().get(r).map_or(r, |x| x.name(l)).to_owned()),
+            role_key: i.role.clone().unwrap_or_default(),
             assignee: i
                 .assignee
                 .as_ref()
@@ -751,12 +754,15 @@ pub(super) async fn unassign_role(
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct ItemForm {
-    /// `true` to check, `false` to uncheck.
-    #[serde(default)]
-    checked: String,
+    /// `true` to check, `false` to uncheck; absent with `role` and `user`.
+    checked: Option<String>,
+    /// A role's key and a username; empty clears.
+    role: Option<String>,
+    user: Option<String>,
 }
 
-/// `POST /incidents/{incident}/checklist/{item}`: an item checked or unchecked.
+/// `POST /incidents/{incident}/checklist/{item}`: an item checked or unchecked, or given
+/// to a role and a person.
 pub(super) async fn check_item(
     ctx: Ctx,
     State(state): State<AppState>,
@@ -771,8 +777,9 @@ pub(super) async fn check_item(
         return PageError::NotFound.into_page(ctx);
     };
     let input = ItemInput {
-        checked: Some(form.checked == "true"),
-        ..ItemInput::default()
+        checked: form.checked.map(|c| c == "true"),
+        role: form.role,
+        user: form.user,
     };
     let done = incidents::change_item(&me.principal, &state, &id, item, &input)
         .await

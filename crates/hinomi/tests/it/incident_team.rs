@@ -479,6 +479,21 @@ both_databases!(
         assert!(r.status().is_redirection(), "{}", r.status());
         let items = server.get_json("/api/v1/incidents/INC-1/checklist").await;
         assert!(items[0]["checked_at"].is_string());
+        let r = post_form(
+            &server,
+            &aya,
+            &format!("/incidents/INC-1/checklist/{first}"),
+            &[("role", "operator"), ("user", "ben")],
+        )
+        .await;
+        assert!(r.status().is_redirection(), "{}", r.status());
+        let items = server.get_json("/api/v1/incidents/INC-1/checklist").await;
+        assert_eq!(items[0]["role"], "operator");
+        assert_eq!(items[0]["assignee"], "ben");
+        assert!(
+            items[0]["checked_at"].is_string(),
+            "assigning leaves the check"
+        );
         let unassign = format!("/incidents/INC-1/roles/{}/unassign", tl["id"]);
         let r = post_form(&server, &yui, &unassign, &[]).await;
         assert_eq!(r.status(), 403);
