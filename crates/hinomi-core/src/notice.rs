@@ -105,6 +105,19 @@ pub enum NoticeKind {
         status: String,
         text: String,
     },
+    /// The recipient was given `role` (its name in their language) on incident
+    /// `reference` (`INC-3`), of `severity` (`SEV1`); the notice's title is the incident's.
+    IncidentRole {
+        reference: String,
+        role: String,
+        severity: String,
+    },
+    /// A checklist item of incident `reference` was due at `due_at` and is not done.
+    ChecklistOverdue {
+        reference: String,
+        item: String,
+        due_at: i64,
+    },
 }
 
 /// One alert as a notice shows it.

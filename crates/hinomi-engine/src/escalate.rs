@@ -88,8 +88,8 @@ pub(crate) fn new_token() -> String {
 /// from the command line, where no delivery runs: the server's poll sends them).
 #[derive(Clone, Debug)]
 pub struct Firer {
-    store: Store,
-    external_url: String,
+    pub(crate) store: Store,
+    pub(crate) external_url: String,
     lease: Option<(String, i64)>,
 }
 
@@ -112,6 +112,38 @@ impl Firer {
                 .trim_end_matches('/')
                 .to_owned(),
             lease: Some((shared.instance.clone(), shared.settings.delivery_lease_ms)),
+        }
+    }
+
+    /// The outbox row of a message to a person (a page's, a role's, a reminder's): kind
+    /// `contact:<kind>`, due at `due_at`, leased to this instance when due now and this
+    /// process delivers.
+    pub(crate) fn notice_row(
+        &self,
+        idempotency_key: String,
+        receiver: String,
+        envelope: &Envelope,
+        due_at: i64,
+        now: i64,
+    ) -> NewNotice {
+        NewNotice {
+            idempotency_key,
+            group_key: String::new(),
+            receiver,
+            integration: 0,
+            kind: format!(
+                "{}{}",
+                crate::CONTACT_PREFIX,
+                envelope.contact.kind.as_str()
+            ),
+            payload: serde_json::to_string(envelope).expect("envelopes serialise"),
+            created_at: now,
+            due_at,
+            lease: self
+                .lease
+                .as_ref()
+                .filter(|_| due_at <= now)
+                .map(|(owner, ms)| (owner.clone(), now + ms)),
         }
     }
 
@@ -293,21 +325,15 @@ impl Firer {
                     contact: cm.contact(),
                     notice: notice.clone(),
                 };
-                let row = NewNotice {
-                    idempotency_key: key(&paged.user, &cm.id),
-                    group_key: page.group_key.clone(),
-                    receiver: format!("page:{}", page.id),
-                    integration: planned.rule as i64,
-                    kind: format!("{}{}", crate::CONTACT_PREFIX, cm.kind.as_str()),
-                    payload: serde_json::to_string(&envelope).expect("envelopes serialise"),
-                    created_at: now,
-                    due_at: planned.due_at,
-                    lease: self
-                        .lease
-                        .as_ref()
-                        .filter(|_| planned.due_at <= now)
-                        .map(|(owner, ms)| (owner.clone(), now + ms)),
-                };
+                let mut row = self.notice_row(
+                    key(&paged.user, &cm.id),
+                    format!("page:{}", page.id),
+                    &envelope,
+                    planned.due_at,
+                    now,
+                );
+                row.group_key = page.group_key.clone();
+                row.integration = planned.rule as i64;
                 if let Some(id) = tx.insert_notice(&row).await? {
                     leased.extend(row.claimed(id));
                 }

@@ -11,6 +11,7 @@ mod deliver;
 mod dispatch;
 pub mod escalate;
 pub mod heartbeat;
+pub mod incidents;
 pub mod index;
 mod query;
 mod shifts;
@@ -32,6 +33,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use deliver::{CONTACT_PREFIX, STATUS_WEBHOOK};
 pub use dispatch::FlushReport;
 pub use escalate::{EscalationReport, PageActor, PageCommand, Redeemed};
+pub use incidents::{ReminderReport, RoleGiven, RoleInput, Told};
 pub use query::{AlertQuery, AlertState, AlertView, GroupView};
 pub use shifts::ShiftReport;
 pub use writer::{Incoming, WriteOp, WriteOutcome};
@@ -92,6 +94,9 @@ pub struct EngineSettings {
     /// Sends per minute on this instance, per contact kind; a kind missing or 0 is not
     /// throttled.
     pub contact_per_minute: std::collections::HashMap<hinomi_core::ContactKind, u32>,
+    /// The key of the incident role reminders nobody else holds go to (the lead role of
+    /// `[[incidents.roles]]`).
+    pub lead_role: String,
     /// Run flushes and delivery in the background. Tests of timers turn this off and
     /// drive [`Engine::flush_now`] and [`Engine::deliver_now`] on a [`ManualClock`].
     pub background: bool,
@@ -109,6 +114,7 @@ impl Default for EngineSettings {
             max_attempts: 12,
             channels: ChannelSettings::default(),
             contact_per_minute: std::collections::HashMap::new(),
+            lead_role: "incident_manager".into(),
             background: true,
         }
     }
@@ -243,6 +249,7 @@ impl Engine {
                 stop_rx.clone(),
             ));
             tasks.spawn(run_shift_notices(shared.clone(), stop_rx.clone()));
+            tasks.spawn(run_reminders(shared.clone(), stop_rx.clone()));
             tasks.spawn(deliver::run(shared.clone(), leased_rx, stop_rx.clone()));
             tasks.spawn(housekeeping(shared.clone(), stop_rx.clone()));
             if store.backend() == Backend::Postgres {
@@ -363,6 +370,72 @@ impl Engine {
         let mut report = shifts::notify_due(&self.shared, self.now()).await?;
         report.leased = self.deliver_here(std::mem::take(&mut report.leased)).await;
         Ok(report)
+    }
+
+    /// Handles the incident reminders due at the clock's `now` and delivers what they wrote
+    /// (for tests on a [`ManualClock`]).
+    pub async fn reminders_now(&self) -> Result<ReminderReport, EngineError> {
+        let mut report = incidents::remind_due(&self.shared, self.now()).await?;
+        report.leased = self.deliver_here(std::mem::take(&mut report.leased)).await;
+        Ok(report)
+    }
+
+    /// Declares an incident with its team (see [`incidents::declare`]); the messages due at
+    /// once are handed to delivery when it has committed.
+    pub async fn declare_incident(
+        &self,
+        policy: &hinomi_core::incident::SeverityPolicy,
+        new: &hinomi_store::NewIncident,
+        team: &[RoleInput],
+        declarer: Option<&str>,
+        actor: &str,
+    ) -> Result<
+        hinomi_store::IncidentWrite<(hinomi_store::IncidentRecord, Vec<RoleGiven>)>,
+        EngineError,
+    > {
+        let mut leased = Vec::new();
+        let firer = escalate::Firer::of(&self.shared);
+        let done = incidents::declare(
+            &firer,
+            policy,
+            new,
+            team,
+            declarer,
+            actor,
+            self.now(),
+            &mut leased,
+        )
+        .await?;
+        self.shared.hand_over(leased);
+        Ok(done)
+    }
+
+    /// Gives a role on the incident `id` (see [`incidents::assign_role`]).
+    pub async fn assign_incident_role(
+        &self,
+        policy: &hinomi_core::incident::SeverityPolicy,
+        id: &str,
+        input: &RoleInput,
+        actor: &str,
+    ) -> Result<hinomi_store::IncidentWrite<RoleGiven>, EngineError> {
+        let mut leased = Vec::new();
+        let firer = escalate::Firer::of(&self.shared);
+        let done =
+            incidents::assign_role(&firer, policy, id, input, actor, self.now(), &mut leased)
+                .await?;
+        self.shared.hand_over(leased);
+        Ok(done)
+    }
+
+    /// Takes a role back (see [`incidents::unassign_role`]).
+    pub async fn unassign_incident_role(
+        &self,
+        id: &str,
+        assignment: i64,
+        actor: &str,
+    ) -> Result<hinomi_store::IncidentWrite<hinomi_store::RoleAssignmentRecord>, EngineError> {
+        let firer = escalate::Firer::of(&self.shared);
+        incidents::unassign_role(&firer, id, assignment, actor, self.now()).await
     }
 
     /// Opens the alerts of the heartbeat monitors overdue at the clock's `now` (for tests on
@@ -736,6 +809,27 @@ async fn run_shift_notices(shared: Shared, stop: watch::Receiver<bool>) {
         None,
         shifts::SHIFT_BATCH,
         "shift notices",
+        pass,
+        next,
+    )
+    .await;
+}
+
+/// Incident reminders (overdue checklist items) as their timers come due.
+async fn run_reminders(shared: Shared, stop: watch::Receiver<bool>) {
+    let pass = |shared: Shared, now| async move {
+        let report = incidents::remind_due(&shared, now).await?;
+        shared.hand_over(report.leased);
+        Ok(report.reminders)
+    };
+    let next =
+        |shared: Shared| async move { shared.store.next_reminder_due().await.ok().flatten() };
+    run_timers(
+        shared,
+        stop,
+        None,
+        incidents::REMINDER_BATCH,
+        "incident reminders",
         pass,
         next,
     )

@@ -493,5 +493,7 @@ async fn inhibition_counts_alerts_of_the_same_commit() {
 mod escalation;
 #[path = "timers/heartbeats.rs"]
 mod heartbeats;
+#[path = "timers/reminders.rs"]
+mod reminders;
 #[path = "timers/shifts.rs"]
 mod shifts;

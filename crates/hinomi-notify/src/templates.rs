@@ -175,6 +175,42 @@ impl Parts {
                 ),
                 text.clone(),
             ),
+            NoticeKind::IncidentRole {
+                reference,
+                role,
+                severity,
+            } => (
+                format!("{severity} {reference} {role}: {}", n.title),
+                match l {
+                    Locale::Ja => format!(
+                        "{} さん、インシデント {reference} ({severity}) の{role}に任命されました。対応への参加をお願いします。",
+                        n.recipient
+                    ),
+                    Locale::En => format!(
+                        "{}, you are the {role} of incident {reference} ({severity}). Please join the response.",
+                        n.recipient
+                    ),
+                },
+            ),
+            NoticeKind::ChecklistOverdue {
+                reference,
+                item,
+                due_at,
+            } => (
+                format!("{} {reference}: {item}", t(l, "期限超過", "Overdue")),
+                match l {
+                    Locale::Ja => format!(
+                        "{} さん、インシデント {reference} のチェックリスト項目「{item}」の期限 ({}) が過ぎました。",
+                        n.recipient,
+                        format_time(*due_at, l)
+                    ),
+                    Locale::En => format!(
+                        "{}, the checklist item \"{item}\" of incident {reference} was due at {} and is not done.",
+                        n.recipient,
+                        format_time(*due_at, l)
+                    ),
+                },
+            ),
         };
         let name = |a: &hinomi_core::NoticeAlert| {
             a.summary.clone().unwrap_or_else(|| {
@@ -681,6 +717,55 @@ pub(crate) mod tests {
             "{}",
             line_works(&n)
         );
+    }
+
+    #[test]
+    fn incident_notices_name_the_role_and_the_overdue_item_in_both_languages() {
+        let mut n = page(Locale::Ja);
+        n.title = "受注システム全面障害".into();
+        n.kind = NoticeKind::IncidentRole {
+            reference: "INC-1".into(),
+            role: "インシデントマネージャー".into(),
+            severity: "SEV1".into(),
+        };
+        n.actions.clear();
+        n.alerts.clear();
+        let e = email(&n);
+        assert_eq!(
+            e.subject,
+            "[hinomi] SEV1 INC-1 インシデントマネージャー: 受注システム全面障害"
+        );
+        assert!(
+            e.text
+                .contains("インシデント INC-1 (SEV1) のインシデントマネージャーに任命されました"),
+            "{}",
+            e.text
+        );
+        n.locale = Locale::En;
+        n.kind = NoticeKind::IncidentRole {
+            reference: "INC-1".into(),
+            role: "Incident manager".into(),
+            severity: "SEV1".into(),
+        };
+        assert!(speech(&n).contains("you are the Incident manager of incident INC-1 (SEV1)"));
+        n.kind = NoticeKind::ChecklistOverdue {
+            reference: "INC-1".into(),
+            item: "Analyse the logs".into(),
+            due_at: AT,
+        };
+        assert!(
+            sms(&n).starts_with("[hinomi] Overdue INC-1: Analyse the logs"),
+            "{}",
+            sms(&n)
+        );
+        assert!(line_works(&n).contains("was due at 2026-12-01 12:34 UTC and is not done"));
+        n.locale = Locale::Ja;
+        n.kind = NoticeKind::ChecklistOverdue {
+            reference: "INC-1".into(),
+            item: "ログ分析".into(),
+            due_at: AT,
+        };
+        assert!(line_works(&n).contains("「ログ分析」の期限 (2026-12-01 21:34 JST) が過ぎました"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use hinomi_core::incident::feed::{AlertEntry, alert_entries};
 use hinomi_core::incident::{
     Currency, EntryKind, FieldError, Impact, Milestone, MilestoneChange, Milestones, Money,
-    ReputationalRisk, Severity, Status, Verdict, plan_status,
+    Playbooks, ReputationalRisk, Severity, Status, Verdict, plan_status,
 };
 use serde_json::json;
 use sqlx::Row;
@@ -577,7 +577,7 @@ impl WriteTx {
     }
 
     /// The incident, locked for the transaction, with its services (by id) and groups.
-    pub(crate) async fn lock_incident(&mut self, id: &str) -> Result<Option<IncidentRecord>> {
+    pub async fn lock_incident(&mut self, id: &str) -> Result<Option<IncidentRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1{}",
             self.backend().for_update()
@@ -640,6 +640,140 @@ impl WriteTx {
         .execute(&mut *self.tx)
         .await?;
         Ok(())
+    }
+
+    /// Declares an incident at `now` in this transaction: takes the next reference number,
+    /// links its services and alert groups (taking started and detected from the groups'
+    /// first alert when not given, telling the timeline their firing alerts, and taking
+    /// acknowledged from their page's acknowledgement), writes the declaration's timeline
+    /// entries and events, and copies the items of the `playbooks` that apply. The caller
+    /// adds the team and commits.
+    pub async fn declare_incident(
+        &mut self,
+        new: &NewIncident,
+        playbooks: &Playbooks,
+        actor: &str,
+        now: i64,
+    ) -> Result<IncidentWrite<IncidentRecord>> {
+        let tx = self;
+        let service_ids: Vec<String> = match tx.resolve_services(&new.services, "services").await? {
+            Ok(found) => found.into_iter().map(|(id, _)| id).collect(),
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut groups: Vec<String> = Vec::new();
+        let mut first_alert: Option<i64> = None;
+        for (i, key) in new.alert_groups.iter().enumerate() {
+            if !tx.group_exists(key).await? {
+                return Ok(Err(IncidentFault::Invalid(FieldError::new(
+                    format!("alert_groups[{i}]"),
+                    format!("no alert group {key:?}"),
+                ))));
+            }
+            let start: Option<i64> = sqlx::query(
+                "SELECT MIN(t.starts_at) FROM group_alerts g \
+                 JOIN alert_times t ON t.fingerprint = g.fingerprint WHERE g.group_key = $1",
+            )
+            .bind(key)
+            .fetch_one(&mut *tx.tx)
+            .await?
+            .try_get(0)?;
+            first_alert = match (first_alert, start) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if !groups.contains(key) {
+                groups.push(key.clone());
+            }
+        }
+        let mut milestones = new.milestones.clone();
+        milestones.set(Milestone::Declared, Some(now));
+        for m in [Milestone::Started, Milestone::Detected] {
+            if milestones.get(m).is_none() {
+                milestones.set(m, first_alert.filter(|t| *t <= now));
+            }
+        }
+        if let Err(e) = milestones.check(now) {
+            return Ok(Err(e.into()));
+        }
+        let number: i64 = sqlx::query(
+            "UPDATE counters SET value = value + 1 WHERE name = 'incident' RETURNING value",
+        )
+        .fetch_one(&mut *tx.tx)
+        .await?
+        .try_get(0)?;
+        sqlx::query(
+            "INSERT INTO incidents (id, number, title, summary, severity, status, declared_at, \
+             declared_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&new.id)
+        .bind(number)
+        .bind(&new.title)
+        .bind(&new.summary)
+        .bind(i64::from(new.severity.level()))
+        .bind(Status::Investigating.as_str())
+        .bind(now)
+        .bind(actor)
+        .bind(now)
+        .execute(&mut *tx.tx)
+        .await?;
+        let mut record = IncidentRecord {
+            id: new.id.clone(),
+            number,
+            title: new.title.clone(),
+            summary: new.summary.clone(),
+            severity: new.severity,
+            status: Status::Investigating,
+            impact: new.impact.clone(),
+            milestones,
+            declared_by: actor.to_owned(),
+            updated_at: now,
+            services: Vec::new(),
+            alert_groups: groups.clone(),
+        };
+        tx.write_incident_state(&record).await?;
+        for s in &service_ids {
+            sqlx::query("INSERT INTO incident_services (incident_id, service_id) VALUES ($1, $2)")
+                .bind(&new.id)
+                .bind(s)
+                .execute(&mut *tx.tx)
+                .await?;
+        }
+        let data = json!({
+            "reference": record.reference(),
+            "title": new.title,
+            "severity": new.severity.as_str(),
+            "impact": impact_json(&new.impact),
+            "services": service_ids,
+            "suggestion": new.suggestion,
+        });
+        tx.record_change(&new.id, now, EntryKind::Declared, actor, &new.title, &data)
+            .await?;
+        let mut acknowledged: Option<i64> = None;
+        for key in &groups {
+            if let Some(at) = tx.link_group(&new.id, key, actor, now).await? {
+                acknowledged = Some(acknowledged.map_or(at, |a| a.min(at)));
+            }
+        }
+        if record.milestones.get(Milestone::Acknowledged).is_none()
+            && let Some(at) = acknowledged
+            && let Ok((next, change)) =
+                record
+                    .milestones
+                    .edit(Milestone::Acknowledged, Some(at), now)
+        {
+            tx.record_milestone(
+                &new.id,
+                change,
+                "the alert group's page was acknowledged",
+                actor,
+                now,
+            )
+            .await?;
+            record.milestones = next;
+            tx.write_incident_state(&record).await?;
+        }
+        tx.apply_playbooks(&record, playbooks, actor, now).await?;
+        Ok(Ok(record))
     }
 
     /// Records a milestone's change: the edit kept with its reason, and a timeline entry.
@@ -777,149 +911,15 @@ impl Store {
 
     // ---- incidents ---------------------------------------------------------------------
 
-    /// Declares an incident at `now`: takes the next reference number, links its services
-    /// and alert groups (taking started and detected from the groups' first alert when not
-    /// given), and writes the declaration's timeline entries and events, in one
-    /// transaction.
-    pub async fn declare_incident(
-        &self,
-        new: &NewIncident,
-        actor: &str,
-        now: i64,
-    ) -> Result<IncidentWrite<IncidentRecord>> {
-        let mut tx = self.begin().await?;
-        let service_ids: Vec<String> = match tx.resolve_services(&new.services, "services").await? {
-            Ok(found) => found.into_iter().map(|(id, _)| id).collect(),
-            Err(e) => return Ok(Err(e)),
-        };
-        let mut groups: Vec<String> = Vec::new();
-        let mut first_alert: Option<i64> = None;
-        for (i, key) in new.alert_groups.iter().enumerate() {
-            if !tx.group_exists(key).await? {
-                return Ok(Err(IncidentFault::Invalid(FieldError::new(
-                    format!("alert_groups[{i}]"),
-                    format!("no alert group {key:?}"),
-                ))));
-            }
-            let start: Option<i64> = sqlx::query(
-                "SELECT MIN(t.starts_at) FROM group_alerts g \
-                 JOIN alert_times t ON t.fingerprint = g.fingerprint WHERE g.group_key = $1",
-            )
-            .bind(key)
-            .fetch_one(&mut *tx.tx)
-            .await?
-            .try_get(0)?;
-            first_alert = match (first_alert, start) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            if !groups.contains(key) {
-                groups.push(key.clone());
-            }
-        }
-        let mut milestones = new.milestones.clone();
-        milestones.set(Milestone::Declared, Some(now));
-        for m in [Milestone::Started, Milestone::Detected] {
-            if milestones.get(m).is_none() {
-                milestones.set(m, first_alert.filter(|t| *t <= now));
-            }
-        }
-        if let Err(e) = milestones.check(now) {
-            return Ok(Err(e.into()));
-        }
-        let number: i64 = sqlx::query(
-            "UPDATE counters SET value = value + 1 WHERE name = 'incident' RETURNING value",
-        )
-        .fetch_one(&mut *tx.tx)
-        .await?
-        .try_get(0)?;
-        sqlx::query(
-            "INSERT INTO incidents (id, number, title, summary, severity, status, declared_at, \
-             declared_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&new.id)
-        .bind(number)
-        .bind(&new.title)
-        .bind(&new.summary)
-        .bind(i64::from(new.severity.level()))
-        .bind(Status::Investigating.as_str())
-        .bind(now)
-        .bind(actor)
-        .bind(now)
-        .execute(&mut *tx.tx)
-        .await?;
-        let mut record = IncidentRecord {
-            id: new.id.clone(),
-            number,
-            title: new.title.clone(),
-            summary: new.summary.clone(),
-            severity: new.severity,
-            status: Status::Investigating,
-            impact: new.impact.clone(),
-            milestones,
-            declared_by: actor.to_owned(),
-            updated_at: now,
-            services: Vec::new(),
-            alert_groups: groups.clone(),
-        };
-        tx.write_incident_state(&record).await?;
-        for s in &service_ids {
-            sqlx::query("INSERT INTO incident_services (incident_id, service_id) VALUES ($1, $2)")
-                .bind(&new.id)
-                .bind(s)
-                .execute(&mut *tx.tx)
-                .await?;
-        }
-        let data = json!({
-            "reference": record.reference(),
-            "title": new.title,
-            "severity": new.severity.as_str(),
-            "impact": impact_json(&new.impact),
-            "services": service_ids,
-            "suggestion": new.suggestion,
-        });
-        tx.record_change(&new.id, now, EntryKind::Declared, actor, &new.title, &data)
-            .await?;
-        let mut acknowledged: Option<i64> = None;
-        for key in &groups {
-            if let Some(at) = tx.link_group(&new.id, key, actor, now).await? {
-                acknowledged = Some(acknowledged.map_or(at, |a| a.min(at)));
-            }
-        }
-        if record.milestones.get(Milestone::Acknowledged).is_none()
-            && let Some(at) = acknowledged
-            && let Ok((next, change)) =
-                record
-                    .milestones
-                    .edit(Milestone::Acknowledged, Some(at), now)
-        {
-            tx.record_milestone(
-                &new.id,
-                change,
-                "the alert group's page was acknowledged",
-                actor,
-                now,
-            )
-            .await?;
-            record.milestones = next;
-            tx.write_incident_state(&record).await?;
-        }
-        tx.commit().await?;
-        record.services = self
-            .incident_services(&[&new.id])
-            .await?
-            .remove(&new.id)
-            .unwrap_or_default();
-        Ok(Ok(record))
-    }
-
     /// Applies `changes` to an incident at `now`, in order, in one transaction: each with
-    /// its timeline entry and event (and, for milestones, the kept edit). Answers the
-    /// incident as it then is.
+    /// its timeline entry and event (and, for milestones, the kept edit), and the items of
+    /// the `playbooks` that apply once the severity changed. Answers the incident as it
+    /// then is.
     pub async fn change_incident(
         &self,
         id: &str,
         changes: &[IncidentChange],
+        playbooks: &Playbooks,
         actor: &str,
         now: i64,
     ) -> Result<IncidentWrite<IncidentRecord>> {
@@ -927,6 +927,8 @@ impl Store {
         let Some(mut rec) = tx.lock_incident(id).await? else {
             return Ok(Err(IncidentFault::NotFound(format!("incident {id}"))));
         };
+        let severity_before = rec.severity;
+        let services_before = rec.services.clone();
         for change in changes {
             match change {
                 IncidentChange::Status { to, reason } => {
@@ -1059,6 +1061,9 @@ impl Store {
         }
         rec.updated_at = now;
         tx.write_incident_state(&rec).await?;
+        if rec.severity != severity_before || rec.services != services_before {
+            tx.apply_playbooks(&rec, playbooks, actor, now).await?;
+        }
         tx.commit().await?;
         Ok(self
             .incident(id)

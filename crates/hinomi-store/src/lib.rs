@@ -14,6 +14,7 @@ mod access;
 mod codec;
 mod durable;
 mod history;
+mod incident_team;
 mod incidents;
 mod oidc;
 mod outbox;
@@ -38,6 +39,10 @@ use durable::{WalSync, Writer};
 pub use access::{AuditEntry, AuditQuery, SessionRecord, TokenRecord, UserRecord, UserUses};
 pub use durable::Durable;
 pub use history::EventRecord;
+pub use incident_team::{
+    ChecklistItemRecord, DueReminder, ExternalContactRecord, Holder, ItemChange, ReminderKind,
+    RoleAssignmentRecord, assignment_receiver,
+};
 pub use incidents::{
     GroupLink, IncidentChange, IncidentFault, IncidentQuery, IncidentRecord, IncidentWrite,
     MilestoneEditRecord, NewEntry, NewIncident, ServiceRecord, ServiceWrite, TimelineRecord,

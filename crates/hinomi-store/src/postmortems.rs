@@ -4,7 +4,10 @@
 //! [`Store::postmortem_facts`] gathers what the core's `incident::postmortem::draft` needs.
 
 use hinomi_core::incident::action_item::{Category, Horizon, ItemStatus};
-use hinomi_core::incident::postmortem::{ActionItemFact, CheckFact, Facts, Section, TimelineFact};
+use hinomi_core::incident::postmortem::{
+    ActionItemFact, CheckFact, Facts, Section, TeamMember, TimelineFact,
+};
+use hinomi_core::incident::roles::Roles;
 use hinomi_core::incident::{Check, CheckState, EntryKind, FieldError, ImpactRecord};
 use hinomi_core::locale::Locale;
 use jiff::civil::Date;
@@ -13,7 +16,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::incidents::{corrupt, subject};
-use crate::{IncidentFault, IncidentRecord, IncidentWrite, Result, Store, WriteTx};
+use crate::{Holder, IncidentFault, IncidentRecord, IncidentWrite, Result, Store, WriteTx};
 
 /// A recovery check as recorded; `not_checked` with no one's name until someone checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -381,13 +384,35 @@ impl Store {
 
     /// What a postmortem of `incident` is drafted from: the incident, people's timeline
     /// entries (the latest version of each corrected one), the recovery checks, the impact
-    /// record and the action items. `team` stays empty: incidents record no response roles
-    /// yet, and the role assignments will fill it.
+    /// record, the action items, and the response team: everyone who held a role, handed
+    /// on or not, by the roles' order (core first), named in `locale`.
     pub async fn postmortem_facts(
         &self,
         incident: &IncidentRecord,
         severity_name: &str,
+        roles: &Roles,
+        locale: Locale,
     ) -> Result<Facts> {
+        let mut held = self.incident_roles(&incident.id, true).await?;
+        let order = |key: &str| roles.all().iter().position(|r| r.key == key);
+        held.sort_by_key(|a| (order(&a.role).unwrap_or(usize::MAX), a.id));
+        let mut team = Vec::new();
+        for a in held {
+            let person = match &a.holder {
+                Holder::User(id) => self
+                    .user_by_id(id)
+                    .await?
+                    .map_or_else(|| id.clone(), |u| u.display_name),
+                Holder::Contact(id) => self.external_contact(id).await?.map_or_else(
+                    || id.clone(),
+                    |c| format!("{} ({})", c.name, c.organisation),
+                ),
+            };
+            let role = roles
+                .get(&a.role)
+                .map_or_else(|| a.role.clone(), |r| r.name(locale).to_owned());
+            team.push(TeamMember { role, person });
+        }
         let timeline = self
             .incident_timeline(&incident.id, &EntryKind::MANUAL)
             .await?
@@ -427,7 +452,7 @@ impl Store {
                 })
                 .collect(),
             impact_record: recovery.impact,
-            team: Vec::new(),
+            team,
             action_items: items
                 .into_iter()
                 .map(|i| ActionItemFact {

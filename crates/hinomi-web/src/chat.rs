@@ -4,7 +4,8 @@
 //! signature is the credential, as for the buttons in `inbound` (Slack's signing secret,
 //! the outgoing webhook's security token): whoever may post in the workspace or channel the
 //! app is installed in may declare, as in the chat tools responders use. The incident is
-//! declared in `crate::incidents`' way, by `slack:<user>` or `teams:<user>`, and the answer,
+//! declared as `crate::incidents` declares (its playbooks applied; nobody given the lead, as
+//! the sender has no account), by `slack:<user>` or `teams:<user>`, and the answer,
 //! in both languages (neither channel says the sender's), links its page.
 
 use axum::Json;
@@ -102,11 +103,10 @@ async fn run(state: &AppState, text: &str, actor: &str) -> String {
     };
     let declared = state
         .engine
-        .store()
-        .declare_incident(&new, actor, state.engine.now())
+        .declare_incident(&state.incidents, &new, &[], None, actor)
         .await;
     match declared {
-        Ok(Ok(i)) => format!(
+        Ok(Ok((i, _))) => format!(
             "{r} を宣言しました / {r} declared: {sev} {title}\n{url}/incidents/{r}",
             r = i.reference(),
             sev = state.incidents.level(i.severity).name,

@@ -18,6 +18,9 @@ use hinomi_store::{
     RecoveryRecord, ServiceRecord, ServiceWrite, StoreError, TimelineRecord,
 };
 
+use hinomi_engine::{EngineError, RoleGiven, RoleInput};
+use hinomi_store::{ChecklistItemRecord, ExternalContactRecord, ItemChange, RoleAssignmentRecord};
+
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -36,6 +39,18 @@ pub enum IncidentError {
     Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Engine(EngineError),
+}
+
+impl From<EngineError> for IncidentError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Store(e) => IncidentError::Store(e),
+            EngineError::NotFound(what) => IncidentError::NotFound(what),
+            other => IncidentError::Engine(other),
+        }
+    }
 }
 
 impl From<FieldError> for IncidentError {
@@ -64,6 +79,7 @@ impl From<IncidentError> for ApiError {
             }
             IncidentError::Conflict(m) => ApiError::conflict("conflict", m),
             IncidentError::Store(e) => e.into(),
+            IncidentError::Engine(e) => ApiError::internal(e),
         }
     }
 }
@@ -126,6 +142,8 @@ pub struct DeclareInput {
     pub started_at: Option<String>,
     pub detected_at: Option<String>,
     pub acknowledged_at: Option<String>,
+    /// The team named at once; the declarer holds the lead role unless it is given here.
+    pub roles: Vec<RoleInput>,
 }
 
 pub(crate) fn parse_time(field: &str, text: &str) -> std::result::Result<i64, FieldError> {
@@ -253,7 +271,8 @@ pub fn open_groups(state: &AppState, except: &[String]) -> Vec<(String, String)>
     out
 }
 
-/// Declares an incident for the caller (a responder or above).
+/// Declares an incident for the caller (a responder or above) with its team: the caller
+/// holds the lead role unless the input names someone for it.
 pub async fn declare(
     principal: &Principal,
     state: &AppState,
@@ -261,11 +280,15 @@ pub async fn declare(
 ) -> Result<(IncidentRecord, Option<Suggestion>)> {
     require(principal, Action::RespondToIncidents)?;
     let (new, suggestion) = new_incident(input, &state.incidents)?;
-    let now = state.engine.now();
-    let record = state
+    let (record, _) = state
         .engine
-        .store()
-        .declare_incident(&new, &actor(principal), now)
+        .declare_incident(
+            &state.incidents,
+            &new,
+            &input.roles,
+            principal.user.as_ref().map(|u| u.id.as_str()),
+            &actor(principal),
+        )
         .await??;
     Ok((record, suggestion))
 }
@@ -354,7 +377,13 @@ pub async fn change(
     Ok(state
         .engine
         .store()
-        .change_incident(&found.id, changes, &actor(principal), state.engine.now())
+        .change_incident(
+            &found.id,
+            changes,
+            state.incidents.playbooks(),
+            &actor(principal),
+            state.engine.now(),
+        )
         .await??)
 }
 
@@ -648,6 +677,248 @@ pub async fn set_impact_record(
         .store()
         .set_impact_record(&found.id, &record, &actor(principal), state.engine.now())
         .await??)
+}
+
+// ---- team --------------------------------------------------------------------------------
+
+/// An incident and the roles held on it (with `past`, those handed on too).
+pub async fn roles(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    past: bool,
+) -> Result<(IncidentRecord, Vec<RoleAssignmentRecord>)> {
+    let i = incident(principal, state, id).await?;
+    let held = state.engine.store().incident_roles(&i.id, past).await?;
+    Ok((i, held))
+}
+
+/// Gives a role on an incident to a user or an external contact, paging them.
+pub async fn assign_role(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    input: &RoleInput,
+) -> Result<RoleGiven> {
+    require(principal, Action::RespondToIncidents)?;
+    let found = incident(principal, state, id).await?;
+    Ok(state
+        .engine
+        .assign_incident_role(&state.incidents, &found.id, input, &actor(principal))
+        .await??)
+}
+
+/// Takes a role back.
+pub async fn unassign_role(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    assignment: i64,
+) -> Result<RoleAssignmentRecord> {
+    require(principal, Action::RespondToIncidents)?;
+    let found = incident(principal, state, id).await?;
+    Ok(state
+        .engine
+        .unassign_incident_role(&found.id, assignment, &actor(principal))
+        .await??)
+}
+
+/// Every external contact.
+pub async fn external_contacts(
+    principal: &Principal,
+    state: &AppState,
+) -> Result<Vec<ExternalContactRecord>> {
+    require(principal, Action::Read)?;
+    Ok(state.engine.store().external_contacts().await?)
+}
+
+/// An external contact as given.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    pub name: String,
+    pub organisation: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// `ja` (default) or `en`.
+    pub language: Option<String>,
+}
+
+/// Parses an external contact: a name and organisation, and an email address and/or a
+/// phone number (E.164), each checked.
+pub fn new_contact(
+    input: &ContactInput,
+    created_by: &str,
+    now: i64,
+) -> std::result::Result<ExternalContactRecord, FieldError> {
+    let line = |field: &str, v: &str| {
+        let v = v.trim();
+        if v.is_empty() || v.chars().count() > 100 || v.contains(['\n', '\r']) {
+            return Err(FieldError::new(
+                field,
+                "must be one line of 1 to 100 characters",
+            ));
+        }
+        Ok(v.to_owned())
+    };
+    fn opt(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+    let email = opt(&input.email)
+        .map(|e| {
+            hinomi_core::contact::parse_address(hinomi_core::ContactKind::Email, e)
+                .map_err(|m| FieldError::new("email", m.to_string()))
+        })
+        .transpose()?;
+    let phone = opt(&input.phone)
+        .map(|p| {
+            hinomi_core::contact::parse_address(hinomi_core::ContactKind::Sms, p)
+                .map_err(|m| FieldError::new("phone", m.to_string()))
+        })
+        .transpose()?;
+    if email.is_none() && phone.is_none() {
+        return Err(FieldError::new(
+            "email",
+            "give an email address or a phone number",
+        ));
+    }
+    let locale = match opt(&input.language) {
+        None => hinomi_core::Locale::Ja,
+        Some(l) => hinomi_core::Locale::parse(l)
+            .ok_or_else(|| FieldError::new("language", format!("{l:?} is not ja or en")))?,
+    };
+    Ok(ExternalContactRecord {
+        id: uuid::Uuid::new_v4().to_string(),
+        name: line("name", &input.name)?,
+        organisation: line("organisation", &input.organisation)?,
+        email,
+        phone,
+        locale: locale.tag().to_owned(),
+        created_by: created_by.to_owned(),
+        created_at: now,
+    })
+}
+
+/// Adds an external contact (responders and above).
+pub async fn add_external_contact(
+    principal: &Principal,
+    state: &AppState,
+    input: &ContactInput,
+) -> Result<ExternalContactRecord> {
+    require(principal, Action::RespondToIncidents)?;
+    let now = state.engine.now();
+    let c = new_contact(input, &actor(principal), now)?;
+    let audit = principal.audit(
+        now,
+        "external_contact.added",
+        &c.id,
+        serde_json::json!({ "name": c.name, "organisation": c.organisation }),
+    );
+    state
+        .engine
+        .store()
+        .add_external_contact(&c, &audit)
+        .await?;
+    Ok(c)
+}
+
+/// Removes an external contact who holds no role now.
+pub async fn delete_external_contact(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+) -> Result<()> {
+    require(principal, Action::RespondToIncidents)?;
+    let audit = principal.audit(
+        state.engine.now(),
+        "external_contact.deleted",
+        id,
+        serde_json::json!({}),
+    );
+    Ok(state
+        .engine
+        .store()
+        .delete_external_contact(id, &audit)
+        .await??)
+}
+
+// ---- checklist ---------------------------------------------------------------------------
+
+/// An incident and its checklist.
+pub async fn checklist(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+) -> Result<(IncidentRecord, Vec<ChecklistItemRecord>)> {
+    let i = incident(principal, state, id).await?;
+    let items = state.engine.store().checklist(&i.id).await?;
+    Ok((i, items))
+}
+
+/// A change to a checklist item as given: checked or not, and/or given to a role (key) or
+/// a user (username or id); an empty role or user clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ItemInput {
+    pub checked: Option<bool>,
+    pub role: Option<String>,
+    pub user: Option<String>,
+}
+
+/// Checks, unchecks or assigns a checklist item; answers it as it then is.
+pub async fn change_item(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    item: i64,
+    input: &ItemInput,
+) -> Result<ChecklistItemRecord> {
+    require(principal, Action::RespondToIncidents)?;
+    let found = incident(principal, state, id).await?;
+    let store = state.engine.store();
+    let mut changes = Vec::new();
+    if input.role.is_some() || input.user.is_some() {
+        let current = store
+            .checklist(&found.id)
+            .await?
+            .into_iter()
+            .find(|i| i.id == item)
+            .ok_or_else(|| IncidentError::NotFound(format!("checklist item {item}")))?;
+        let role = match input.role.as_deref().map(str::trim) {
+            None => current.role,
+            Some("") => None,
+            Some(r) => Some(state.incidents.roles().parse("role", r)?.key.clone()),
+        };
+        let assignee = match input.user.as_deref().map(str::trim) {
+            None => current.assignee,
+            Some("") => None,
+            Some(u) => {
+                let user = match store.user_by_username(u).await? {
+                    Some(x) => Some(x),
+                    None => store.user_by_id(u).await?,
+                };
+                Some(
+                    user.filter(|x| x.disabled_at.is_none())
+                        .ok_or_else(|| FieldError::new("user", format!("no enabled user {u:?}")))?
+                        .id,
+                )
+            }
+        };
+        changes.push(ItemChange::Assign { role, assignee });
+    }
+    if let Some(c) = input.checked {
+        changes.push(ItemChange::Check(c));
+    }
+    if changes.is_empty() {
+        return Err(FieldError::new("checked", "give checked, role or user").into());
+    }
+    let mut last = None;
+    for c in &changes {
+        last = Some(
+            store
+                .change_checklist_item(&found.id, item, c, &actor(principal), state.engine.now())
+                .await??,
+        );
+    }
+    Ok(last.expect("at least one change"))
 }
 
 // ---- services -----------------------------------------------------------------------------

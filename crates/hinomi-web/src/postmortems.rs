@@ -81,7 +81,9 @@ pub async fn draft(
     let found = incident(principal, state, id).await?;
     let store = state.engine.store();
     let severity_name = state.incidents.level(found.severity).name.clone();
-    let facts = store.postmortem_facts(&found, &severity_name).await?;
+    let facts = store
+        .postmortem_facts(&found, &severity_name, state.incidents.roles(), language)
+        .await?;
     let now = state.engine.now();
     let sections = postmortem::draft(&facts, language, &zone, now);
     Ok(store

@@ -1,7 +1,7 @@
 //! The seed's incident replayed end to end through hinomi's HTTP API, in process, with the
 //! clock simulated from 2024-12-01 15:00 to 2024-12-02 10:00 Asia/Tokyo: Prometheus posts
 //! the four alerts of the direct causes, a responder declares the incident from their alert
-//! group with the seed's impact, the response team takes its roles, the team records the
+//! group with the seed's impact, the response team takes its eight roles (core and support), the team records the
 //! direct causes, the root causes and the emergency measures on the timeline as the hours
 //! pass, checks the recovery and records the business impact, and hinomi drafts the
 //! postmortem. The draft must state 19 hours of downtime, the eight roles, the four direct
@@ -157,15 +157,30 @@ impl Replay {
     }
 }
 
-/// An owner and a token for them, written straight to the store.
-async fn owner_token(store: &Store, now: i64) -> String {
+/// What the replay's own writes to the store are recorded as.
+fn audit(now: i64, target: &str) -> AuditEntry {
+    AuditEntry {
+        id: 0,
+        at: now,
+        actor_kind: "system".into(),
+        actor_id: String::new(),
+        actor_name: "replay".into(),
+        action: "user.created".into(),
+        target: target.into(),
+        detail: "{}".into(),
+        source: "test".into(),
+    }
+}
+
+/// A person, written straight to the store; answers their id.
+async fn person(store: &Store, username: &str, name: &str, role: Role, now: i64) -> String {
     let user = UserRecord {
-        id: "replay-owner".into(),
-        username: "tanaka".into(),
-        display_name: "田中 (インシデントマネージャー)".into(),
+        id: format!("replay-{username}"),
+        username: username.into(),
+        display_name: name.into(),
         email: None,
         password_hash: None,
-        role: Role::Owner,
+        role,
         locale: Some("ja".into()),
         time_zone: Some("Asia/Tokyo".into()),
         oidc_subject: None,
@@ -173,22 +188,22 @@ async fn owner_token(store: &Store, now: i64) -> String {
         created_at: now,
         disabled_at: None,
     };
-    let audit = AuditEntry {
-        id: 0,
-        at: now,
-        actor_kind: "system".into(),
-        actor_id: String::new(),
-        actor_name: "replay".into(),
-        action: "user.created".into(),
-        target: "tanaka".into(),
-        detail: "{}".into(),
-        source: "test".into(),
-    };
-    assert!(store.create_user(&user, &audit).await.unwrap());
+    assert!(
+        store
+            .create_user(&user, &audit(now, username))
+            .await
+            .unwrap()
+    );
+    user.id
+}
+
+/// The incident manager, an owner, and a token for them.
+async fn owner_token(store: &Store, now: i64) -> String {
+    let id = person(store, "tanaka", "田中", Role::Owner, now).await;
     let (token, hash) = hinomi_web::auth::new_token();
     let record = TokenRecord {
         id: "replay-token".into(),
-        user_id: user.id.clone(),
+        user_id: id,
         name: "replay".into(),
         token_hash: hash,
         role: Role::Owner,
@@ -196,7 +211,10 @@ async fn owner_token(store: &Store, now: i64) -> String {
         expires_at: None,
         revoked_at: None,
     };
-    store.create_token(&record, &audit).await.unwrap();
+    store
+        .create_token(&record, &audit(now, "replay-token"))
+        .await
+        .unwrap();
     token
 }
 
@@ -257,6 +275,62 @@ async fn the_seed_incident_replayed_drafts_its_postmortem() {
     assert_eq!(
         declared["milestones"]["started"],
         "2024-12-01T06:00:00.000Z"
+    );
+
+    // 15:30: the team is formed, the seed's eight roles (the declarer leads); the vendor's
+    // engineer has no account and is an external contact.
+    r.at("2024-12-01T15:30:00").await;
+    let now = jst("2024-12-01T15:30:00");
+    for (role, username, name) in [
+        ("technical_lead", "suzuki", "鈴木"),
+        ("system_expert", "sato", "佐藤"),
+        ("operator", "takahashi", "高橋"),
+        ("pr", "ito", "伊藤"),
+        ("customer_support", "watanabe", "渡辺"),
+        ("executive_liaison", "yamamoto", "山本"),
+    ] {
+        person(r.engine.store(), username, name, Role::Responder, now).await;
+        r.json(
+            "POST",
+            "/api/v1/incidents/INC-1/roles",
+            Some(json!({"role": role, "user": username})),
+        )
+        .await;
+    }
+    let vendor = r
+        .json(
+            "POST",
+            "/api/v1/external-contacts",
+            Some(json!({"name": "中村", "organisation": "DBベンダー株式会社",
+                        "email": "nakamura@vendor.example"})),
+        )
+        .await;
+    r.json(
+        "POST",
+        "/api/v1/incidents/INC-1/roles",
+        Some(json!({"role": "external_vendor", "contact": vendor["id"]})),
+    )
+    .await;
+    let team = r.json("GET", "/api/v1/incidents/INC-1/roles", None).await;
+    let held: Vec<(&str, &str)> = team
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["group"].as_str().unwrap(), a["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            ("core", "incident_manager"),
+            ("core", "technical_lead"),
+            ("core", "system_expert"),
+            ("core", "operator"),
+            ("support", "pr"),
+            ("support", "customer_support"),
+            ("support", "executive_liaison"),
+            ("support", "external_vendor"),
+        ],
+        "{team}"
     );
 
     // The first hours: the direct causes found, the root causes confirmed, the measures
@@ -356,6 +430,31 @@ async fn the_seed_incident_replayed_drafts_its_postmortem() {
         }
         for (_, cause, _) in CAUSES {
             assert!(md.contains(cause), "{cause} in {md}");
+        }
+        let roles: &[&str] = match language {
+            "ja" => &[
+                "インシデントマネージャー",
+                "テクニカルリード",
+                "システム専門家",
+                "運用担当者",
+                "広報担当",
+                "顧客対応",
+                "経営層連携",
+                "外部ベンダー",
+            ],
+            _ => &[
+                "Incident manager",
+                "Technical lead",
+                "System expert",
+                "Operator",
+                "PR",
+                "Customer support",
+                "Executive liaison",
+                "External vendor",
+            ],
+        };
+        for role in roles {
+            assert!(md.contains(role), "{role} in {md}");
         }
         insta::assert_snapshot!(snapshot, md);
     }

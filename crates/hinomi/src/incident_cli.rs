@@ -1,6 +1,8 @@
-//! `hinomi incident ...`: declare, list, show and change incidents, write their timelines,
+//! `hinomi incident ...`: declare, list, show and change incidents, give and take their
+//! roles, check their checklists, write their timelines, send updates to stakeholders,
 //! record recovery checks and the impact record, draft and print the postmortem, and keep
-//! action items, straight from the database, for the operator at the server's console. Input
+//! action items, straight from the database, for the operator at the server's console.
+//! Messages a change sends are queued in the outbox for the server to deliver. Input
 //! is parsed by the same functions as the API's (`hinomi_web::incidents`), so refusals
 //! name the same fields; changes are recorded as made by `cli:<login>`.
 
@@ -14,9 +16,11 @@ use hinomi_core::incident::postmortem::{self, Section};
 use hinomi_core::incident::recovery::parse_note;
 use hinomi_core::incident::{Check, CheckState, EntryKind, ImpactRecord, SeverityPolicy, Status};
 use hinomi_engine::Clock as _;
+use hinomi_engine::escalate::Firer;
+use hinomi_engine::{RoleInput, Told, incidents};
 use hinomi_store::{
-    ActionItemPatch, ActionItemQuery, IncidentFault, IncidentQuery, IncidentRecord, NewActionItem,
-    NewEntry, RecoveryRecord, Store,
+    ActionItemPatch, ActionItemQuery, Holder, IncidentFault, IncidentQuery, IncidentRecord,
+    ItemChange, NewActionItem, NewEntry, RecoveryRecord, Store,
 };
 use hinomi_web::incidents::{
     DeclareInput, ImpactInput, PatchInput, changes, new_incident, parse_kinds, update_notices,
@@ -56,6 +60,34 @@ pub enum IncidentCommand {
     },
     /// Send an update to the stakeholder lists that hear the incident's severity.
     Report { incident: String, text: String },
+    /// Give a role on an incident to a user (paged through their notification rules) or,
+    /// with --contact, to an external contact (emailed).
+    Assign {
+        incident: String,
+        /// A role's key (incident_manager, technical_lead, ...).
+        role: String,
+        /// A username or id; or an external contact's id with --contact.
+        holder: String,
+        #[arg(long)]
+        contact: bool,
+    },
+    /// Take a role back from its holder (a username, or an external contact's id).
+    Unassign {
+        incident: String,
+        role: String,
+        holder: String,
+    },
+    /// List who holds which role on an incident.
+    Team { incident: String },
+    /// Print an incident's checklist, by phase, with deadlines.
+    Checklist { incident: String },
+    /// Check (or with --uncheck, uncheck) a checklist item by its id.
+    Check {
+        incident: String,
+        item: i64,
+        #[arg(long)]
+        uncheck: bool,
+    },
     /// Print an incident's timeline.
     Timeline {
         incident: String,
@@ -217,6 +249,9 @@ pub struct DeclareArgs {
     /// When it was noticed (RFC 3339).
     #[arg(long)]
     detected: Option<String>,
+    /// A role and its holder, `technical_lead=alice`; repeatable.
+    #[arg(long = "role")]
+    roles: Vec<String>,
     #[command(flatten)]
     impact: ImpactArgs,
 }
@@ -262,6 +297,15 @@ fn refused(e: IncidentFault) -> anyhow::Error {
     }
 }
 
+/// What giving a role sent, in words.
+fn told(t: &Told) -> String {
+    match t {
+        Told::Messages(n) => format!("{n} message(s) queued"),
+        Told::Unreachable(why) => format!("not paged: {why:?} notification rules"),
+        Told::NoEmail => "not emailed: the contact has no email address".into(),
+    }
+}
+
 pub async fn incident(
     store: &Store,
     policy: &SeverityPolicy,
@@ -269,6 +313,8 @@ pub async fn incident(
     cmd: IncidentCommand,
 ) -> anyhow::Result<()> {
     let now = hinomi_engine::SystemClock.now_ms();
+    let firer = Firer::offline(store.clone(), external_url);
+    let mut leased = Vec::new();
     match cmd {
         IncidentCommand::Declare(a) => {
             let input = DeclareInput {
@@ -281,16 +327,41 @@ pub async fn incident(
                 started_at: a.started,
                 detected_at: a.detected,
                 acknowledged_at: None,
+                roles: a
+                    .roles
+                    .iter()
+                    .map(|r| {
+                        let (role, user) = r.split_once('=').with_context(|| {
+                            format!("--role {r:?}: write ROLE=USER (technical_lead=alice)")
+                        })?;
+                        Ok(RoleInput {
+                            role: role.to_owned(),
+                            user: Some(user.to_owned()),
+                            contact: None,
+                        })
+                    })
+                    .collect::<anyhow::Result<_>>()?,
             };
             let (new, suggestion) = new_incident(&input, policy)?;
-            let i = store
-                .declare_incident(&new, &actor(), now)
-                .await?
-                .map_err(refused)?;
+            let (i, given) = incidents::declare(
+                &firer,
+                policy,
+                &new,
+                &input.roles,
+                None,
+                &actor(),
+                now,
+                &mut leased,
+            )
+            .await?
+            .map_err(refused)?;
             print!("{} declared: {}", i.reference(), i.severity);
             match suggestion {
                 Some(s) => println!(" (suggested: {} because {})", s.severity, s.condition),
                 None => println!(),
+            }
+            for g in given {
+                println!("  {}: {}", g.assignment.role, told(&g.told));
             }
         }
         IncidentCommand::List {
@@ -338,7 +409,7 @@ pub async fn incident(
                 );
             }
             let i = store
-                .change_incident(&i.id, &list, &actor(), now)
+                .change_incident(&i.id, &list, policy.playbooks(), &actor(), now)
                 .await?
                 .map_err(refused)?;
             println!("{} is {} ({})", i.reference(), i.status, i.severity);
@@ -437,7 +508,7 @@ pub async fn incident(
                 let zone = jiff::tz::TimeZone::get(&time_zone)
                     .with_context(|| format!("--time-zone: {time_zone:?} is not an IANA zone"))?;
                 let facts = store
-                    .postmortem_facts(&i, &policy.level(i.severity).name)
+                    .postmortem_facts(&i, &policy.level(i.severity).name, policy.roles(), language)
                     .await?;
                 let sections = postmortem::draft(&facts, language, &zone, now);
                 let (_, kept) = store
@@ -465,6 +536,105 @@ pub async fn incident(
             print!("{}", postmortem_markdown(&i, &pm));
         }
         IncidentCommand::Action(cmd) => action(store, cmd, now).await?,
+        IncidentCommand::Assign {
+            incident,
+            role,
+            holder,
+            contact,
+        } => {
+            let i = find(store, &incident).await?;
+            let input = RoleInput {
+                role,
+                user: (!contact).then(|| holder.clone()),
+                contact: contact.then_some(holder),
+            };
+            let g =
+                incidents::assign_role(&firer, policy, &i.id, &input, &actor(), now, &mut leased)
+                    .await?
+                    .map_err(refused)?;
+            println!(
+                "{} is {} on {}: {}",
+                input.user.or(input.contact).unwrap_or_default(),
+                g.assignment.role,
+                i.reference(),
+                told(&g.told)
+            );
+        }
+        IncidentCommand::Unassign {
+            incident,
+            role,
+            holder,
+        } => {
+            let i = find(store, &incident).await?;
+            let user = store.user_by_username(&holder).await?.map(|u| u.id);
+            let held = store.incident_roles(&i.id, false).await?;
+            let a = held
+                .iter()
+                .find(|a| {
+                    a.role == role
+                        && (a.holder.id() == holder || user.as_deref() == Some(a.holder.id()))
+                })
+                .with_context(|| format!("{holder} does not hold {role} on {}", i.reference()))?;
+            incidents::unassign_role(&firer, &i.id, a.id, &actor(), now)
+                .await?
+                .map_err(refused)?;
+            println!("{holder} no longer holds {role} on {}", i.reference());
+        }
+        IncidentCommand::Team { incident } => {
+            let i = find(store, &incident).await?;
+            let users = store.paging_people().await?.users;
+            let contacts = store.external_contacts().await?;
+            for a in store.incident_roles(&i.id, false).await? {
+                let who = match &a.holder {
+                    Holder::User(id) => users
+                        .iter()
+                        .find(|u| &u.id == id)
+                        .map_or(id.clone(), |u| u.username.clone()),
+                    Holder::Contact(id) => contacts
+                        .iter()
+                        .find(|c| &c.id == id)
+                        .map_or(id.clone(), |c| format!("{} ({})", c.name, c.organisation)),
+                };
+                let group = policy.roles().get(&a.role).map_or("", |r| r.group.as_str());
+                println!("{:<8} {:<20} {who}", group, a.role);
+            }
+        }
+        IncidentCommand::Checklist { incident } => {
+            let i = find(store, &incident).await?;
+            let mut phase = None;
+            for item in store.checklist(&i.id).await? {
+                let this = (item.playbook.clone(), item.phase);
+                if phase.as_ref() != Some(&this) {
+                    println!(
+                        "{} / {} (due {})",
+                        item.playbook_name_en,
+                        item.phase_name_en,
+                        hinomi_core::time::format_millis(item.due_at)
+                    );
+                    phase = Some(this);
+                }
+                let mark = match item.checked_at {
+                    Some(_) => "[x]",
+                    None if item.due_at <= now => "[!]",
+                    None => "[ ]",
+                };
+                let role = item.role.map(|r| format!(" ({r})")).unwrap_or_default();
+                println!("  {:>4} {mark} {}{role}", item.id, item.text_en);
+            }
+        }
+        IncidentCommand::Check {
+            incident,
+            item,
+            uncheck,
+        } => {
+            let i = find(store, &incident).await?;
+            let done = store
+                .change_checklist_item(&i.id, item, &ItemChange::Check(!uncheck), &actor(), now)
+                .await?
+                .map_err(refused)?;
+            let state = if uncheck { "unchecked" } else { "checked" };
+            println!("{state}: {}", done.text_en);
+        }
         IncidentCommand::Timeline { incident, kind } => {
             let i = find(store, &incident).await?;
             let kinds = parse_kinds(&kind).context("--kind")?;

@@ -72,6 +72,7 @@ impl Server {
         for note in &config.unsupported {
             tracing::warn!(note = %note, "configuration accepted but not acted on");
         }
+        let incidents = Arc::new(settings.incidents.build()?);
         let engine_settings = EngineSettings {
             instance: if settings.instance.is_empty() {
                 EngineSettings::default().instance
@@ -86,6 +87,7 @@ impl Server {
             max_attempts: settings.delivery.max_attempts.max(1),
             channels: settings.channels.clone(),
             contact_per_minute: settings.delivery.per_minute.by_kind(),
+            lead_role: incidents.roles().lead().key.clone(),
             background: true,
         };
         let engine = Engine::start(store, config, engine_settings, Arc::new(SystemClock)).await?;
@@ -122,7 +124,7 @@ impl Server {
             auth: Arc::new(hinomi_web::auth::Auth::new(auth_settings(settings)?)),
             closing: tokio::sync::watch::Sender::new(false),
             feeds: hinomi_web::ical::Feeds::new(&feed_key, &settings.external_url),
-            incidents: Arc::new(settings.incidents.build()?),
+            incidents,
             status_page: hinomi_web::status::statuspage::PageSettings {
                 name: settings.status_page.name.clone(),
                 time_zone: settings.status_page.time_zone.clone(),

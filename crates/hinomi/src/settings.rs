@@ -251,6 +251,110 @@ customers_affected_at_least = 1
 # severities = ["SEV1", "SEV2"]
 # contacts = ["email:managers@example.com", "slack:https://hooks.slack.com/services/..."]
 # language = "ja"
+
+# The response team's roles: a key (what the API and CLI use), names in Japanese and
+# English, the group (core: works the problem; support: PR, customers, executives,
+# vendors) and what the role does. Exactly one role leads: it has one holder, the declarer
+# holds it unless someone else is named, and reminders nobody else holds go to it. Giving
+# any role replaces all of these.
+[[incidents.roles]]
+key = "incident_manager"
+name_ja = "インシデントマネージャー"
+name_en = "Incident manager"
+group = "core"
+description_ja = "対応全体を指揮し、判断し、関係者への報告を取りまとめる。"
+description_en = "Leads the response, makes the calls and keeps everyone informed."
+lead = true
+
+[[incidents.roles]]
+key = "technical_lead"
+name_ja = "テクニカルリード"
+name_en = "Technical lead"
+group = "core"
+description_ja = "原因調査と技術的な対策を主導する。"
+description_en = "Leads the investigation and the technical measures."
+
+[[incidents.roles]]
+key = "system_expert"
+name_ja = "システム専門家"
+name_en = "System expert"
+group = "core"
+description_ja = "影響を受けたシステムを熟知し、ログとエラーを分析する。"
+description_en = "Knows the affected systems; analyses logs and errors."
+
+[[incidents.roles]]
+key = "operator"
+name_ja = "運用担当者"
+name_en = "Operator"
+group = "core"
+description_ja = "再起動や設定変更などの運用作業を実施する。"
+description_en = "Carries out operational work: restarts, configuration changes."
+
+[[incidents.roles]]
+key = "pr"
+name_ja = "広報担当"
+name_en = "PR"
+group = "support"
+description_ja = "社外への発表と報道対応を担う。"
+description_en = "Handles public statements and the press."
+
+[[incidents.roles]]
+key = "customer_support"
+name_ja = "顧客対応"
+name_en = "Customer support"
+group = "support"
+description_ja = "顧客への連絡と問い合わせ対応を担う。"
+description_en = "Informs customers and answers their questions."
+
+[[incidents.roles]]
+key = "executive_liaison"
+name_ja = "経営層連携"
+name_en = "Executive liaison"
+group = "support"
+description_ja = "経営層への報告と判断の依頼を担う。"
+description_en = "Reports to executives and brings back their decisions."
+
+[[incidents.roles]]
+key = "external_vendor"
+name_ja = "外部ベンダー"
+name_en = "External vendor"
+group = "support"
+description_ja = "外部ベンダーとの窓口となる、またはベンダー自身が担う。"
+description_en = "The outside vendor, or the person who deals with them."
+
+# Playbooks: checklists copied onto an incident when it is declared (or when a change of
+# severity makes one apply) for the severities and services listed (empty: all), in phases
+# whose deadline counts in minutes from then. An item may name the role it is for; an
+# overdue item reminds its assignee, else its role's holders, else the lead, once. Giving
+# any playbook replaces this one.
+[[incidents.playbooks]]
+key = "first_response"
+name_ja = "初動対応"
+name_en = "First response"
+severities = ["SEV1", "SEV2"]
+services = []
+
+[[incidents.playbooks.phases]]
+name_ja = "即時対応（最初の1時間）"
+name_en = "Immediate response (first hour)"
+deadline_minutes = 60
+items = [
+    { text_ja = "インシデント宣言", text_en = "Declare the incident", role = "incident_manager" },
+    { text_ja = "対応チーム編成", text_en = "Form the response team", role = "incident_manager" },
+    { text_ja = "初期状況評価", text_en = "Assess the initial situation", role = "technical_lead" },
+    { text_ja = "暫定対策検討", text_en = "Consider interim measures", role = "technical_lead" },
+]
+
+[[incidents.playbooks.phases]]
+name_ja = "状況確認（2-3時間）"
+name_en = "Situation analysis (2-3 hours)"
+deadline_minutes = 180
+items = [
+    { text_ja = "ログ分析", text_en = "Analyse the logs", role = "system_expert" },
+    { text_ja = "エラー調査", text_en = "Investigate the errors", role = "system_expert" },
+    { text_ja = "影響範囲特定", text_en = "Scope the impact", role = "technical_lead" },
+    { text_ja = "原因仮説立案", text_en = "Form cause hypotheses", role = "technical_lead" },
+]
 "#;
 
 /// Every setting hinomi reads.

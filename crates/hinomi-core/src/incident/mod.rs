@@ -1,18 +1,21 @@
 //! Incidents: what someone declares when alerts (or a customer's call) mean the business is
 //! hurt, and the rules that keep its record honest. Severities and the rules that suggest
 //! one from the impact ([`severity`]), statuses and their transitions, milestones and the
-//! durations derived from them ([`milestone`]), what a timeline entry may be
-//! ([`timeline`]), the recovery checks and business-impact record ([`recovery`]), the
-//! postmortem drafted from all of it ([`postmortem`]) and its action items
-//! ([`action_item`]). Pure: every rule that needs the time takes `now` (UTC epoch
+//! durations derived from them ([`milestone`]), the response team's roles ([`roles`]),
+//! checklist templates ([`playbook`]), what a timeline entry may be ([`timeline`]), what
+//! linked alert groups tell it ([`feed`]), stakeholder updates ([`comms`]), the recovery
+//! checks and business-impact record ([`recovery`]), the postmortem drafted from all of it
+//! ([`postmortem`]) and its action items ([`action_item`]). Pure: every rule that needs the time takes `now` (UTC epoch
 //! milliseconds); storage and wire formats live elsewhere.
 
 pub mod action_item;
 pub mod comms;
 pub mod feed;
 pub mod milestone;
+pub mod playbook;
 pub mod postmortem;
 pub mod recovery;
+pub mod roles;
 pub mod severity;
 pub mod timeline;
 
@@ -23,8 +26,10 @@ use std::fmt;
 
 pub use action_item::{Category, Horizon, ItemStatus};
 pub use milestone::{Durations, Milestone, MilestoneChange, Milestones, Span};
+pub use playbook::{PlannedItem, Playbook, PlaybookDef, Playbooks};
 pub use postmortem::Section;
 pub use recovery::{Check, CheckState, ImpactRecord};
+pub use roles::{Role, RoleDef, RoleGroup, Roles};
 pub use severity::{
     Condition, Currency, Impact, LevelDef, Money, PolicyDef, ReputationalRisk, RuleDef, Severity,
     SeverityLevel, SeverityPolicy, SeverityRule, Suggestion,

@@ -9,6 +9,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::FieldError;
+use super::playbook::{PlaybookDef, Playbooks, default_playbooks};
+use super::roles::{RoleDef, Roles, default_roles};
 
 /// How bad an incident is; `Sev1` is the worst. Ordered from worst to mildest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -365,12 +367,15 @@ impl SeverityRule {
     }
 }
 
-/// An installation's severities and rules, parsed and checked.
+/// An installation's incident settings, parsed and checked: severities and the rules that
+/// suggest one, the response team's roles and the playbooks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeverityPolicy {
     levels: [SeverityLevel; 4],
     rules: Vec<SeverityRule>,
     stakeholders: Vec<super::comms::StakeholderList>,
+    roles: Roles,
+    playbooks: Playbooks,
 }
 
 impl Default for SeverityPolicy {
@@ -400,6 +405,14 @@ impl SeverityPolicy {
 
     pub fn rules(&self) -> &[SeverityRule] {
         &self.rules
+    }
+
+    pub fn roles(&self) -> &Roles {
+        &self.roles
+    }
+
+    pub fn playbooks(&self) -> &Playbooks {
+        &self.playbooks
     }
 
     /// The worst severity any rule suggests for `impact`, with the first rule (in the
@@ -452,7 +465,8 @@ pub struct RuleDef {
     pub reputational_risk_at_least: String,
 }
 
-/// Severities and rules as people write them (the `[incidents]` settings).
+/// Severities and rules, roles and playbooks as people write them (the `[incidents]`
+/// settings).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PolicyDef {
@@ -461,6 +475,10 @@ pub struct PolicyDef {
     pub rules: Vec<RuleDef>,
     /// Who hears an incident's updates.
     pub stakeholders: Vec<super::comms::StakeholderDef>,
+    /// The response team's roles; giving any replaces the seed's eight.
+    pub roles: Vec<RoleDef>,
+    /// Checklist templates; giving any replaces the seed's first response.
+    pub playbooks: Vec<PlaybookDef>,
 }
 
 impl Default for PolicyDef {
@@ -498,6 +516,8 @@ impl Default for PolicyDef {
                 rule("SEV3", 1, "1 JPY", 1, ""),
             ],
             stakeholders: Vec::new(),
+            roles: default_roles(),
+            playbooks: default_playbooks(),
         }
     }
 }
@@ -580,10 +600,14 @@ impl PolicyDef {
             .enumerate()
             .map(|(i, d)| d.build(&format!("incidents.stakeholders[{i}]")))
             .collect::<Result<Vec<_>, FieldError>>()?;
+        let roles = Roles::build(&self.roles)?;
+        let playbooks = Playbooks::build(&self.playbooks, &roles)?;
         Ok(SeverityPolicy {
             levels,
             rules,
             stakeholders,
+            roles,
+            playbooks,
         })
     }
 }

@@ -1,9 +1,10 @@
 //! What an incident's timeline holds: the entries people write (notes, hypotheses with
 //! their verdicts, findings, measures taken) and the ones hinomi writes for every change
 //! (declaration, status, severity, impact, summary, milestones, linked alert groups and
-//! services, recovery checks, the business-impact record) and for what happens around it
-//! (alerts of its groups firing and resolving, their pages acknowledged), and the updates
-//! sent to stakeholders.
+//! services, roles given and taken, playbooks applied, checklist items checked and overdue,
+//! recovery checks, the business-impact record) and for what happens around it (alerts of
+//! its groups firing and resolving, their pages acknowledged), and the updates sent to
+//! stakeholders.
 //! People's entries are corrected by a new entry that points at the old one, which stays.
 
 use std::fmt;
@@ -40,10 +41,19 @@ pub enum EntryKind {
     RecoveryCheck,
     /// The business-impact record changed.
     ImpactRecordChange,
+    /// A role given to a person or an external contact.
+    RoleAssigned,
+    RoleUnassigned,
+    /// A playbook's items copied onto the incident.
+    PlaybookApplied,
+    /// A checklist item checked, unchecked or given to someone.
+    ChecklistItem,
+    /// A checklist item's deadline passed unchecked; its people were reminded.
+    ChecklistOverdue,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 18] = [
+    pub const ALL: [EntryKind; 23] = [
         EntryKind::Note,
         EntryKind::Hypothesis,
         EntryKind::Finding,
@@ -62,6 +72,11 @@ impl EntryKind {
         EntryKind::Update,
         EntryKind::RecoveryCheck,
         EntryKind::ImpactRecordChange,
+        EntryKind::RoleAssigned,
+        EntryKind::RoleUnassigned,
+        EntryKind::PlaybookApplied,
+        EntryKind::ChecklistItem,
+        EntryKind::ChecklistOverdue,
     ];
 
     /// The kinds people write.
@@ -92,6 +107,11 @@ impl EntryKind {
             EntryKind::Update => "update",
             EntryKind::RecoveryCheck => "recovery_check",
             EntryKind::ImpactRecordChange => "impact_record_change",
+            EntryKind::RoleAssigned => "role_assigned",
+            EntryKind::RoleUnassigned => "role_unassigned",
+            EntryKind::PlaybookApplied => "playbook_applied",
+            EntryKind::ChecklistItem => "checklist_item",
+            EntryKind::ChecklistOverdue => "checklist_overdue",
         }
     }
 

@@ -181,7 +181,7 @@ pub struct IncidentFilter {
     limit: Option<i64>,
 }
 
-fn invalid(e: hinomi_core::incident::FieldError) -> ApiError {
+pub(super) fn invalid(e: hinomi_core::incident::FieldError) -> ApiError {
     ApiError::from(incidents::IncidentError::from(e))
 }
 
@@ -236,6 +236,10 @@ pub struct DeclareIn {
     started_at: Option<String>,
     detected_at: Option<String>,
     acknowledged_at: Option<String>,
+    /// The team, paged at once; the declarer holds the lead role (`incident_manager`)
+    /// unless it is given here.
+    #[serde(default)]
+    roles: Vec<super::incident_team::RoleIn>,
 }
 
 impl DeclareIn {
@@ -250,6 +254,7 @@ impl DeclareIn {
             started_at: self.started_at,
             detected_at: self.detected_at,
             acknowledged_at: self.acknowledged_at,
+            roles: self.roles.into_iter().map(|r| r.input()).collect(),
         }
     }
 }
@@ -279,6 +284,9 @@ pub struct DeclareFromGroupIn {
     impact: ImpactIo,
     #[serde(default)]
     services: Vec<String>,
+    /// The team, as for a declaration.
+    #[serde(default)]
+    roles: Vec<super::incident_team::RoleIn>,
 }
 
 /// Declare an incident from an alert group: the group is linked, started and detected are
@@ -305,6 +313,7 @@ pub async fn declare_from_group(
         impact: body.impact.input(),
         services: body.services,
         alert_groups: vec![group_key],
+        roles: body.roles.into_iter().map(|r| r.input()).collect(),
         ..DeclareInput::default()
     };
     let (record, _) = incidents::declare(&principal, &state, &input).await?;

@@ -10,6 +10,7 @@ mod audit;
 mod contacts;
 mod heartbeats;
 mod holidays;
+mod incident_team;
 mod incidents;
 mod integrations;
 pub(crate) mod pages;
@@ -214,6 +215,27 @@ pub fn routes() -> RouteTable {
         .get("/api/v1/action-items", postmortems::list_items)
         .get("/api/v1/action-items/{item}", postmortems::get_item)
         .patch("/api/v1/action-items/{item}", postmortems::patch_item)
+        .get("/api/v1/incidents/{incident}/roles", incident_team::roles)
+        .post("/api/v1/incidents/{incident}/roles", incident_team::assign)
+        .delete(
+            "/api/v1/incidents/{incident}/roles/{assignment}",
+            incident_team::unassign,
+        )
+        .get(
+            "/api/v1/incidents/{incident}/checklist",
+            incident_team::checklist,
+        )
+        .patch(
+            "/api/v1/incidents/{incident}/checklist/{item}",
+            incident_team::change_item,
+        )
+        .get("/api/v1/incident-roles", incident_team::configured_roles)
+        .get("/api/v1/external-contacts", incident_team::list_contacts)
+        .post("/api/v1/external-contacts", incident_team::add_contact)
+        .delete(
+            "/api/v1/external-contacts/{id}",
+            incident_team::delete_contact,
+        )
         .get("/api/v1/services", incidents::list_services)
         .post("/api/v1/services", incidents::create_service)
         .get("/api/v1/services/{service}", incidents::get_service)
@@ -464,6 +486,15 @@ pub struct ErrorDetail {
         postmortems::list_items,
         postmortems::get_item,
         postmortems::patch_item,
+        incident_team::configured_roles,
+        incident_team::roles,
+        incident_team::assign,
+        incident_team::unassign,
+        incident_team::list_contacts,
+        incident_team::add_contact,
+        incident_team::delete_contact,
+        incident_team::checklist,
+        incident_team::change_item,
         incidents::list_services,
         incidents::create_service,
         incidents::get_service,

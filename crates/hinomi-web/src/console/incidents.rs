@@ -3,10 +3,12 @@
 //! summary, status and severity changes, milestones with their durations, and the timeline
 //! with a filter, a form for notes, hypotheses, findings and measures and one to correct
 //! each, kept live (`/incidents/{ref}/events`, `console::live`); the services affected and
-//! more alert groups to link; stakeholder updates; the recovery checks and impact record
-//! (whose forms `console::postmortems` answers). A declaration from an alert group comes
-//! here pre-filled (`/incidents/new?group=<key>`). Changes go through `crate::incidents`,
-//! as the API's do.
+//! more alert groups to link; stakeholder updates; the team panel (roles, core then
+//! support, their holders, giving and taking them) and the checklist (phases with their
+//! deadlines, overdue ones marked, items checked here); the recovery checks and impact
+//! record (whose forms `console::postmortems` answers); and `/external-contacts`, vendors'
+//! people who may hold a role. A declaration from an alert group comes here pre-filled
+//! (`/incidents/new?group=<key>`). Changes go through `crate::incidents`, as the API's do.
 
 use askama::Template;
 use axum::Form;
@@ -14,14 +16,22 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hinomi_core::Action;
-use hinomi_core::incident::{CheckState, EntryKind, Milestone, SeverityPolicy, Status, Suggestion};
-use hinomi_store::{IncidentQuery, IncidentRecord, RecoveryRecord, ServiceRecord, TimelineRecord};
+use hinomi_core::incident::{
+    CheckState, EntryKind, Milestone, RoleGroup, SeverityPolicy, Status, Suggestion,
+};
+use hinomi_engine::RoleInput;
+use hinomi_store::{
+    ExternalContactRecord, Holder, IncidentQuery, IncidentRecord, RecoveryRecord, ServiceRecord,
+    TimelineRecord,
+};
 use serde::Deserialize;
 
 use super::{Ctx, PageError, render};
 use crate::AppState;
 use crate::auth::Principal;
-use crate::incidents::{self, DeclareInput, ImpactInput, IncidentError, PatchInput};
+use crate::incidents::{
+    self, ContactInput, DeclareInput, ImpactInput, IncidentError, ItemInput, PatchInput,
+};
 
 impl Ctx {
     pub fn may_respond_to_incidents(&self) -> bool {
@@ -67,6 +77,7 @@ fn page_error(e: IncidentError) -> PageError {
         IncidentError::Invalid(e) => PageError::BadInput(e.field.clone(), e.to_string()),
         IncidentError::Conflict(m) => PageError::BadInput("body".into(), m),
         IncidentError::Store(e) => PageError::Internal(e.to_string()),
+        IncidentError::Engine(e) => PageError::Internal(e.to_string()),
     }
 }
 
@@ -337,6 +348,47 @@ struct DetailPage {
     /// When the next update is owed, and whether that is past.
     next_update: Option<(i64, bool)>,
     error: Option<(String, String)>,
+    /// The configured roles with their holders, core first.
+    team: Vec<RoleRow>,
+    /// Who a role may be given to: (username, display name); external contacts: (id, name).
+    users: Vec<(String, String)>,
+    contacts: Vec<(String, String)>,
+    checklist: Vec<PhaseView>,
+    now: i64,
+}
+
+/// A configured role on the incident page, with who holds it.
+struct RoleRow {
+    key: String,
+    name: String,
+    core: bool,
+    /// (assignment id, holder's name).
+    holders: Vec<(i64, String)>,
+}
+
+/// A checklist phase on the incident page.
+struct PhaseView {
+    name: String,
+    due_at: i64,
+    /// Time left to the deadline, or past it (positive either way).
+    span: i64,
+    items: Vec<ItemView>,
+}
+
+impl PhaseView {
+    fn open(&self) -> bool {
+        self.items.iter().any(|i| i.checked_by.is_none())
+    }
+}
+
+struct ItemView {
+    id: i64,
+    text: String,
+    /// The role's name, and its key.
+    role: Option<String>,
+    role_key: String,
+    assignee: Option<String>,
+    checked_by: Option<String>,
 }
 
 impl DetailPage {
@@ -406,7 +458,105 @@ async fn detail_page(
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
     let policy = &state.incidents;
-    let d = incident.milestones.durations(state.engine.now());
+    let now = state.engine.now();
+    let store = state.engine.store();
+    let loaded = async {
+        let held = store.incident_roles(&incident.id, false).await?;
+        let people = store.paging_people().await?.users;
+        let contacts = store.external_contacts().await?;
+        let checklist = store.checklist(&incident.id).await?;
+        Ok::<_, hinomi_store::StoreError>((held, people, contacts, checklist))
+    };
+    let (held, people, contacts, items) = match loaded.await {
+        Ok(l) => l,
+        Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
+    };
+    let name_of = |h: &Holder| match h {
+        Holder::User(id) => people
+            .iter()
+            .find(|p| &p.id == id)
+            .map_or_else(|| id.clone(), |p| p.display_name.clone()),
+        Holder::Contact(id) => contacts.iter().find(|c| &c.id == id).map_or_else(
+            || id.clone(),
+            |c| format!("{} ({})", c.name, c.organisation),
+        ),
+    };
+    let l = ctx.locale;
+    let mut team: Vec<RoleRow> = policy
+        .roles()
+        .all()
+        .iter()
+        .map(|r| RoleRow {
+            key: r.key.clone(),
+            name: r.name(l).to_owned(),
+            core: r.group == RoleGroup::Core,
+            holders: Vec::new(),
+        })
+        .collect();
+    for a in &held {
+        let row = match team.iter_mut().position(|r| r.key == a.role) {
+            Some(i) => &mut team[i],
+            None => {
+                // A role no longer configured keeps its holders on the page.
+                team.push(RoleRow {
+                    key: a.role.clone(),
+                    name: a.role.clone(),
+                    core: false,
+                    holders: Vec::new(),
+                });
+                team.last_mut().expect("just pushed")
+            }
+        };
+        row.holders.push((a.id, name_of(&a.holder)));
+    }
+    team.sort_by_key(|r| !r.core);
+    let pick = |ja: &str, en: &str| match l {
+        hinomi_core::Locale::Ja => ja.to_owned(),
+        hinomi_core::Locale::En => en.to_owned(),
+    };
+    let mut checklist: Vec<PhaseView> = Vec::new();
+    let mut last = None;
+    for i in &items {
+        let key = (i.playbook.clone(), i.phase);
+        if last.as_ref() != Some(&key) {
+            checklist.push(PhaseView {
+                name: format!(
+                    "{} / {}",
+                    pick(&i.playbook_name_ja, &i.playbook_name_en),
+                    pick(&i.phase_name_ja, &i.phase_name_en)
+                ),
+                due_at: i.due_at,
+                span: (i.due_at - now).abs(),
+                items: Vec::new(),
+            });
+            last = Some(key);
+        }
+        let phase = checklist.last_mut().expect("a phase");
+        phase.items.push(ItemView {
+            id: i.id,
+            text: pick(&i.text_ja, &i.text_en),
+            role: i
+                .role
+                .as_deref()
+                .map(|r| policy.roles().get(r).map_or(r, |x| x.name(l)).to_owned()),
+            role_key: i.role.clone().unwrap_or_default(),
+            assignee: i
+                .assignee
+                .as_ref()
+                .map(|u| name_of(&Holder::User(u.clone()))),
+            checked_by: i.checked_by.clone(),
+        });
+    }
+    let users = people
+        .iter()
+        .filter(|p| p.enabled)
+        .map(|p| (p.username.clone(), p.display_name.clone()))
+        .collect();
+    let contacts = contacts
+        .iter()
+        .map(|c| (c.id.clone(), format!("{} ({})", c.name, c.organisation)))
+        .collect();
+    let d = incident.milestones.durations(now);
     render(
         status,
         &DetailPage {
@@ -442,6 +592,11 @@ async fn detail_page(
             manual: EntryKind::MANUAL,
             statuses: Status::ALL,
             error,
+            team,
+            users,
+            contacts,
+            checklist,
+            now,
         },
     )
 }
@@ -764,4 +919,203 @@ pub(super) async fn post_update(
     };
     let done = incidents::post_update(&me.principal, &state, &id, &form.text).await;
     after_entry(ctx, &state, &id, &me.principal, done).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct RoleForm {
+    #[serde(default)]
+    role: String,
+    /// `user:<username>` or `contact:<id>`.
+    #[serde(default)]
+    holder: String,
+}
+
+/// `POST /incidents/{incident}/roles`: a role given to a user or an external contact.
+pub(super) async fn assign_role(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<RoleForm>,
+) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let (user, contact) = match form.holder.split_once(':') {
+        Some(("contact", c)) => (None, Some(c.to_owned())),
+        Some((_, u)) => (Some(u.to_owned()), None),
+        None => (Some(form.holder.clone()), None),
+    };
+    let input = RoleInput {
+        role: form.role,
+        user,
+        contact,
+    };
+    let done = incidents::assign_role(&me.principal, &state, &id, &input).await;
+    let done = match done {
+        Ok(_) => Ok(id.clone()),
+        Err(e) => Err(e),
+    };
+    after(ctx, &state, &id, done).await
+}
+
+/// `POST /incidents/{incident}/roles/{assignment}/unassign`: a role taken back.
+pub(super) async fn unassign_role(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path((id, assignment)): Path<(String, String)>,
+) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let Ok(assignment) = assignment.parse::<i64>() else {
+        return PageError::NotFound.into_page(ctx);
+    };
+    let done = incidents::unassign_role(&me.principal, &state, &id, assignment)
+        .await
+        .map(|_| id.clone());
+    after(ctx, &state, &id, done).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ItemForm {
+    /// `true` to check, `false` to uncheck; absent with `role` and `user`.
+    checked: Option<String>,
+    /// A role's key and a username; empty clears.
+    role: Option<String>,
+    user: Option<String>,
+}
+
+/// `POST /incidents/{incident}/checklist/{item}`: an item checked or unchecked, or given
+/// to a role and a person.
+pub(super) async fn check_item(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path((id, item)): Path<(String, String)>,
+    Form(form): Form<ItemForm>,
+) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let Ok(item) = item.parse::<i64>() else {
+        return PageError::NotFound.into_page(ctx);
+    };
+    let input = ItemInput {
+        checked: form.checked.map(|c| c == "true"),
+        role: form.role,
+        user: form.user,
+    };
+    let done = incidents::change_item(&me.principal, &state, &id, item, &input)
+        .await
+        .map(|_| id.clone());
+    after(ctx, &state, &id, done).await
+}
+
+#[derive(Template)]
+#[template(path = "external_contacts.html")]
+struct ContactsPage {
+    ctx: Ctx,
+    contacts: Vec<ExternalContactRecord>,
+    form: ContactForm,
+    error: Option<(String, String)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ContactForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    language: String,
+}
+
+async fn contacts_page(
+    ctx: Ctx,
+    state: &AppState,
+    status: StatusCode,
+    form: ContactForm,
+    error: Option<(String, String)>,
+) -> Response {
+    let me = match ctx.require(Action::Read) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    match incidents::external_contacts(&me.principal, state).await {
+        Ok(contacts) => render(
+            status,
+            &ContactsPage {
+                ctx,
+                contacts,
+                form,
+                error,
+            },
+        ),
+        Err(e) => failed(ctx, e),
+    }
+}
+
+/// `GET /external-contacts`: vendors' people who may hold a role.
+pub(super) async fn contacts(ctx: Ctx, State(state): State<AppState>) -> Response {
+    contacts_page(ctx, &state, StatusCode::OK, ContactForm::default(), None).await
+}
+
+/// `POST /external-contacts`: one added.
+pub(super) async fn add_contact(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(form): Form<ContactForm>,
+) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    let input = ContactInput {
+        name: form.name.clone(),
+        organisation: form.organisation.clone(),
+        email: Some(form.email.clone()),
+        phone: Some(form.phone.clone()),
+        language: Some(form.language.clone()),
+    };
+    match incidents::add_external_contact(&me.principal, &state, &input).await {
+        Ok(_) => Redirect::to("/external-contacts").into_response(),
+        Err(IncidentError::Invalid(e)) => {
+            let error = Some((e.field.clone(), e.to_string()));
+            contacts_page(ctx, &state, StatusCode::BAD_REQUEST, form, error).await
+        }
+        Err(e) => failed(ctx, e),
+    }
+}
+
+/// `POST /external-contacts/{id}/delete`: one removed, unless they hold a role.
+pub(super) async fn delete_contact(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let me = match ctx.require(Action::RespondToIncidents) {
+        Ok(me) => me.clone(),
+        Err(e) => return e.into_page(ctx),
+    };
+    match incidents::delete_external_contact(&me.principal, &state, &id).await {
+        Ok(()) => Redirect::to("/external-contacts").into_response(),
+        Err(IncidentError::Conflict(m)) => {
+            let error = Some(("id".to_owned(), m));
+            contacts_page(
+                ctx,
+                &state,
+                StatusCode::CONFLICT,
+                ContactForm::default(),
+                error,
+            )
+            .await
+        }
+        Err(e) => failed(ctx, e),
+    }
 }

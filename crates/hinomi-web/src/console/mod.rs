@@ -95,6 +95,18 @@ pub fn routes() -> RouteTable {
         .post("/incidents/{incident}/action-items", postmortems::add_items)
         .get("/action-items", postmortems::items)
         .post("/action-items/{item}", postmortems::change_item)
+        .post("/incidents/{incident}/roles", incidents::assign_role)
+        .post(
+            "/incidents/{incident}/roles/{assignment}/unassign",
+            incidents::unassign_role,
+        )
+        .post(
+            "/incidents/{incident}/checklist/{item}",
+            incidents::check_item,
+        )
+        .get("/external-contacts", incidents::contacts)
+        .post("/external-contacts", incidents::add_contact)
+        .post("/external-contacts/{id}/delete", incidents::delete_contact)
         .get("/heartbeats", heartbeats::page)
         .post("/heartbeats", heartbeats::create)
         .post("/heartbeats/{heartbeat}/delete", heartbeats::delete)

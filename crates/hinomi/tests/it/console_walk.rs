@@ -72,6 +72,37 @@ const CONSOLE: &[(&str, &str, Action, Fields)] = &[
     ),
     (
         "POST",
+        "/incidents/{incident}/roles",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/roles/{assignment}/unassign",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/incidents/{incident}/checklist/{item}",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    ("GET", "/external-contacts", Action::Read, &[]),
+    (
+        "POST",
+        "/external-contacts",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
+        "/external-contacts/{id}/delete",
+        Action::RespondToIncidents,
+        &[],
+    ),
+    (
+        "POST",
         "/incidents/{incident}/services",
         Action::RespondToIncidents,
         &[],
@@ -387,7 +418,8 @@ fn concrete(pattern: &str) -> String {
         .replace("{entry}", "999999")
         .replace("{check}", "access")
         .replace("{section}", "lessons")
-        .replace("{item}", "walk-no-such-item")
+        .replace("{assignment}", "999999")
+        .replace("{item}", "999999")
         .replace("{component}", "walk-no-such-component")
         .replace("{kind}", "receiver")
         .replace("{target}", "walk-no-such-receiver")

@@ -17,6 +17,7 @@ mod console_walk;
 mod durability;
 mod grouping;
 mod inbound;
+mod incident_team;
 mod incidents;
 mod intake;
 mod oidc;

@@ -101,7 +101,8 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
         (p, false)
             if p.starts_with("/api/v1/incidents")
                 || p.starts_with("/api/v1/alert-groups")
-                || p.starts_with("/api/v1/action-items") =>
+                || p.starts_with("/api/v1/action-items")
+                || p.starts_with("/api/v1/external-contacts") =>
         {
             (
                 Action::RespondToIncidents,
@@ -122,6 +123,15 @@ fn route_action(method: &Method, path: &str, user_id: &str) -> (Action, Value) {
                     ("POST", "/api/v1/incidents/{incident}/action-items") => json!({
                         "category": "system", "horizon": "short", "title": format!("walk {}", uuid_hex())}),
                     ("PATCH", "/api/v1/action-items/{item}") => json!({"status": "open"}),
+                    ("POST", "/api/v1/incidents/{incident}/roles") => {
+                        json!({"role": "operator", "user": "walk-viewer"})
+                    }
+                    ("PATCH", "/api/v1/incidents/{incident}/checklist/{item}") => {
+                        json!({"checked": true})
+                    }
+                    ("POST", "/api/v1/external-contacts") => {
+                        json!({"name": "walk", "organisation": "walk", "email": "walk@example.com"})
+                    }
                     ("PATCH", _) => json!({"summary": "walk"}),
                     ("PUT", _) => json!({"at": api_time(now_ms() - 60_000), "reason": "walk"}),
                     ("POST", "/api/v1/incidents/{incident}/timeline") => {
@@ -319,10 +329,11 @@ both_databases!(every_route_with_every_role, |db| async move {
                 .replace("{heartbeat}", "walk-no-such-heartbeat")
                 .replace("{incident}", "INC-1")
                 .replace("{entry}", "1")
+                .replace("{assignment}", "999999")
+                .replace("{item}", "999999")
                 .replace("{milestone}", "started")
                 .replace("{check}", "access")
                 .replace("{section}", "lessons")
-                .replace("{item}", "walk-no-such-item")
                 .replace("{service}", "walk-no-such-service")
                 .replace("{group_key}", "walk-no-such-group")
                 .replace("{component}", "walk-no-such-component")
