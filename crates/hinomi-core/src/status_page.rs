@@ -6,6 +6,8 @@
 
 use std::collections::BTreeSet;
 
+pub mod subscription;
+
 /// Longest component or incident name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 /// Longest update body (each language), in characters.

@@ -1,5 +1,5 @@
 //! The public status page's tables: components, status incidents and maintenances, and
-//! their updates (migration 0010); its subscribers (migration 0011). Reads answer the core's types; a change locks what it
+//! their updates (migration 0010); its subscribers (migrations 0011 and 0014). Reads answer the core's types; a change locks what it
 //! reads (`FOR UPDATE` on PostgreSQL; SQLite has one writer) inside a [`WriteTx`], so the
 //! caller decides with the core and writes the result, its event and its audit entry in
 //! the same transaction.
@@ -311,8 +311,10 @@ impl Store {
     }
 }
 
-/// Someone told of every update the page publishes: a webhook (`kind` `webhook`, `address`
-/// its URL), in `language` (`ja` or `en`).
+/// Someone told of every update the page publishes: a webhook (`kind` `webhook`,
+/// `address` its URL) or an email address (`kind` `email`), in `language` (`ja` or `en`).
+/// Only a confirmed subscriber is told; an unconfirmed email subscriber waits for its
+/// confirmation link until `expires_at`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusSubscriber {
     pub id: String,
@@ -320,13 +322,12 @@ pub struct StatusSubscriber {
     pub address: String,
     pub language: String,
     pub created_at: i64,
+    pub confirmed_at: Option<i64>,
+    pub expires_at: Option<i64>,
 }
 
-const SUBSCRIBER_SELECT: &str =
-    "SELECT id, kind, address, language, created_at FROM status_subscribers";
-/// Every subscriber, oldest first.
-const SUBSCRIBERS: &str = "SELECT id, kind, address, language, created_at \
-     FROM status_subscribers ORDER BY created_at, id";
+const SUBSCRIBER_SELECT: &str = "SELECT id, kind, address, language, created_at, confirmed_at, \
+     expires_at FROM status_subscribers";
 
 fn subscriber_from_row(row: &AnyRow) -> Result<StatusSubscriber> {
     Ok(StatusSubscriber {
@@ -335,6 +336,8 @@ fn subscriber_from_row(row: &AnyRow) -> Result<StatusSubscriber> {
         address: row.try_get("address")?,
         language: row.try_get("language")?,
         created_at: row.try_get("created_at")?,
+        confirmed_at: row.try_get("confirmed_at")?,
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
@@ -343,14 +346,17 @@ impl WriteTx {
     /// address already.
     pub async fn insert_status_subscriber(&mut self, s: &StatusSubscriber) -> Result<bool> {
         let done = sqlx::query(
-            "INSERT INTO status_subscribers (id, kind, address, language, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, address) DO NOTHING",
+            "INSERT INTO status_subscribers (id, kind, address, language, created_at, \
+             confirmed_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (kind, address) DO NOTHING",
         )
         .bind(&s.id)
         .bind(&s.kind)
         .bind(&s.address)
         .bind(&s.language)
         .bind(s.created_at)
+        .bind(s.confirmed_at)
+        .bind(s.expires_at)
         .execute(&mut *self.tx)
         .await?;
         Ok(done.rows_affected() > 0)
@@ -358,29 +364,152 @@ impl WriteTx {
 
     /// Removes a subscriber; answers it, or `None` when there was none with that id.
     pub async fn delete_status_subscriber(&mut self, id: &str) -> Result<Option<StatusSubscriber>> {
-        let row = sqlx::query(&format!("{SUBSCRIBER_SELECT} WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(gone) = self.lock_status_subscriber(id).await? else {
+            return Ok(None);
+        };
         sqlx::query("DELETE FROM status_subscribers WHERE id = $1")
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
-        subscriber_from_row(&row).map(Some)
+        Ok(Some(gone))
     }
 
-    /// Every subscriber, as the transaction sees them (to queue an update for each).
-    pub async fn status_subscribers(&mut self) -> Result<Vec<StatusSubscriber>> {
-        let rows = sqlx::query(SUBSCRIBERS).fetch_all(&mut *self.tx).await?;
+    /// One subscriber by id, locked for update on PostgreSQL.
+    pub async fn lock_status_subscriber(&mut self, id: &str) -> Result<Option<StatusSubscriber>> {
+        let sql = format!(
+            "{SUBSCRIBER_SELECT} WHERE id = $1{}",
+            self.backend().for_update()
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(subscriber_from_row).transpose()
+    }
+
+    /// The subscriber of `kind` at `address`, locked for update on PostgreSQL.
+    pub async fn lock_status_subscriber_at(
+        &mut self,
+        kind: &str,
+        address: &str,
+    ) -> Result<Option<StatusSubscriber>> {
+        let sql = format!(
+            "{SUBSCRIBER_SELECT} WHERE kind = $1 AND address = $2{}",
+            self.backend().for_update()
+        );
+        let row = sqlx::query(&sql)
+            .bind(kind)
+            .bind(address)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(subscriber_from_row).transpose()
+    }
+
+    /// Renews an unconfirmed subscriber's request: its language and the end of its new
+    /// confirmation link.
+    pub async fn renew_status_subscriber(
+        &mut self,
+        id: &str,
+        language: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE status_subscribers SET language = $2, expires_at = $3 \
+             WHERE id = $1 AND confirmed_at IS NULL",
+        )
+        .bind(id)
+        .bind(language)
+        .bind(expires_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a subscriber confirmed at `now` (its `expires_at` stays, so its confirmation
+    /// link can still be recognised as used).
+    pub async fn confirm_status_subscriber(&mut self, id: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE status_subscribers SET confirmed_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the unconfirmed subscribers whose link ran out by `now`, and forgets the
+    /// confirmation mails sent before `forget_before`.
+    pub async fn prune_status_subscriptions(&mut self, now: i64, forget_before: i64) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM status_subscribers WHERE confirmed_at IS NULL AND expires_at <= $1",
+        )
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query("DELETE FROM status_confirmations WHERE sent_at < $1")
+            .bind(forget_before)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Confirmation mails sent to `address` since `address_since`, and to anyone since
+    /// `all_since`.
+    pub async fn status_confirmations_sent(
+        &mut self,
+        address: &str,
+        address_since: i64,
+        all_since: i64,
+    ) -> Result<(u32, u32)> {
+        let to_address: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM status_confirmations WHERE address = $1 AND sent_at >= $2",
+        )
+        .bind(address)
+        .bind(address_since)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let all: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM status_confirmations WHERE sent_at >= $1")
+                .bind(all_since)
+                .fetch_one(&mut *self.tx)
+                .await?;
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        Ok((count(to_address), count(all)))
+    }
+
+    /// Counts a confirmation mail sent to `address` at `now`.
+    pub async fn record_status_confirmation(&mut self, address: &str, now: i64) -> Result<()> {
+        sqlx::query("INSERT INTO status_confirmations (address, sent_at) VALUES ($1, $2)")
+            .bind(address)
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Every confirmed subscriber, as the transaction sees them (to queue an update for
+    /// each), oldest first.
+    pub async fn confirmed_status_subscribers(&mut self) -> Result<Vec<StatusSubscriber>> {
+        let sql =
+            format!("{SUBSCRIBER_SELECT} WHERE confirmed_at IS NOT NULL ORDER BY created_at, id");
+        let rows = sqlx::query(&sql).fetch_all(&mut *self.tx).await?;
         rows.iter().map(subscriber_from_row).collect()
     }
 }
 
 impl Store {
-    /// Every subscriber, oldest first.
+    /// One subscriber by id.
+    pub async fn status_subscriber(&self, id: &str) -> Result<Option<StatusSubscriber>> {
+        let row = sqlx::query(&format!("{SUBSCRIBER_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(subscriber_from_row).transpose()
+    }
+
+    /// Every subscriber, confirmed or waiting for confirmation, oldest first.
     pub async fn status_subscribers(&self) -> Result<Vec<StatusSubscriber>> {
-        let rows = sqlx::query(SUBSCRIBERS).fetch_all(&self.read).await?;
+        let sql = format!("{SUBSCRIBER_SELECT} ORDER BY created_at, id");
+        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
         rows.iter().map(subscriber_from_row).collect()
     }
 }

@@ -381,26 +381,41 @@ pub async fn post_update(
     ))
 }
 
-/// A webhook subscriber of the page.
+/// A subscriber of the page: a webhook, or an email address.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubscriberOut {
     id: String,
-    /// `webhook`.
+    /// `webhook` or `email`.
     kind: String,
-    url: String,
+    /// A webhook's URL; absent for email subscribers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    /// An email subscriber's address; absent for webhooks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
     /// `ja` or `en`: the language of the bodies it gets.
     language: String,
     created_at: String,
+    /// When the subscription was confirmed; `null` while an email subscriber has not used
+    /// its confirmation link (it is told nothing until then).
+    confirmed_at: Option<String>,
 }
 
 impl SubscriberOut {
     fn new(s: StatusSubscriber) -> SubscriberOut {
+        let (url, email) = if s.kind == subscribers::WEBHOOK {
+            (Some(s.address), None)
+        } else {
+            (None, Some(s.address))
+        };
         SubscriberOut {
             id: s.id,
             kind: s.kind,
-            url: s.address,
+            url,
+            email,
             language: s.language,
             created_at: super::time(s.created_at),
+            confirmed_at: s.confirmed_at.map(super::time),
         }
     }
 }
@@ -415,7 +430,7 @@ pub struct SubscriberIn {
     language: String,
 }
 
-/// List the page's webhook subscribers.
+/// List the page's subscribers, webhooks and email addresses.
 #[utoipa::path(get, path = "/api/v1/status/subscribers", tag = "status",
     responses((status = 200, body = Vec<SubscriberOut>)))]
 pub async fn list_subscribers(
@@ -446,7 +461,7 @@ pub async fn add_subscriber(
     Ok((StatusCode::CREATED, Json(SubscriberOut::new(s))))
 }
 
-/// Remove a webhook subscriber.
+/// Remove a subscriber (a webhook or an email address).
 #[utoipa::path(delete, path = "/api/v1/status/subscribers/{id}", tag = "status",
     responses((status = 204), (status = 404, body = super::ErrorBody)))]
 pub async fn remove_subscriber(

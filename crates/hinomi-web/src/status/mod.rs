@@ -4,6 +4,7 @@
 //!   which status aggregators read; public.
 //! - [`public`]: the HTML page (`/status`, each incident's page) in Japanese and English,
 //!   and the RSS 2.0 and Atom feeds of its history; public.
+//! - [`email`]: email subscriptions (double opt-in, one-click unsubscribe); public.
 //! - this module: every change people make (components; incidents and maintenances with
 //!   their updates), one function each, called by the REST API (`api_v1::status`) and the
 //!   console (`console::status`): the [`Action`] check, the core's rules
@@ -11,6 +12,7 @@
 //!   for components, its audit entry; each update is queued there for the page's
 //!   subscribers too ([`subscribers`]).
 
+pub mod email;
 pub mod public;
 pub mod statuspage;
 pub mod subscribers;

@@ -41,12 +41,14 @@ pub fn routes() -> RouteTable {
 /// How many incidents (and maintenances) the full lists hold, as Statuspage's do.
 const LIST_LIMIT: usize = 50;
 
-/// The status page's own settings: its name and time zone.
+/// The status page's own settings: its name, time zone and the bounds on confirmation
+/// mails to email subscribers.
 #[derive(Clone, Debug)]
 pub struct PageSettings {
     pub name: String,
     /// IANA name; times are written in it.
     pub time_zone: String,
+    pub limits: hinomi_core::status_page::subscription::MailLimits,
 }
 
 impl Default for PageSettings {
@@ -54,6 +56,7 @@ impl Default for PageSettings {
         PageSettings {
             name: "hinomi".into(),
             time_zone: "Asia/Tokyo".into(),
+            limits: Default::default(),
         }
     }
 }
@@ -573,6 +576,7 @@ mod tests {
         let utc = Clock::new(&PageSettings {
             name: "x".into(),
             time_zone: "UTC".into(),
+            ..PageSettings::default()
         });
         assert_eq!(utc.iso(1_733_032_800_123), "2024-12-01T06:00:00.123+00:00");
     }
