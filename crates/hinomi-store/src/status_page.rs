@@ -1,5 +1,6 @@
 //! The public status page's tables: components, status incidents and maintenances, and
-//! their updates (migration 0010); its subscribers (migrations 0011 and 0014). Reads answer the core's types; a change locks what it
+//! their updates (migration 0010), linked to an internal incident and components to a
+//! service (migration 0014); its subscribers (migrations 0011 and 0014). Reads answer the core's types; a change locks what it
 //! reads (`FOR UPDATE` on PostgreSQL; SQLite has one writer) inside a [`WriteTx`], so the
 //! caller decides with the core and writes the result, its event and its audit entry in
 //! the same transaction.
@@ -14,10 +15,10 @@ use sqlx::any::AnyRow;
 use crate::{Result, Store, StoreError, WriteTx};
 
 const COMPONENT_COLUMNS: &str = "id, name, description, group_name, position, state, showcase, \
-     only_show_if_degraded, start_date, created_at, updated_at";
+     only_show_if_degraded, start_date, created_at, updated_at, service_id";
 const INCIDENT_COLUMNS: &str = "id, kind, name, impact, progress, scheduled_for, \
      scheduled_until, auto_transition, component_ids, created_at, updated_at, started_at, \
-     monitoring_at, resolved_at";
+     monitoring_at, resolved_at, incident_id";
 const UPDATE_COLUMNS: &str = "id, incident_id, progress, body_ja, body_en, affected, created_at";
 /// The updates of one incident, oldest first.
 const UPDATES_OF: &str = "SELECT id, incident_id, progress, body_ja, body_en, affected, \
@@ -41,6 +42,7 @@ fn component_from_row(row: &AnyRow) -> Result<Component> {
         showcase: row.try_get::<i64, _>("showcase")? != 0,
         only_show_if_degraded: row.try_get::<i64, _>("only_show_if_degraded")? != 0,
         start_date: row.try_get("start_date")?,
+        service_id: row.try_get("service_id")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -64,6 +66,7 @@ fn incident_from_row(row: &AnyRow) -> Result<StatusIncident> {
         started_at: row.try_get("started_at")?,
         monitoring_at: row.try_get("monitoring_at")?,
         resolved_at: row.try_get("resolved_at")?,
+        incident_id: row.try_get("incident_id")?,
         updates: Vec::new(),
     })
 }
@@ -174,11 +177,12 @@ impl WriteTx {
         }
         sqlx::query(&format!(
             "INSERT INTO status_components ({COMPONENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, \
-             $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+             $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
              description = excluded.description, group_name = excluded.group_name, \
              position = excluded.position, state = excluded.state, \
              showcase = excluded.showcase, only_show_if_degraded = excluded.only_show_if_degraded, \
-             start_date = excluded.start_date, updated_at = excluded.updated_at"
+             start_date = excluded.start_date, updated_at = excluded.updated_at, \
+             service_id = excluded.service_id"
         ))
         .bind(&c.id)
         .bind(&c.name)
@@ -191,6 +195,7 @@ impl WriteTx {
         .bind(c.start_date.clone())
         .bind(c.created_at)
         .bind(c.updated_at)
+        .bind(c.service_id.clone())
         .execute(&mut *self.tx)
         .await?;
         Ok(true)
@@ -215,7 +220,7 @@ impl WriteTx {
     ) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO status_incidents ({INCIDENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, \
-             $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO UPDATE SET \
+             $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO UPDATE SET \
              name = excluded.name, impact = excluded.impact, progress = excluded.progress, \
              scheduled_for = excluded.scheduled_for, scheduled_until = excluded.scheduled_until, \
              auto_transition = excluded.auto_transition, component_ids = excluded.component_ids, \
@@ -236,6 +241,7 @@ impl WriteTx {
         .bind(i.started_at)
         .bind(i.monitoring_at)
         .bind(i.resolved_at)
+        .bind(i.incident_id.clone())
         .execute(&mut *self.tx)
         .await?;
         sqlx::query(&format!(
@@ -290,6 +296,20 @@ impl Store {
         .await?;
         let updates = updates.iter().map(update_from_row).collect::<Result<_>>()?;
         Ok(attach(incidents, updates))
+    }
+
+    /// The status incidents that tell of internal incident `incident_id`: (id, name),
+    /// oldest first.
+    pub async fn status_incidents_of(&self, incident_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, name FROM status_incidents WHERE incident_id = $1 ORDER BY created_at, id",
+        )
+        .bind(incident_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+            .collect()
     }
 
     /// One status incident or maintenance with its updates.

@@ -94,6 +94,9 @@ pub struct ComponentIn {
     only_show_if_degraded: Option<bool>,
     /// `YYYY-MM-DD`.
     start_date: Option<String>,
+    /// The service it shows (id or name, from `/api/v1/services`); `""` for none. Never
+    /// public.
+    service_id: Option<String>,
 }
 
 impl ComponentIn {
@@ -113,6 +116,7 @@ impl ComponentIn {
             showcase: self.showcase,
             only_show_if_degraded: self.only_show_if_degraded,
             start_date: self.start_date,
+            service: self.service_id,
         })
     }
 }
@@ -265,6 +269,8 @@ pub struct IncidentIn {
     body_en: String,
     #[serde(default)]
     components: BTreeMap<String, String>,
+    /// The internal incident it tells the public about (id or `INC-n`). Never public.
+    incident_id: Option<String>,
 }
 
 async fn opened(
@@ -306,6 +312,7 @@ pub async fn open_incident(
             impact: None,
         }
         .into_input()?,
+        incident_id: body.incident_id,
     };
     opened(&principal, &state, input).await
 }
@@ -357,6 +364,7 @@ pub async fn schedule_maintenance(
             body_en: body.body_en,
             ..UpdateInput::default()
         },
+        incident_id: None,
     };
     opened(&principal, &state, input).await
 }

@@ -317,6 +317,13 @@ struct DetailPage {
     statuses: [Status; 4],
     severities: Vec<(String, String)>,
     error: Option<(String, String)>,
+    /// The status incidents telling of it: (id, name).
+    published: Vec<(String, String)>,
+    /// The status page's components that show the incident's services, offered in the
+    /// form that publishes it.
+    offered: Vec<hinomi_core::status_page::Component>,
+    /// The impact the form starts with, from the severity.
+    publish_impact: &'static str,
 }
 
 impl DetailPage {
@@ -354,6 +361,23 @@ async fn detail_page(
         Ok(t) => t,
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
+    let store = state.engine.store();
+    let (published, components) = match (
+        store.status_incidents_of(&incident.id).await,
+        store.status_components().await,
+    ) {
+        (Ok(p), Ok(c)) => (p, c),
+        (Err(e), _) | (_, Err(e)) => return PageError::Internal(e.to_string()).into_page(ctx),
+    };
+    let offered = components
+        .into_iter()
+        .filter(|c| {
+            c.service_id
+                .as_ref()
+                .is_some_and(|s| incident.services.iter().any(|(id, _)| id == s))
+        })
+        .collect();
+    let publish_impact = hinomi_core::status_page::impact_for(incident.severity).as_str();
     let policy = &state.incidents;
     let d = incident.milestones.durations(state.engine.now());
     render(
@@ -380,6 +404,9 @@ async fn detail_page(
             manual: EntryKind::MANUAL,
             statuses: Status::ALL,
             error,
+            published,
+            offered,
+            publish_impact,
         },
     )
 }

@@ -81,6 +81,8 @@ struct ManagePage<'a> {
     open: Vec<&'a StatusIncident>,
     maintenance: Vec<&'a StatusIncident>,
     history: Vec<&'a StatusIncident>,
+    /// What a component may show (the form's choice).
+    services: Vec<hinomi_store::ServiceRecord>,
     refill: Refill,
     error: Option<String>,
 }
@@ -91,6 +93,8 @@ struct IncidentPage<'a> {
     ctx: Ctx,
     view: View,
     incident: &'a StatusIncident,
+    /// The reference (`INC-n`) of the internal incident it tells of.
+    internal_ref: Option<String>,
     components: &'a [Component],
     progresses: Vec<&'static str>,
     refill: Refill,
@@ -136,9 +140,12 @@ async fn show(
     if let Err(e) = ctx.require(Action::Read) {
         return e.into_page(ctx);
     }
-    let snap = match Snapshot::load(state, false).await {
-        Ok(s) => s,
-        Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
+    let (snap, services) = match (
+        Snapshot::load(state, false).await,
+        state.engine.store().services().await,
+    ) {
+        (Ok(snap), Ok(services)) => (snap, services),
+        (Err(e), _) | (_, Err(e)) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
     let [open, maintenance, history] = sections(&snap);
     render(
@@ -152,6 +159,7 @@ async fn show(
             open,
             maintenance,
             history,
+            services,
             refill,
             error,
         },
@@ -215,6 +223,7 @@ pub(super) async fn create_component(
         name: field(&form, "name").to_owned(),
         description: field(&form, "description").to_owned(),
         group: field(&form, "group").to_owned(),
+        service: Some(field(&form, "service").to_owned()),
         ..ComponentInput::default()
     };
     let done = status::put_component(&principal, &state, None, input).await;
@@ -309,6 +318,7 @@ pub(super) async fn open_incident(
                 components: states(&form)?,
                 ..UpdateInput::default()
             },
+            incident_id: Some(field(&form, "incident_id").to_owned()).filter(|t| !t.is_empty()),
         })
     })();
     let done = match input {
@@ -375,6 +385,7 @@ pub(super) async fn schedule_maintenance(
                 body_en: field(&form, "body_en").to_owned(),
                 ..UpdateInput::default()
             },
+            incident_id: None,
         })
     })();
     let done = match input {
@@ -413,12 +424,20 @@ async fn show_incident(
         .filter(|p| p.kind() == incident.kind)
         .map(|p| p.as_str())
         .collect();
+    let internal_ref = match &incident.incident_id {
+        Some(id) => match store.incident(id).await {
+            Ok(found) => found.map(|i| i.reference()),
+            Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
+        },
+        None => None,
+    };
     render(
         status,
         &IncidentPage {
             view: View::new(state, ctx.locale),
             ctx,
             incident: &incident,
+            internal_ref,
             components: &components,
             progresses,
             refill,

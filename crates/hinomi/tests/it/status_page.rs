@@ -1195,3 +1195,147 @@ both_databases!(
         assert!(empty.contains("Nobody subscribes to the status page yet."));
     }
 );
+
+both_databases!(
+    status_incidents_name_their_internal_incident_and_components_their_service,
+    |db| async move {
+        let Some(server) = Server::start(db, Options::default()).await else {
+            return;
+        };
+        let r = server
+            .post_json("/api/v1/services", &json!({"name": "受注システム"}))
+            .await;
+        assert_eq!(r.status(), 201);
+        let service: Value = r.json().await.unwrap();
+        let service_id = service["id"].as_str().unwrap();
+        // A component names the service it shows (by id or name); an unknown one is
+        // refused, naming the field.
+        let r = server
+            .post_json(
+                "/api/v1/status/components",
+                &json!({"name": "受注 API", "service_id": "受注システム"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let component: Value = r.json().await.unwrap();
+        assert_eq!(component["service_id"], service_id);
+        let r = server
+            .post_json(
+                "/api/v1/status/components",
+                &json!({"name": "在庫 API", "service_id": "nope"}),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let error: Value = r.json().await.unwrap();
+        assert_eq!(error["error"]["field"], "service_id");
+        let r = server
+            .post_json(
+                "/api/v1/incidents",
+                &json!({"title": "受注の遅延", "summary": "受注処理が遅れています",
+                        "severity": "SEV2", "services": [service_id]}),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let internal: Value = r.json().await.unwrap();
+        let internal_id = internal["id"].as_str().unwrap();
+
+        // The internal incident page offers publishing it: prefilled, SEV2 as major, the
+        // service's component offered.
+        let password = server.create_user("aoki", "responder");
+        let aoki = server.sign_in("aoki", &password).await;
+        let page = aoki
+            .get(format!("{}/incidents/{internal_id}", server.url))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Publish to the status page"), "{page}");
+        assert!(page.contains(&format!("name=\"incident_id\" value=\"{internal_id}\"")));
+        assert!(page.contains("value=\"受注の遅延\""));
+        assert!(page.contains("<option value=\"major\" selected>"));
+        let component_id = component["id"].as_str().unwrap();
+        assert!(page.contains(&format!("name=\"state.{component_id}\"")));
+        assert!(page.contains("Not published on the status page."));
+
+        // Publishing through that form links both ways.
+        let csrf = server
+            .csrf(&aoki, &format!("/incidents/{internal_id}"))
+            .await;
+        let r = aoki
+            .post(format!("{}/status-page/incidents", server.url))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("incident_id", internal["reference"].as_str().unwrap()),
+                ("name", "受注の遅延"),
+                ("impact", "major"),
+                ("body_ja", "受注処理が遅れています。"),
+                (&format!("state.{component_id}"), "degraded_performance"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_owned();
+        let status_id = to.rsplit('/').next().unwrap().to_owned();
+        let status_page = aoki
+            .get(format!("{}{to}", server.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            status_page.contains(&format!("href=\"/incidents/{internal_id}\">INC-1</a>")),
+            "{status_page}"
+        );
+        let page = aoki
+            .get(format!("{}/incidents/{internal_id}", server.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(&format!("href=\"/status-page/incidents/{status_id}\"")));
+        let own = server
+            .get_json(&format!("/api/v1/status/incidents/{status_id}"))
+            .await;
+        assert_eq!(own["incident_id"], internal_id);
+
+        // An unknown incident is refused, naming the field.
+        let r = server
+            .post_json(
+                "/api/v1/status/incidents",
+                &json!({"name": "x", "impact": "minor", "body_ja": "x", "incident_id": "INC-99"}),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let error: Value = r.json().await.unwrap();
+        assert_eq!(error["error"]["field"], "incident_id");
+
+        // The public never sees the links.
+        for path in [
+            "/api/v2/summary.json".to_owned(),
+            "/api/v2/incidents.json".to_owned(),
+            "/api/v2/components.json".to_owned(),
+            "/status".to_owned(),
+            format!("/status/incidents/{status_id}"),
+            "/status/history.atom".to_owned(),
+        ] {
+            let (status, _, body) = fetch(&server, &path, "en").await;
+            assert_eq!(status, 200, "{path}");
+            assert!(
+                !body.contains(internal_id) && !body.contains(service_id),
+                "{path}: {body}"
+            );
+            assert!(
+                !body.contains("INC-1") && !body.contains("service_id"),
+                "{path}"
+            );
+        }
+    }
+);
