@@ -506,6 +506,21 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Cancels the mails and posts queued for subscriber `id` that have not gone out and
+    /// that no instance is sending now; answers how many.
+    pub async fn cancel_status_subscriber_notices(&mut self, id: &str, now: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE outbox SET state = 'cancelled', lease_owner = NULL, lease_until = NULL \
+             WHERE receiver = $1 AND state = 'pending' \
+             AND (lease_until IS NULL OR lease_until < $2)",
+        )
+        .bind(format!("status_subscriber:{id}"))
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Every confirmed subscriber, as the transaction sees them (to queue an update for
     /// each), oldest first.
     pub async fn confirmed_status_subscribers(&mut self) -> Result<Vec<StatusSubscriber>> {

@@ -11,7 +11,8 @@
 //! ([`KEY_NAME`]): a confirmation link names the subscriber and the end of its request (a
 //! new request makes the older link useless), an unsubscribe link the subscriber alone.
 //! Loading a link only shows a button (mail scanners fetch links); the POST acts, and the
-//! unsubscribe POST needs nothing else, as RFC 8058's one-click asks.
+//! unsubscribe POST needs nothing else, as RFC 8058's one-click asks. Unsubscribing also
+//! cancels what is still queued for the subscriber.
 //!
 //! Update mails are built in [`update_mail`] when the update is posted, in the
 //! subscriber's language, and queued by [`super::subscribers::queue`].
@@ -343,7 +344,9 @@ pub async fn unsubscribe(
     };
     if let Some(mut tx) = tx {
         tx.delete_status_subscriber(&s.id).await?;
-        let data = json!({"kind": s.kind}).to_string();
+        // The person asked to hear nothing more: what is still queued is not sent either.
+        let cancelled = tx.cancel_status_subscriber_notices(&s.id, now).await?;
+        let data = json!({"kind": s.kind, "cancelled": cancelled}).to_string();
         let kind = "status_subscriber.unsubscribed";
         tx.append_event(now, kind, &s.id, PUBLIC, &data).await?;
         tx.commit().await?;

@@ -1063,7 +1063,23 @@ both_databases!(
         );
 
         // A GET shows a button and unsubscribes nobody; the one-click POST, with no
-        // session or confirmation, does.
+        // session or confirmation, does, and cancels what is still queued (a mail due in
+        // an hour stands for one).
+        let tanaka_id = tanaka(&server.get_json("/api/v1/status/subscribers").await).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let later = now_ms() + 3_600_000;
+        sqlx::query(
+            "INSERT INTO outbox (idempotency_key, group_key, receiver, integration, kind, \
+             payload, state, created_at, due_at, attempts) \
+             VALUES ('queued', '', $1, 0, 'status:email', '{}', 'pending', $2, $2, 0)",
+        )
+        .bind(format!("status_subscriber:{tanaka_id}"))
+        .bind(later)
+        .execute(&pool)
+        .await
+        .unwrap();
         let unsubscribe = at_server(&server, unsubscribe);
         let r = public.get(&unsubscribe).send().await.unwrap();
         assert_eq!(r.status(), 200);
@@ -1083,6 +1099,12 @@ both_databases!(
             public.post(&unsubscribe).send().await.unwrap().status(),
             404
         );
+        let queued: String =
+            sqlx::query_scalar("SELECT state FROM outbox WHERE idempotency_key = 'queued'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(queued, "cancelled");
 
         // The next update mails nobody.
         let before = status_email_rows(&pool).await;
