@@ -234,7 +234,7 @@ pub(super) async fn create_component(
     answer(ctx, &state, done, "/status-page".into(), refill).await
 }
 
-/// `POST /status-page/components/{component}`: a component's new state.
+/// `POST /status-page/components/{component}`: a component's new state (and service).
 pub(super) async fn set_component_state(
     ctx: Ctx,
     State(state): State<AppState>,
@@ -264,6 +264,11 @@ pub(super) async fn set_component_state(
                 description: c.description,
                 group: c.group,
                 state: Some(new),
+                // The form offers the service only when there are services.
+                service: form
+                    .iter()
+                    .find(|(k, _)| k == "service")
+                    .map(|(_, v)| v.clone()),
                 ..ComponentInput::default()
             };
             status::put_component(&principal, &state, Some(&id), input).await

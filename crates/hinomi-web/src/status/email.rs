@@ -575,7 +575,8 @@ async fn subscribe_form(
     }
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// The JSON twin of the subscribe form (public, so outside the `/api/v1` document).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubscribeIn {
     email: String,
@@ -584,7 +585,7 @@ pub struct SubscribeIn {
     language: String,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct SubscribeOut {
     /// The same whatever happened, in the language asked for.
     message: &'static str,

@@ -1328,6 +1328,35 @@ both_databases!(
             .await;
         assert_eq!(own["incident_id"], internal_id);
 
+        // The console's component form shows and changes the service.
+        let csrf = server.csrf(&aoki, "/status-page").await;
+        let manage = aoki
+            .get(format!("{}/status-page", server.url))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(manage.contains("Service: 受注システム"), "{manage}");
+        let r = aoki
+            .post(format!(
+                "{}/status-page/components/{component_id}",
+                server.url
+            ))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("state", "operational"),
+                ("service", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let components = server.get_json("/api/v1/status/components").await;
+        assert!(components[0].get("service_id").is_none(), "{components}");
+
         // An unknown incident is refused, naming the field.
         let r = server
             .post_json(
