@@ -516,7 +516,8 @@ struct SubscriberRow {
     address: String,
     language: String,
     created_at: i64,
-    confirmed: bool,
+    /// `confirmed`, `pending` (its link works) or `expired` (deleted by the next request).
+    state: &'static str,
 }
 
 #[derive(Template)]
@@ -545,6 +546,7 @@ async fn show_subscribers(
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
     let full = ctx.may_manage_status_page();
+    let now = state.engine.now();
     let rows = all
         .into_iter()
         .map(|s| SubscriberRow {
@@ -553,7 +555,11 @@ async fn show_subscribers(
             kind: s.kind,
             language: s.language,
             created_at: s.created_at,
-            confirmed: s.confirmed_at.is_some(),
+            state: match (s.confirmed_at, s.expires_at) {
+                (Some(_), _) => "confirmed",
+                (None, Some(end)) if now < end => "pending",
+                (None, _) => "expired",
+            },
         })
         .collect();
     render(

@@ -1203,6 +1203,34 @@ both_databases!(
         assert!(!masked.contains("tanaka@") && !masked.contains("s3cret"));
         assert!(masked.contains("確認待ち") && !masked.contains("/delete"));
 
+        // A request whose link ran out shows so, and the next request deletes it.
+        let pool = server.database().await;
+        sqlx::query("UPDATE status_subscribers SET expires_at = $1 WHERE kind = 'email'")
+            .bind(now_ms() - 1)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let (_, expired) = page(&responder, "en").await;
+        assert!(expired.contains("Link expired"), "{expired}");
+        let r = server
+            .anonymous()
+            .post(format!("{}/status/subscribe.json", server.url))
+            .json(&json!({"email": "sato@example.org"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        let listed = server.get_json("/api/v1/status/subscribers").await;
+        let emails: Vec<&Value> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| &s["email"])
+            .collect();
+        assert!(!emails.contains(&&json!("tanaka@example.org")), "{listed}");
+        assert!(emails.contains(&&json!("sato@example.org")), "{listed}");
+        pool.close().await;
+
         // Any subscriber can be removed from the page.
         let listed = server.get_json("/api/v1/status/subscribers").await;
         assert_eq!(listed.as_array().unwrap().len(), 2);
