@@ -6,6 +6,8 @@
 
 use std::collections::BTreeSet;
 
+pub mod subscription;
+
 /// Longest component or incident name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 /// Longest update body (each language), in characters.
@@ -127,6 +129,8 @@ pub struct Component {
     pub only_show_if_degraded: bool,
     /// The day it came into service (`YYYY-MM-DD`), if given.
     pub start_date: Option<String>,
+    /// The service (of the incidents' catalogue) it shows; never shown to the public.
+    pub service_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -187,6 +191,8 @@ pub struct StatusIncident {
     pub started_at: i64,
     pub monitoring_at: Option<i64>,
     pub resolved_at: Option<i64>,
+    /// The internal incident it tells the public about; never shown to the public.
+    pub incident_id: Option<String>,
     pub updates: Vec<Update>,
 }
 
@@ -520,6 +526,21 @@ pub struct OpenInput {
     pub components: Vec<String>,
     /// The first update.
     pub first: UpdateInput,
+    /// The internal incident it tells the public about (an id the caller checked).
+    pub incident_id: Option<String>,
+}
+
+/// The impact a status incident telling of an internal incident of `severity` starts with
+/// (the person publishing it may choose otherwise): SEV1 critical, SEV2 major, SEV3 minor,
+/// SEV4 none.
+pub fn impact_for(severity: crate::incident::Severity) -> Impact {
+    use crate::incident::Severity;
+    match severity {
+        Severity::Sev1 => Impact::Critical,
+        Severity::Sev2 => Impact::Major,
+        Severity::Sev3 => Impact::Minor,
+        Severity::Sev4 => Impact::None,
+    }
 }
 
 /// Opens an incident, or schedules a maintenance, with its first update. A maintenance
@@ -562,6 +583,7 @@ pub fn open(
         started_at: scheduled_for.unwrap_or(now),
         monitoring_at: None,
         resolved_at: None,
+        incident_id: input.incident_id,
         updates: Vec::new(),
     };
     for (i, id) in input.components.iter().enumerate() {
@@ -599,6 +621,7 @@ mod tests {
             showcase: true,
             only_show_if_degraded: false,
             start_date: None,
+            service_id: None,
             created_at: 0,
             updated_at: 0,
         }
@@ -629,6 +652,7 @@ mod tests {
                 auto_transition: false,
                 components: Vec::new(),
                 first,
+                incident_id: None,
             },
             components,
             "i1".into(),
@@ -656,6 +680,7 @@ mod tests {
                 auto_transition: true,
                 components: on.iter().map(|s| s.to_string()).collect(),
                 first,
+                incident_id: None,
             },
             components,
             "m1".into(),
@@ -840,6 +865,16 @@ mod tests {
     }
 
     #[test]
+    fn a_published_incident_starts_with_its_severitys_impact() {
+        use crate::incident::Severity;
+        let got: Vec<Impact> = Severity::ALL.iter().map(|s| impact_for(*s)).collect();
+        assert_eq!(
+            got,
+            [Impact::Critical, Impact::Major, Impact::Minor, Impact::None]
+        );
+    }
+
+    #[test]
     fn a_maintenance_needs_a_window() {
         let mut cs = Vec::new();
         let input = |from, until| OpenInput {
@@ -851,6 +886,7 @@ mod tests {
             auto_transition: true,
             components: Vec::new(),
             first: words("a", ""),
+            incident_id: None,
         };
         let field = |from, until, cs: &mut Vec<Component>| {
             open(input(from, until), cs, "m".into(), "u".into(), 0)

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hinomi_core::{Config, ContactKind, Envelope, Integration, IntegrationKind};
+use hinomi_notify::channels::email::StatusMail;
 use hinomi_notify::channels::webhook::StatusPost;
 use hinomi_notify::{SendReport, receivers};
 use hinomi_store::{
@@ -31,6 +32,9 @@ pub const CONTACT_PREFIX: &str = "contact:";
 /// The kind of outbox rows that carry a status page update to a webhook subscriber; the
 /// payload is a [`StatusPost`].
 pub const STATUS_WEBHOOK: &str = "status:webhook";
+/// The kind of outbox rows that carry a status page mail to an email subscriber (its
+/// confirmation, or an update); the payload is a [`StatusMail`].
+pub const STATUS_EMAIL: &str = "status:email";
 
 /// A message to a person outside any page (a test message, a shift notice), due now and
 /// leased to this instance, which delivers it once the transaction that writes it commits.
@@ -204,6 +208,8 @@ enum Target<'a> {
     Integration(Integration<'a>),
     /// A status page update for a webhook subscriber (`status:webhook` rows).
     StatusWebhook(Box<StatusPost>),
+    /// A status page mail for an email subscriber (`status:email` rows).
+    StatusEmail(Box<StatusMail>),
 }
 
 /// Where `row` goes, or why it cannot go anywhere (final).
@@ -223,6 +229,11 @@ fn target<'a>(config: &'a Config, row: &ClaimedDelivery) -> Result<Target<'a>, S
         let post: StatusPost = serde_json::from_str(&row.payload)
             .map_err(|e| format!("the status update is not readable: {e}"))?;
         return Ok(Target::StatusWebhook(Box::new(post)));
+    }
+    if row.kind == STATUS_EMAIL {
+        let mail: StatusMail = serde_json::from_str(&row.payload)
+            .map_err(|e| format!("the status mail is not readable: {e}"))?;
+        return Ok(Target::StatusEmail(Box::new(mail)));
     }
     let kind = IntegrationKind::parse(&row.kind)
         .ok_or_else(|| format!("{} is not delivered by hinomi", row.kind))?;
@@ -251,7 +262,9 @@ pub(crate) async fn deliver(shared: &Shared, row: ClaimedDelivery) -> Option<Fin
         Ok(target) => {
             let timeout_ms = match &target {
                 Target::Integration(i) => i.timeout_ms().unwrap_or(default_timeout_ms),
-                Target::Contact(_) | Target::StatusWebhook(_) => default_timeout_ms,
+                Target::Contact(_) | Target::StatusWebhook(_) | Target::StatusEmail(_) => {
+                    default_timeout_ms
+                }
             };
             if let Target::Contact(envelope) = &target
                 && let Err(ready_at) = shared.throttle.take(envelope.contact.kind, at)
@@ -266,6 +279,7 @@ pub(crate) async fn deliver(shared: &Shared, row: ClaimedDelivery) -> Option<Fin
             let report = match target {
                 Target::Contact(envelope) => shared.channels.send(&envelope, at).await,
                 Target::StatusWebhook(post) => shared.channels.send_status_webhook(&post, at).await,
+                Target::StatusEmail(mail) => shared.channels.send_status_email(&mail, at).await,
                 Target::Integration(integration) => {
                     let timeout = Duration::from_millis(timeout_ms as u64);
                     receivers::send(
@@ -417,6 +431,7 @@ mod tests {
             Target::Contact(e) => format!("contact {}", e.contact.kind.as_str()),
             Target::Integration(i) => format!("integration {}", i.kind().name()),
             Target::StatusWebhook(p) => format!("status webhook {}", p.url),
+            Target::StatusEmail(m) => format!("status email {}", m.to),
         });
         match expect {
             Ok(want) => assert_eq!(got.as_deref(), Ok(want)),
@@ -451,6 +466,20 @@ mod tests {
                 0,
                 "{}",
                 Err("the status update is not readable"),
+            ),
+            (
+                "status:email",
+                "status_subscriber:s2",
+                0,
+                r#"{"to":"a@example.org","subject":"s","text":"t","html":"h","unsubscribe":null}"#,
+                Ok("status email a@example.org"),
+            ),
+            (
+                "status:email",
+                "status_subscriber:s2",
+                0,
+                "{}",
+                Err("the status mail is not readable"),
             ),
             (
                 "contact:voice",

@@ -30,7 +30,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use deliver::{CONTACT_PREFIX, STATUS_WEBHOOK};
+pub use deliver::{CONTACT_PREFIX, STATUS_EMAIL, STATUS_WEBHOOK};
 pub use dispatch::FlushReport;
 pub use escalate::{EscalationReport, PageActor, PageCommand, Redeemed};
 pub use incidents::{ReminderReport, RoleGiven, RoleInput, Told};

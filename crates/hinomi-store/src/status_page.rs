@@ -1,5 +1,6 @@
 //! The public status page's tables: components, status incidents and maintenances, and
-//! their updates (migration 0010); its subscribers (migration 0011). Reads answer the core's types; a change locks what it
+//! their updates (migration 0010), linked to an internal incident and components to a
+//! service (migration 0014); its subscribers (migrations 0011 and 0014). Reads answer the core's types; a change locks what it
 //! reads (`FOR UPDATE` on PostgreSQL; SQLite has one writer) inside a [`WriteTx`], so the
 //! caller decides with the core and writes the result, its event and its audit entry in
 //! the same transaction.
@@ -14,10 +15,10 @@ use sqlx::any::AnyRow;
 use crate::{Result, Store, StoreError, WriteTx};
 
 const COMPONENT_COLUMNS: &str = "id, name, description, group_name, position, state, showcase, \
-     only_show_if_degraded, start_date, created_at, updated_at";
+     only_show_if_degraded, start_date, created_at, updated_at, service_id";
 const INCIDENT_COLUMNS: &str = "id, kind, name, impact, progress, scheduled_for, \
      scheduled_until, auto_transition, component_ids, created_at, updated_at, started_at, \
-     monitoring_at, resolved_at";
+     monitoring_at, resolved_at, incident_id";
 const UPDATE_COLUMNS: &str = "id, incident_id, progress, body_ja, body_en, affected, created_at";
 /// The updates of one incident, oldest first.
 const UPDATES_OF: &str = "SELECT id, incident_id, progress, body_ja, body_en, affected, \
@@ -41,6 +42,7 @@ fn component_from_row(row: &AnyRow) -> Result<Component> {
         showcase: row.try_get::<i64, _>("showcase")? != 0,
         only_show_if_degraded: row.try_get::<i64, _>("only_show_if_degraded")? != 0,
         start_date: row.try_get("start_date")?,
+        service_id: row.try_get("service_id")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -64,6 +66,7 @@ fn incident_from_row(row: &AnyRow) -> Result<StatusIncident> {
         started_at: row.try_get("started_at")?,
         monitoring_at: row.try_get("monitoring_at")?,
         resolved_at: row.try_get("resolved_at")?,
+        incident_id: row.try_get("incident_id")?,
         updates: Vec::new(),
     })
 }
@@ -174,11 +177,12 @@ impl WriteTx {
         }
         sqlx::query(&format!(
             "INSERT INTO status_components ({COMPONENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, \
-             $7, $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+             $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
              description = excluded.description, group_name = excluded.group_name, \
              position = excluded.position, state = excluded.state, \
              showcase = excluded.showcase, only_show_if_degraded = excluded.only_show_if_degraded, \
-             start_date = excluded.start_date, updated_at = excluded.updated_at"
+             start_date = excluded.start_date, updated_at = excluded.updated_at, \
+             service_id = excluded.service_id"
         ))
         .bind(&c.id)
         .bind(&c.name)
@@ -191,6 +195,7 @@ impl WriteTx {
         .bind(c.start_date.clone())
         .bind(c.created_at)
         .bind(c.updated_at)
+        .bind(c.service_id.clone())
         .execute(&mut *self.tx)
         .await?;
         Ok(true)
@@ -215,7 +220,7 @@ impl WriteTx {
     ) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO status_incidents ({INCIDENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, \
-             $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO UPDATE SET \
+             $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO UPDATE SET \
              name = excluded.name, impact = excluded.impact, progress = excluded.progress, \
              scheduled_for = excluded.scheduled_for, scheduled_until = excluded.scheduled_until, \
              auto_transition = excluded.auto_transition, component_ids = excluded.component_ids, \
@@ -236,6 +241,7 @@ impl WriteTx {
         .bind(i.started_at)
         .bind(i.monitoring_at)
         .bind(i.resolved_at)
+        .bind(i.incident_id.clone())
         .execute(&mut *self.tx)
         .await?;
         sqlx::query(&format!(
@@ -292,6 +298,20 @@ impl Store {
         Ok(attach(incidents, updates))
     }
 
+    /// The status incidents that tell of internal incident `incident_id`: (id, name),
+    /// oldest first.
+    pub async fn status_incidents_of(&self, incident_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, name FROM status_incidents WHERE incident_id = $1 ORDER BY created_at, id",
+        )
+        .bind(incident_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+            .collect()
+    }
+
     /// One status incident or maintenance with its updates.
     pub async fn status_incident(&self, id: &str) -> Result<Option<StatusIncident>> {
         let Some(row) = sqlx::query(&format!(
@@ -311,8 +331,10 @@ impl Store {
     }
 }
 
-/// Someone told of every update the page publishes: a webhook (`kind` `webhook`, `address`
-/// its URL), in `language` (`ja` or `en`).
+/// Someone told of every update the page publishes: a webhook (`kind` `webhook`,
+/// `address` its URL) or an email address (`kind` `email`), in `language` (`ja` or `en`).
+/// Only a confirmed subscriber is told; an unconfirmed email subscriber waits for its
+/// confirmation link until `expires_at`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusSubscriber {
     pub id: String,
@@ -320,13 +342,12 @@ pub struct StatusSubscriber {
     pub address: String,
     pub language: String,
     pub created_at: i64,
+    pub confirmed_at: Option<i64>,
+    pub expires_at: Option<i64>,
 }
 
-const SUBSCRIBER_SELECT: &str =
-    "SELECT id, kind, address, language, created_at FROM status_subscribers";
-/// Every subscriber, oldest first.
-const SUBSCRIBERS: &str = "SELECT id, kind, address, language, created_at \
-     FROM status_subscribers ORDER BY created_at, id";
+const SUBSCRIBER_SELECT: &str = "SELECT id, kind, address, language, created_at, confirmed_at, \
+     expires_at FROM status_subscribers";
 
 fn subscriber_from_row(row: &AnyRow) -> Result<StatusSubscriber> {
     Ok(StatusSubscriber {
@@ -335,6 +356,8 @@ fn subscriber_from_row(row: &AnyRow) -> Result<StatusSubscriber> {
         address: row.try_get("address")?,
         language: row.try_get("language")?,
         created_at: row.try_get("created_at")?,
+        confirmed_at: row.try_get("confirmed_at")?,
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
@@ -343,14 +366,17 @@ impl WriteTx {
     /// address already.
     pub async fn insert_status_subscriber(&mut self, s: &StatusSubscriber) -> Result<bool> {
         let done = sqlx::query(
-            "INSERT INTO status_subscribers (id, kind, address, language, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, address) DO NOTHING",
+            "INSERT INTO status_subscribers (id, kind, address, language, created_at, \
+             confirmed_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (kind, address) DO NOTHING",
         )
         .bind(&s.id)
         .bind(&s.kind)
         .bind(&s.address)
         .bind(&s.language)
         .bind(s.created_at)
+        .bind(s.confirmed_at)
+        .bind(s.expires_at)
         .execute(&mut *self.tx)
         .await?;
         Ok(done.rows_affected() > 0)
@@ -358,29 +384,167 @@ impl WriteTx {
 
     /// Removes a subscriber; answers it, or `None` when there was none with that id.
     pub async fn delete_status_subscriber(&mut self, id: &str) -> Result<Option<StatusSubscriber>> {
-        let row = sqlx::query(&format!("{SUBSCRIBER_SELECT} WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(gone) = self.lock_status_subscriber(id).await? else {
+            return Ok(None);
+        };
         sqlx::query("DELETE FROM status_subscribers WHERE id = $1")
             .bind(id)
             .execute(&mut *self.tx)
             .await?;
-        subscriber_from_row(&row).map(Some)
+        Ok(Some(gone))
     }
 
-    /// Every subscriber, as the transaction sees them (to queue an update for each).
-    pub async fn status_subscribers(&mut self) -> Result<Vec<StatusSubscriber>> {
-        let rows = sqlx::query(SUBSCRIBERS).fetch_all(&mut *self.tx).await?;
+    /// One subscriber by id, locked for update on PostgreSQL.
+    pub async fn lock_status_subscriber(&mut self, id: &str) -> Result<Option<StatusSubscriber>> {
+        let sql = format!(
+            "{SUBSCRIBER_SELECT} WHERE id = $1{}",
+            self.backend().for_update()
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(subscriber_from_row).transpose()
+    }
+
+    /// The subscriber of `kind` at `address`, locked for update on PostgreSQL.
+    pub async fn lock_status_subscriber_at(
+        &mut self,
+        kind: &str,
+        address: &str,
+    ) -> Result<Option<StatusSubscriber>> {
+        let sql = format!(
+            "{SUBSCRIBER_SELECT} WHERE kind = $1 AND address = $2{}",
+            self.backend().for_update()
+        );
+        let row = sqlx::query(&sql)
+            .bind(kind)
+            .bind(address)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(subscriber_from_row).transpose()
+    }
+
+    /// Renews an unconfirmed subscriber's request: its language and the end of its new
+    /// confirmation link.
+    pub async fn renew_status_subscriber(
+        &mut self,
+        id: &str,
+        language: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE status_subscribers SET language = $2, expires_at = $3 \
+             WHERE id = $1 AND confirmed_at IS NULL",
+        )
+        .bind(id)
+        .bind(language)
+        .bind(expires_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a subscriber confirmed at `now` (its `expires_at` stays, so its confirmation
+    /// link can still be recognised as used).
+    pub async fn confirm_status_subscriber(&mut self, id: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE status_subscribers SET confirmed_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the unconfirmed subscribers whose link ran out by `now`, and forgets the
+    /// confirmation mails sent before `forget_before`.
+    pub async fn prune_status_subscriptions(&mut self, now: i64, forget_before: i64) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM status_subscribers WHERE confirmed_at IS NULL AND expires_at <= $1",
+        )
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query("DELETE FROM status_confirmations WHERE sent_at < $1")
+            .bind(forget_before)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Confirmation mails sent to `address` since `address_since`, and to anyone since
+    /// `all_since`.
+    pub async fn status_confirmations_sent(
+        &mut self,
+        address: &str,
+        address_since: i64,
+        all_since: i64,
+    ) -> Result<(u32, u32)> {
+        let to_address: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM status_confirmations WHERE address = $1 AND sent_at >= $2",
+        )
+        .bind(address)
+        .bind(address_since)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let all: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM status_confirmations WHERE sent_at >= $1")
+                .bind(all_since)
+                .fetch_one(&mut *self.tx)
+                .await?;
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        Ok((count(to_address), count(all)))
+    }
+
+    /// Counts a confirmation mail sent to `address` at `now`.
+    pub async fn record_status_confirmation(&mut self, address: &str, now: i64) -> Result<()> {
+        sqlx::query("INSERT INTO status_confirmations (address, sent_at) VALUES ($1, $2)")
+            .bind(address)
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Cancels the mails and posts queued for subscriber `id` that have not gone out and
+    /// that no instance is sending now; answers how many.
+    pub async fn cancel_status_subscriber_notices(&mut self, id: &str, now: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE outbox SET state = 'cancelled', lease_owner = NULL, lease_until = NULL \
+             WHERE receiver = $1 AND state = 'pending' \
+             AND (lease_until IS NULL OR lease_until < $2)",
+        )
+        .bind(format!("status_subscriber:{id}"))
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Every confirmed subscriber, as the transaction sees them (to queue an update for
+    /// each), oldest first.
+    pub async fn confirmed_status_subscribers(&mut self) -> Result<Vec<StatusSubscriber>> {
+        let sql =
+            format!("{SUBSCRIBER_SELECT} WHERE confirmed_at IS NOT NULL ORDER BY created_at, id");
+        let rows = sqlx::query(&sql).fetch_all(&mut *self.tx).await?;
         rows.iter().map(subscriber_from_row).collect()
     }
 }
 
 impl Store {
-    /// Every subscriber, oldest first.
+    /// One subscriber by id.
+    pub async fn status_subscriber(&self, id: &str) -> Result<Option<StatusSubscriber>> {
+        let row = sqlx::query(&format!("{SUBSCRIBER_SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(subscriber_from_row).transpose()
+    }
+
+    /// Every subscriber, confirmed or waiting for confirmation, oldest first.
     pub async fn status_subscribers(&self) -> Result<Vec<StatusSubscriber>> {
-        let rows = sqlx::query(SUBSCRIBERS).fetch_all(&self.read).await?;
+        let sql = format!("{SUBSCRIBER_SELECT} ORDER BY created_at, id");
+        let rows = sqlx::query(&sql).fetch_all(&self.read).await?;
         rows.iter().map(subscriber_from_row).collect()
     }
 }

@@ -109,8 +109,10 @@ pub struct App {
     pub feeds: ical::Feeds,
     /// Incident severities' names and the rules that suggest one (`[incidents]`).
     pub incidents: Arc<hinomi_core::incident::SeverityPolicy>,
-    /// The public status page's name and time zone.
+    /// The public status page's name, time zone and bounds on confirmation mails.
     pub status_page: status::statuspage::PageSettings,
+    /// Signs and checks the status page subscribers' confirmation and unsubscribe links.
+    pub status_links: status::email::Links,
 }
 
 /// The public and the protected routes. Public routes answer without a principal: health,
@@ -138,7 +140,8 @@ fn tables(metrics_public: bool) -> (RouteTable, RouteTable) {
         .get("/heartbeat/{token}", beat::beat)
         .post("/heartbeat/{token}", beat::beat)
         .merge(status::statuspage::routes())
-        .merge(status::public::routes());
+        .merge(status::public::routes())
+        .merge(status::email::routes());
     let mut protected = RouteTable::new()
         .post("/-/reload", ops::reload)
         .get("/api/v2/alerts", alertmanager::get_alerts)

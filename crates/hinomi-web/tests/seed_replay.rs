@@ -78,6 +78,10 @@ impl Replay {
             feeds: hinomi_web::ical::Feeds::new("replay-key", "https://hinomi.example"),
             incidents: Arc::new(hinomi_core::incident::PolicyDef::default().build().unwrap()),
             status_page: Default::default(),
+            status_links: hinomi_web::status::email::Links::new(
+                "replay-key",
+                "https://hinomi.example",
+            ),
         });
         Replay {
             app: hinomi_web::router(state),

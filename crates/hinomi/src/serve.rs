@@ -109,6 +109,14 @@ impl Server {
                 engine.now(),
             )
             .await?;
+        let links_key = engine
+            .store()
+            .server_secret(
+                hinomi_web::status::email::KEY_NAME,
+                &hinomi_web::auth::random_hex(32),
+                engine.now(),
+            )
+            .await?;
         let state = AppState::new(App {
             engine: engine.clone(),
             limits: Arc::new(Limits {
@@ -125,10 +133,8 @@ impl Server {
             closing: tokio::sync::watch::Sender::new(false),
             feeds: hinomi_web::ical::Feeds::new(&feed_key, &settings.external_url),
             incidents,
-            status_page: hinomi_web::status::statuspage::PageSettings {
-                name: settings.status_page.name.clone(),
-                time_zone: settings.status_page.time_zone.clone(),
-            },
+            status_page: settings.status_page.page(),
+            status_links: hinomi_web::status::email::Links::new(&links_key, &settings.external_url),
         });
         crate::access_cli::bootstrap_owner(engine.store(), settings).await?;
         Ok(Server {

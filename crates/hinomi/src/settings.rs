@@ -105,6 +105,10 @@ button_label = "Sign in with SSO"
 name = "hinomi"
 # The IANA time zone its times are written in.
 time_zone = "Asia/Tokyo"
+# Bounds on the confirmation mails of the public subscribe form: per address in 24 hours,
+# and to anyone in an hour. Requests over them are answered alike and send nothing.
+confirmations_per_address_per_day = 3
+confirmations_per_hour = 100
 
 [delivery]
 # Webhook timeout when the receiver sets none.
@@ -378,12 +382,15 @@ pub struct Settings {
     pub status_page: StatusPageSettings,
 }
 
-/// `[status_page]`: the public status page's name and time zone.
+/// `[status_page]`: the public status page's name and time zone, and the bounds on the
+/// confirmation mails its subscribe form sends.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StatusPageSettings {
     pub name: String,
     pub time_zone: String,
+    pub confirmations_per_address_per_day: u32,
+    pub confirmations_per_hour: u32,
 }
 
 impl Default for StatusPageSettings {
@@ -392,6 +399,21 @@ impl Default for StatusPageSettings {
         StatusPageSettings {
             name: d.name,
             time_zone: d.time_zone,
+            confirmations_per_address_per_day: d.limits.per_address_per_day,
+            confirmations_per_hour: d.limits.per_hour,
+        }
+    }
+}
+
+impl StatusPageSettings {
+    pub fn page(&self) -> hinomi_web::status::statuspage::PageSettings {
+        hinomi_web::status::statuspage::PageSettings {
+            name: self.name.clone(),
+            time_zone: self.time_zone.clone(),
+            limits: hinomi_core::status_page::subscription::MailLimits {
+                per_address_per_day: self.confirmations_per_address_per_day,
+                per_hour: self.confirmations_per_hour,
+            },
         }
     }
 }

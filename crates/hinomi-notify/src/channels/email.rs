@@ -199,6 +199,59 @@ pub async fn send_notice(
     .await
 }
 
+/// A status page mail to one subscriber (an outbox row's payload): finished when it was
+/// queued, in the subscriber's language. `unsubscribe` is the subscriber's one-click
+/// unsubscribe URL, sent as RFC 8058's `List-Unsubscribe` and `List-Unsubscribe-Post`
+/// headers (absent from the confirmation mail, which subscribes nobody yet).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub unsubscribe: Option<String>,
+}
+
+/// The headers of RFC 8058's one-click unsubscribe for `url`.
+pub fn unsubscribe_headers(url: &str) -> Vec<(String, String)> {
+    vec![
+        ("List-Unsubscribe".to_owned(), format!("<{url}>")),
+        (
+            "List-Unsubscribe-Post".to_owned(),
+            "List-Unsubscribe=One-Click".to_owned(),
+        ),
+    ]
+}
+
+/// Sends a status page mail with `[channels.smtp]`.
+pub async fn send_status(
+    settings: &SmtpSettings,
+    timeout: Duration,
+    status_mail: &StatusMail,
+    now: i64,
+) -> SendReport {
+    if settings.host.is_empty() || settings.from.is_empty() {
+        return not_configured("email needs [channels.smtp] host and from");
+    }
+    let to = [status_mail.to.clone()];
+    let headers = status_mail
+        .unsubscribe
+        .as_deref()
+        .map(unsubscribe_headers)
+        .unwrap_or_default();
+    let mail = Mail {
+        from: &settings.from,
+        from_name: &settings.from_name,
+        to: &to,
+        subject: &status_mail.subject,
+        text: &status_mail.text,
+        html: Some(&status_mail.html),
+        headers: &headers,
+    };
+    let message = compose(&mail, settings.charset, now);
+    send(&settings.server(), timeout, &settings.from, &to, &message).await
+}
+
 /// Hands `message` to the server for `to`. Permanent SMTP refusals (5xx) are final.
 pub async fn send(
     server: &SmtpServer,
@@ -483,6 +536,26 @@ mod tests {
             "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
             STANDARD.encode("本文です\r\n二行目")
         )));
+    }
+
+    #[test]
+    fn status_mails_carry_one_click_unsubscribe() {
+        let to = ["tanaka@example.org".to_owned()];
+        let headers = unsubscribe_headers("https://status.example.org/status/unsubscribe/t.s");
+        let mail = Mail {
+            from: "hinomi@example.org",
+            from_name: "",
+            to: &to,
+            subject: "障害",
+            text: "本文",
+            html: Some("<p>本文</p>"),
+            headers: &headers,
+        };
+        let text = String::from_utf8(compose(&mail, Charset::Utf8, 0)).unwrap();
+        assert!(text.contains(
+            "List-Unsubscribe: <https://status.example.org/status/unsubscribe/t.s>\r\n\
+             List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+        ));
     }
 
     #[tokio::test]

@@ -163,6 +163,11 @@ impl Channels {
         }
     }
 
+    /// Sends a status page mail (a confirmation or an update) to a subscriber at `now`.
+    pub async fn send_status_email(&self, status_mail: &email::StatusMail, now: i64) -> SendReport {
+        email::send_status(&self.settings.smtp, self.timeout, status_mail, now).await
+    }
+
     /// Sends a status page update to a webhook subscriber at `now`.
     pub async fn send_status_webhook(&self, post: &webhook::StatusPost, now: i64) -> SendReport {
         webhook::send_status(&self.http, &self.settings.webhook, post, now).await

@@ -94,6 +94,9 @@ pub struct ComponentIn {
     only_show_if_degraded: Option<bool>,
     /// `YYYY-MM-DD`.
     start_date: Option<String>,
+    /// The service it shows (id or name, from `/api/v1/services`); `""` for none. Never
+    /// public.
+    service_id: Option<String>,
 }
 
 impl ComponentIn {
@@ -113,6 +116,7 @@ impl ComponentIn {
             showcase: self.showcase,
             only_show_if_degraded: self.only_show_if_degraded,
             start_date: self.start_date,
+            service: self.service_id,
         })
     }
 }
@@ -265,6 +269,8 @@ pub struct IncidentIn {
     body_en: String,
     #[serde(default)]
     components: BTreeMap<String, String>,
+    /// The internal incident it tells the public about (id or `INC-n`). Never public.
+    incident_id: Option<String>,
 }
 
 async fn opened(
@@ -306,6 +312,7 @@ pub async fn open_incident(
             impact: None,
         }
         .into_input()?,
+        incident_id: body.incident_id,
     };
     opened(&principal, &state, input).await
 }
@@ -357,6 +364,7 @@ pub async fn schedule_maintenance(
             body_en: body.body_en,
             ..UpdateInput::default()
         },
+        incident_id: None,
     };
     opened(&principal, &state, input).await
 }
@@ -381,26 +389,41 @@ pub async fn post_update(
     ))
 }
 
-/// A webhook subscriber of the page.
+/// A subscriber of the page: a webhook, or an email address.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubscriberOut {
     id: String,
-    /// `webhook`.
+    /// `webhook` or `email`.
     kind: String,
-    url: String,
+    /// A webhook's URL; absent for email subscribers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    /// An email subscriber's address; absent for webhooks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
     /// `ja` or `en`: the language of the bodies it gets.
     language: String,
     created_at: String,
+    /// When the subscription was confirmed; `null` while an email subscriber has not used
+    /// its confirmation link (it is told nothing until then).
+    confirmed_at: Option<String>,
 }
 
 impl SubscriberOut {
     fn new(s: StatusSubscriber) -> SubscriberOut {
+        let (url, email) = if s.kind == subscribers::WEBHOOK {
+            (Some(s.address), None)
+        } else {
+            (None, Some(s.address))
+        };
         SubscriberOut {
             id: s.id,
             kind: s.kind,
-            url: s.address,
+            url,
+            email,
             language: s.language,
             created_at: super::time(s.created_at),
+            confirmed_at: s.confirmed_at.map(super::time),
         }
     }
 }
@@ -415,7 +438,7 @@ pub struct SubscriberIn {
     language: String,
 }
 
-/// List the page's webhook subscribers.
+/// List the page's subscribers, webhooks and email addresses.
 #[utoipa::path(get, path = "/api/v1/status/subscribers", tag = "status",
     responses((status = 200, body = Vec<SubscriberOut>)))]
 pub async fn list_subscribers(
@@ -446,7 +469,7 @@ pub async fn add_subscriber(
     Ok((StatusCode::CREATED, Json(SubscriberOut::new(s))))
 }
 
-/// Remove a webhook subscriber.
+/// Remove a subscriber (a webhook or an email address).
 #[utoipa::path(delete, path = "/api/v1/status/subscribers/{id}", tag = "status",
     responses((status = 204), (status = 404, body = super::ErrorBody)))]
 pub async fn remove_subscriber(

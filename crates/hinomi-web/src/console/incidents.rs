@@ -354,6 +354,13 @@ struct DetailPage {
     users: Vec<(String, String)>,
     contacts: Vec<(String, String)>,
     checklist: Vec<PhaseView>,
+    /// The status incidents telling of it: (id, name).
+    published: Vec<(String, String)>,
+    /// The status page's components that show the incident's services, offered in the
+    /// form that publishes it.
+    offered: Vec<hinomi_core::status_page::Component>,
+    /// The impact the form starts with, from the severity.
+    publish_impact: &'static str,
     now: i64,
 }
 
@@ -457,6 +464,23 @@ async fn detail_page(
         Ok(r) => r,
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
+    let store = state.engine.store();
+    let (published, components) = match (
+        store.status_incidents_of(&incident.id).await,
+        store.status_components().await,
+    ) {
+        (Ok(p), Ok(c)) => (p, c),
+        (Err(e), _) | (_, Err(e)) => return PageError::Internal(e.to_string()).into_page(ctx),
+    };
+    let offered = components
+        .into_iter()
+        .filter(|c| {
+            c.service_id
+                .as_ref()
+                .is_some_and(|s| incident.services.iter().any(|(id, _)| id == s))
+        })
+        .collect();
+    let publish_impact = hinomi_core::status_page::impact_for(incident.severity).as_str();
     let policy = &state.incidents;
     let now = state.engine.now();
     let store = state.engine.store();
@@ -597,6 +621,9 @@ async fn detail_page(
             contacts,
             checklist,
             now,
+            published,
+            offered,
+            publish_impact,
         },
     )
 }

@@ -124,6 +124,12 @@ pub fn routes() -> RouteTable {
         .post("/status-page/maintenances", status::schedule_maintenance)
         .get("/status-page/incidents/{id}", status::incident)
         .post("/status-page/incidents/{id}/updates", status::post_update)
+        .get("/status-page/subscribers", status::subscriber_list)
+        .post("/status-page/subscribers", status::add_subscriber)
+        .post(
+            "/status-page/subscribers/{id}/delete",
+            status::remove_subscriber,
+        )
         .get("/escalation-policies", policies::list)
         .post("/escalation-policies", policies::create)
         .get("/escalation-policies/{policy}", policies::detail)

@@ -2,8 +2,11 @@
 //! does (overall status, components by group, incidents and maintenance) with links to
 //! every incident's updates; people who manage it add and remove components and change
 //! their state, open incidents, post updates (in Japanese and English, with components'
-//! new states) and schedule maintenance. Changes go through `crate::status`, as the API's
-//! do; a refusal re-renders the form with 400 and the field named.
+//! new states) and schedule maintenance. `/status-page/subscribers` lists the page's email
+//! and webhook subscribers (addresses partly hidden from those who may not manage the
+//! page), and there webhooks are added and any subscriber removed. Changes go through
+//! `crate::status`, as the API's do; a refusal re-renders the form with 400 and the field
+//! named.
 
 use askama::Template;
 use axum::Form;
@@ -19,6 +22,7 @@ use hinomi_core::status_page::{
 use super::{Ctx, PageError, render};
 use crate::AppState;
 use crate::status::public::{Group, View, groups, sections};
+use crate::status::subscribers::{self, SubscriberInput};
 use crate::status::{self, ChangeError, ComponentInput, Snapshot, parse_word};
 
 /// A posted form, as its (name, value) pairs: component states come as `state.<id>` and
@@ -77,6 +81,8 @@ struct ManagePage<'a> {
     open: Vec<&'a StatusIncident>,
     maintenance: Vec<&'a StatusIncident>,
     history: Vec<&'a StatusIncident>,
+    /// What a component may show (the form's choice).
+    services: Vec<hinomi_store::ServiceRecord>,
     refill: Refill,
     error: Option<String>,
 }
@@ -87,6 +93,8 @@ struct IncidentPage<'a> {
     ctx: Ctx,
     view: View,
     incident: &'a StatusIncident,
+    /// The reference (`INC-n`) of the internal incident it tells of.
+    internal_ref: Option<String>,
     components: &'a [Component],
     progresses: Vec<&'static str>,
     refill: Refill,
@@ -132,9 +140,12 @@ async fn show(
     if let Err(e) = ctx.require(Action::Read) {
         return e.into_page(ctx);
     }
-    let snap = match Snapshot::load(state, false).await {
-        Ok(s) => s,
-        Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
+    let (snap, services) = match (
+        Snapshot::load(state, false).await,
+        state.engine.store().services().await,
+    ) {
+        (Ok(snap), Ok(services)) => (snap, services),
+        (Err(e), _) | (_, Err(e)) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
     let [open, maintenance, history] = sections(&snap);
     render(
@@ -148,6 +159,7 @@ async fn show(
             open,
             maintenance,
             history,
+            services,
             refill,
             error,
         },
@@ -211,6 +223,7 @@ pub(super) async fn create_component(
         name: field(&form, "name").to_owned(),
         description: field(&form, "description").to_owned(),
         group: field(&form, "group").to_owned(),
+        service: Some(field(&form, "service").to_owned()),
         ..ComponentInput::default()
     };
     let done = status::put_component(&principal, &state, None, input).await;
@@ -221,7 +234,7 @@ pub(super) async fn create_component(
     answer(ctx, &state, done, "/status-page".into(), refill).await
 }
 
-/// `POST /status-page/components/{component}`: a component's new state.
+/// `POST /status-page/components/{component}`: a component's new state (and service).
 pub(super) async fn set_component_state(
     ctx: Ctx,
     State(state): State<AppState>,
@@ -251,6 +264,11 @@ pub(super) async fn set_component_state(
                 description: c.description,
                 group: c.group,
                 state: Some(new),
+                // The form offers the service only when there are services.
+                service: form
+                    .iter()
+                    .find(|(k, _)| k == "service")
+                    .map(|(_, v)| v.clone()),
                 ..ComponentInput::default()
             };
             status::put_component(&principal, &state, Some(&id), input).await
@@ -305,6 +323,7 @@ pub(super) async fn open_incident(
                 components: states(&form)?,
                 ..UpdateInput::default()
             },
+            incident_id: Some(field(&form, "incident_id").to_owned()).filter(|t| !t.is_empty()),
         })
     })();
     let done = match input {
@@ -371,6 +390,7 @@ pub(super) async fn schedule_maintenance(
                 body_en: field(&form, "body_en").to_owned(),
                 ..UpdateInput::default()
             },
+            incident_id: None,
         })
     })();
     let done = match input {
@@ -409,12 +429,20 @@ async fn show_incident(
         .filter(|p| p.kind() == incident.kind)
         .map(|p| p.as_str())
         .collect();
+    let internal_ref = match &incident.incident_id {
+        Some(id) => match store.incident(id).await {
+            Ok(found) => found.map(|i| i.reference()),
+            Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
+        },
+        None => None,
+    };
     render(
         status,
         &IncidentPage {
             view: View::new(state, ctx.locale),
             ctx,
             incident: &incident,
+            internal_ref,
             components: &components,
             progresses,
             refill,
@@ -477,4 +505,129 @@ pub(super) async fn post_update(
         refill,
     )
     .await
+}
+
+/// A subscriber as the list shows it.
+#[derive(Debug)]
+struct SubscriberRow {
+    id: String,
+    kind: String,
+    /// In full, or partly hidden.
+    address: String,
+    language: String,
+    created_at: i64,
+    /// `confirmed`, `pending` (its link works) or `expired` (deleted by the next request).
+    state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "status_subscribers.html")]
+struct SubscribersPage {
+    ctx: Ctx,
+    rows: Vec<SubscriberRow>,
+    /// Whether addresses are shown in full.
+    full: bool,
+    refill: Refill,
+    error: Option<String>,
+}
+
+async fn show_subscribers(
+    ctx: Ctx,
+    state: &AppState,
+    status: StatusCode,
+    refill: Refill,
+    error: Option<String>,
+) -> Response {
+    if let Err(e) = ctx.require(Action::Read) {
+        return e.into_page(ctx);
+    }
+    let all = match state.engine.store().status_subscribers().await {
+        Ok(all) => all,
+        Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
+    };
+    let full = ctx.may_manage_status_page();
+    let now = state.engine.now();
+    let rows = all
+        .into_iter()
+        .map(|s| SubscriberRow {
+            address: subscribers::shown_address(&s, full),
+            id: s.id,
+            kind: s.kind,
+            language: s.language,
+            created_at: s.created_at,
+            state: match (s.confirmed_at, s.expires_at) {
+                (Some(_), _) => "confirmed",
+                (None, Some(end)) if now < end => "pending",
+                (None, _) => "expired",
+            },
+        })
+        .collect();
+    render(
+        status,
+        &SubscribersPage {
+            ctx,
+            rows,
+            full,
+            refill,
+            error,
+        },
+    )
+}
+
+/// `GET /status-page/subscribers`.
+pub(super) async fn subscriber_list(ctx: Ctx, State(state): State<AppState>) -> Response {
+    show_subscribers(ctx, &state, StatusCode::OK, Refill::default(), None).await
+}
+
+/// A subscriber change's answer: back to the list, or the list with the refusal.
+async fn subscriber_answer<T>(
+    ctx: Ctx,
+    state: &AppState,
+    done: Result<T, ChangeError>,
+    refill: Refill,
+) -> Response {
+    let status = match &done {
+        Ok(_) => return Redirect::to("/status-page/subscribers").into_response(),
+        Err(ChangeError::Invalid { .. }) => StatusCode::BAD_REQUEST,
+        Err(ChangeError::NameTaken(_)) => StatusCode::CONFLICT,
+        Err(_) => return failed(ctx, done.err().expect("an error")),
+    };
+    let error = done.err().map(|e| e.to_string());
+    show_subscribers(ctx, state, status, refill, error).await
+}
+
+/// `POST /status-page/subscribers`: a new webhook subscriber.
+pub(super) async fn add_subscriber(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(form): Form<Fields>,
+) -> Response {
+    let principal = match me(&ctx) {
+        Ok(p) => p,
+        Err(e) => return e.into_page(ctx),
+    };
+    let input = SubscriberInput {
+        url: field(&form, "url").to_owned(),
+        language: field(&form, "language").to_owned(),
+    };
+    let done = subscribers::add(&principal, &state, input).await;
+    let refill = Refill {
+        form: "webhook",
+        fields: form,
+    };
+    subscriber_answer(ctx, &state, done, refill).await
+}
+
+/// `POST /status-page/subscribers/{id}/delete`: removes a subscriber of either kind.
+pub(super) async fn remove_subscriber(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let principal = match me(&ctx) {
+        Ok(p) => p,
+        Err(e) => return e.into_page(ctx),
+    };
+    let done = subscribers::remove(&principal, &state, &id).await;
+    subscriber_answer(ctx, &state, done, Refill::default()).await
 }

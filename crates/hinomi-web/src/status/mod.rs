@@ -4,6 +4,7 @@
 //!   which status aggregators read; public.
 //! - [`public`]: the HTML page (`/status`, each incident's page) in Japanese and English,
 //!   and the RSS 2.0 and Atom feeds of its history; public.
+//! - [`email`]: email subscriptions (double opt-in, one-click unsubscribe); public.
 //! - this module: every change people make (components; incidents and maintenances with
 //!   their updates), one function each, called by the REST API (`api_v1::status`) and the
 //!   console (`console::status`): the [`Action`] check, the core's rules
@@ -11,6 +12,7 @@
 //!   for components, its audit entry; each update is queued there for the page's
 //!   subscribers too ([`subscribers`]).
 
+pub mod email;
 pub mod public;
 pub mod statuspage;
 pub mod subscribers;
@@ -74,6 +76,39 @@ pub struct ComponentInput {
     pub showcase: Option<bool>,
     pub only_show_if_degraded: Option<bool>,
     pub start_date: Option<String>,
+    /// The service it shows, by id or name; empty: none; `None`: as it is.
+    pub service: Option<String>,
+}
+
+/// The id of the service `text` names (id or name), naming `field` when there is none.
+async fn service_id(state: &AppState, field: &str, text: &str) -> Result<Option<String>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match state.engine.store().service(text).await? {
+        Some(s) => Ok(Some(s.id)),
+        None => Err(crate::schedules::invalid(
+            field,
+            format!("no service {text:?}"),
+        )),
+    }
+}
+
+/// The id of the internal incident `text` names (id or `INC-n`), naming `field` when there
+/// is none.
+pub async fn incident_id(state: &AppState, field: &str, text: &str) -> Result<Option<String>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match state.engine.store().incident(text).await? {
+        Some(i) => Ok(Some(i.id)),
+        None => Err(crate::schedules::invalid(
+            field,
+            format!("no incident {text:?}"),
+        )),
+    }
 }
 
 /// Writes the event (and for components the audit entry) of a change and commits.
@@ -106,6 +141,10 @@ pub async fn put_component(
     input: ComponentInput,
 ) -> Result<Component> {
     require(principal)?;
+    let service = match &input.service {
+        Some(text) => Some(service_id(state, "service_id", text).await?),
+        None => None,
+    };
     let now = state.engine.now();
     let mut tx = state.engine.store().begin().await?;
     let all = tx.lock_status_components().await?;
@@ -125,10 +164,14 @@ pub async fn put_component(
             showcase: true,
             only_show_if_degraded: false,
             start_date: None,
+            service_id: None,
             created_at: now,
             updated_at: now,
         },
     };
+    if let Some(service) = service {
+        c.service_id = service;
+    }
     c.name = core::check_name("name", &input.name)?;
     c.description = input.description.trim().to_owned();
     c.group = input.group.trim().to_owned();
@@ -157,7 +200,7 @@ pub async fn put_component(
         "status_component.created"
     };
     let data = json!({"name": c.name, "group": c.group, "state": c.state.as_str(),
-                      "position": c.position});
+                      "position": c.position, "service_id": c.service_id});
     finish(tx, principal, now, kind, &c.id, data, true).await?;
     Ok(c)
 }
@@ -186,13 +229,18 @@ pub async fn delete_component(principal: &Principal, state: &AppState, id: &str)
     .await
 }
 
-/// Opens an incident or schedules a maintenance, with its first update.
+/// Opens an incident or schedules a maintenance, with its first update. An
+/// `input.incident_id` names an internal incident by id or `INC-n` (refused, naming
+/// `incident_id`, when there is none); the status incident keeps its id.
 pub async fn open(
     principal: &Principal,
     state: &AppState,
-    input: OpenInput,
+    mut input: OpenInput,
 ) -> Result<(StatusIncident, Update)> {
     require(principal)?;
+    if let Some(text) = input.incident_id.take() {
+        input.incident_id = incident_id(state, "incident_id", &text).await?;
+    }
     let now = state.engine.now();
     let mut tx = state.engine.store().begin().await?;
     let mut components = tx.lock_status_components().await?;
@@ -264,6 +312,7 @@ fn event_data(incident: &StatusIncident, update: &Update) -> serde_json::Value {
         "kind": incident.kind.as_str(),
         "status": update.progress.as_str(),
         "impact": incident.impact.as_str(),
+        "incident_id": incident.incident_id,
         "update": update.id,
         "components": update.affected.iter().map(|a| json!({
             "id": a.component_id, "old_status": a.old_state.as_str(),

@@ -136,7 +136,7 @@ struct IncidentPage<'a> {
     incident: &'a StatusIncident,
 }
 
-fn html(status: StatusCode, t: &impl Template) -> Response {
+pub(super) fn html(status: StatusCode, t: &impl Template) -> Response {
     match t.render() {
         Ok(body) => (
             status,

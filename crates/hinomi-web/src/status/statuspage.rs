@@ -41,12 +41,14 @@ pub fn routes() -> RouteTable {
 /// How many incidents (and maintenances) the full lists hold, as Statuspage's do.
 const LIST_LIMIT: usize = 50;
 
-/// The status page's own settings: its name and time zone.
+/// The status page's own settings: its name, time zone and the bounds on confirmation
+/// mails to email subscribers.
 #[derive(Clone, Debug)]
 pub struct PageSettings {
     pub name: String,
     /// IANA name; times are written in it.
     pub time_zone: String,
+    pub limits: hinomi_core::status_page::subscription::MailLimits,
 }
 
 impl Default for PageSettings {
@@ -54,6 +56,7 @@ impl Default for PageSettings {
         PageSettings {
             name: "hinomi".into(),
             time_zone: "Asia/Tokyo".into(),
+            limits: Default::default(),
         }
     }
 }
@@ -143,6 +146,9 @@ pub struct ComponentOut {
     /// A group's members' ids; absent on other components.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<String>>,
+    /// The service it shows: only in hinomi's own API (`/api/v1/status`), never public.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -192,6 +198,10 @@ pub struct IncidentOut {
     pub scheduled_for: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled_until: Option<String>,
+    /// The internal incident it tells of: only in hinomi's own API (`/api/v1/status`),
+    /// never public.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident_id: Option<String>,
 }
 
 /// Turns a [`Snapshot`] into Statuspage's objects.
@@ -203,7 +213,8 @@ pub struct Writer<'a> {
     /// The public page's address, which incidents' shortlinks extend.
     pub page_url: String,
     pub locale: Locale,
-    /// Writes each update's message in both languages too (hinomi's own API).
+    /// Writes hinomi's own API (`/api/v1/status`): each update's message in both
+    /// languages too, and the internal incident and service links the public never sees.
     pub both_languages: bool,
     settings: &'a PageSettings,
 }
@@ -256,6 +267,7 @@ impl<'a> Writer<'a> {
             group: false,
             only_show_if_degraded: c.only_show_if_degraded,
             components: None,
+            service_id: c.service_id.clone().filter(|_| self.both_languages),
         }
     }
 
@@ -315,6 +327,7 @@ impl<'a> Writer<'a> {
             group: true,
             only_show_if_degraded: false,
             components: Some(members.iter().map(|m| m.id.clone()).collect()),
+            service_id: None,
         }
     }
 
@@ -385,6 +398,7 @@ impl<'a> Writer<'a> {
                 .scheduled_until
                 .filter(|_| maintenance)
                 .map(|t| self.clock.iso(t)),
+            incident_id: i.incident_id.clone().filter(|_| self.both_languages),
         }
     }
 
@@ -573,6 +587,7 @@ mod tests {
         let utc = Clock::new(&PageSettings {
             name: "x".into(),
             time_zone: "UTC".into(),
+            ..PageSettings::default()
         });
         assert_eq!(utc.iso(1_733_032_800_123), "2024-12-01T06:00:00.123+00:00");
     }

@@ -1,16 +1,19 @@
-//! The status page's webhook subscribers: responders add and remove them (never the
-//! public: a webhook anyone may point anywhere would let them make hinomi send requests
-//! inside its network), and every update posted on the page is queued in the outbox for
-//! each of them in the same transaction as the update.
+//! The status page's subscribers. Webhook subscribers are added and removed by responders
+//! (never the public: a webhook anyone may point anywhere would let them make hinomi send
+//! requests inside its network); email subscribers subscribe themselves ([`super::email`])
+//! and responders may remove them. Every update posted on the page is queued in the outbox
+//! for each confirmed subscriber in the same transaction as the update.
 //!
 //! A subscriber gets Statuspage's webhook bodies, in its language: one
 //! `{"meta", "page", "incident"}` for the update (the incident with every update so far),
 //! and one `{"meta", "page", "component_update", "component"}` for each component the
 //! update changed. Rows are `status:webhook` outbox rows whose payload is a
 //! [`StatusPost`]; delivery signs them as webhook contacts' notices are
-//! (`X-Hinomi-Signature`).
+//! (`X-Hinomi-Signature`). An email subscriber gets one `status:email` row per update,
+//! the mail of [`super::email::update_mail`].
 
 use hinomi_core::contact::parse_address;
+use hinomi_core::status_page::subscription;
 use hinomi_core::status_page::{Component, StatusIncident, Update};
 use hinomi_core::{ContactKind, Locale};
 use hinomi_notify::channels::webhook::StatusPost;
@@ -22,8 +25,8 @@ use super::{ChangeError, Result, Snapshot, finish, require};
 use crate::AppState;
 use crate::auth::Principal;
 
-/// The only kind of subscriber so far.
-const WEBHOOK: &str = "webhook";
+/// The kind of webhook subscribers.
+pub const WEBHOOK: &str = "webhook";
 
 /// A webhook subscriber as people describe it.
 #[derive(Clone, Debug, Default)]
@@ -60,6 +63,8 @@ pub async fn add(
         address: url,
         language: language.tag().into(),
         created_at: now,
+        confirmed_at: Some(now),
+        expires_at: None,
     };
     let mut tx = state.engine.store().begin().await?;
     if !tx.insert_status_subscriber(&subscriber).await? {
@@ -72,7 +77,24 @@ pub async fn add(
     Ok(subscriber)
 }
 
-/// Removes a subscriber; updates already queued for it still go out.
+/// A subscriber's address for a reader: in full for those who manage the page; else an
+/// email address with most of its local part hidden, a webhook as its scheme and host
+/// (its path and query may carry credentials).
+pub fn shown_address(s: &StatusSubscriber, full: bool) -> String {
+    if full {
+        return s.address.clone();
+    }
+    if s.kind == WEBHOOK {
+        let (scheme, rest) = s.address.split_once("://").unwrap_or(("", &s.address));
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+        return format!("{scheme}://{host}/…");
+    }
+    subscription::mask_email(&s.address)
+}
+
+/// Removes a subscriber (a webhook, or an email subscriber); updates already queued for
+/// it still go out.
 pub async fn remove(principal: &Principal, state: &AppState, id: &str) -> Result<()> {
     require(principal)?;
     let now = state.engine.now();
@@ -81,7 +103,10 @@ pub async fn remove(principal: &Principal, state: &AppState, id: &str) -> Result
         .delete_status_subscriber(id)
         .await?
         .ok_or_else(|| ChangeError::NotFound(format!("status subscriber {id}")))?;
-    let data = json!({"kind": gone.kind, "url": gone.address});
+    let data = match gone.kind.as_str() {
+        WEBHOOK => json!({"kind": gone.kind, "url": gone.address}),
+        _ => json!({"kind": gone.kind}),
+    };
     let kind = "status_subscriber.removed";
     finish(tx, principal, now, kind, id, data, true).await
 }
@@ -96,7 +121,7 @@ pub(super) async fn queue(
     components: &[Component],
     now: i64,
 ) -> Result<()> {
-    let subscribers = tx.status_subscribers().await?;
+    let subscribers = tx.confirmed_status_subscribers().await?;
     if subscribers.is_empty() {
         return Ok(());
     }
@@ -108,6 +133,12 @@ pub(super) async fn queue(
     snap.incidents.insert(0, incident.clone());
     snap.now = now;
     for s in &subscribers {
+        if s.kind == super::email::EMAIL {
+            let mail = super::email::update_mail(state, &snap, s, incident, update);
+            let key = format!("status:{}:mail:{}", update.id, s.id);
+            super::email::queue_mail(tx, &key, &s.id, &mail, now).await?;
+            continue;
+        }
         let locale = Locale::parse(&s.language).unwrap_or(Locale::Ja);
         for (key, body) in bodies(&Writer::new(state, &snap, locale), incident, update) {
             let post = StatusPost {
@@ -180,4 +211,30 @@ fn bodies(w: &Writer<'_>, incident: &StatusIncident, update: &Update) -> Vec<(St
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readers_who_may_not_manage_see_no_whole_address() {
+        let s = |kind: &str, address: &str| StatusSubscriber {
+            id: "s".into(),
+            kind: kind.into(),
+            address: address.into(),
+            language: "ja".into(),
+            created_at: 0,
+            confirmed_at: Some(0),
+            expires_at: None,
+        };
+        let hook = s(
+            WEBHOOK,
+            "https://user:pw@hooks.example.org/t/0123?key=secret",
+        );
+        assert_eq!(shown_address(&hook, false), "https://hooks.example.org/…");
+        assert_eq!(shown_address(&hook, true), hook.address);
+        let mail = s("email", "tanaka@example.org");
+        assert_eq!(shown_address(&mail, false), "ta***@example.org");
+    }
 }

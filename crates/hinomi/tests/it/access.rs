@@ -71,6 +71,12 @@ const PUBLIC_ROUTES: &[&str] = &[
     "GET /status/incidents/{id}",
     "GET /status/history.rss",
     "GET /status/history.atom",
+    "POST /status/subscribe",
+    "POST /status/subscribe.json",
+    "GET /status/confirm/{token}",
+    "POST /status/confirm/{token}",
+    "GET /status/unsubscribe/{token}",
+    "POST /status/unsubscribe/{token}",
 ];
 
 both_databases!(

@@ -59,8 +59,8 @@ print(json.dumps(out))
 "#;
 
 /// A real SMTP server on loopback, writing what it receives to a Maildir.
-struct SmtpServer {
-    port: u16,
+pub(crate) struct SmtpServer {
+    pub(crate) port: u16,
     maildir: PathBuf,
     _dir: tempfile::TempDir,
     _child: tokio::process::Child,
@@ -69,7 +69,7 @@ struct SmtpServer {
 impl SmtpServer {
     /// `None` (the test says it was skipped) when aiosmtpd is not installed and this is
     /// not CI; `.ci/setup` installs it.
-    async fn start() -> Option<SmtpServer> {
+    pub(crate) async fn start() -> Option<SmtpServer> {
         if !std::path::Path::new(AIOSMTPD).exists() {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("{AIOSMTPD} is missing under CI=true; .ci/setup installs python3-aiosmtpd");
@@ -109,6 +109,24 @@ impl SmtpServer {
         })
     }
 
+    /// hinomi's `[channels.smtp]` settings for this server, as environment.
+    pub(crate) fn env(&self) -> Vec<(String, String)> {
+        [
+            ("HINOMI_CHANNELS__SMTP__HOST", "127.0.0.1".to_owned()),
+            ("HINOMI_CHANNELS__SMTP__PORT", self.port.to_string()),
+            ("HINOMI_CHANNELS__SMTP__TLS", "none".to_owned()),
+            ("HINOMI_CHANNELS__SMTP__USERNAME", "hinomi-mail".to_owned()),
+            ("HINOMI_CHANNELS__SMTP__PASSWORD", "mail-secret".to_owned()),
+            (
+                "HINOMI_CHANNELS__SMTP__FROM",
+                "hinomi@example.org".to_owned(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
     /// alertmanager.yml's `global` SMTP settings for this server.
     fn global(&self) -> String {
         format!(
@@ -117,7 +135,7 @@ impl SmtpServer {
         )
     }
 
-    fn messages(&self) -> Vec<Value> {
+    pub(crate) fn messages(&self) -> Vec<Value> {
         if !self.maildir.join("new").exists() {
             return Vec::new();
         }
@@ -136,7 +154,7 @@ impl SmtpServer {
     }
 
     /// Waits for `n` messages (at most 20 s).
-    async fn wait_for(&self, n: usize) -> Vec<Value> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<Value> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let got = self.messages();

@@ -1,7 +1,9 @@
 //! The console in a real browser: the scenarios in `tests/browser` (Playwright driving
 //! Debian's chromium) against a started hinomi. `scenario.js` watches an alert arrive and
 //! silences it; `oncall.js` builds a schedule through the forms, asks who is on call and
-//! why, and acknowledges pages from the console and from a message's one-time link. Without
+//! why, and acknowledges pages from the console and from a message's one-time link;
+//! `status.js` publishes a status page incident and an update in the console and reads
+//! them on the public page in Japanese and in English. Without
 //! node, chromium or the installed playwright-core (`.ci/setup-browser`) each test says
 //! SKIPPED and passes, except under `CI=true`, where that fails.
 
@@ -181,5 +183,42 @@ async fn schedule_built_and_pages_acknowledged_in_chromium() {
         stdout.contains("ok: page acknowledged by its link"),
         "{stdout}"
     );
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_update_posted_in_the_console_is_read_on_the_public_page_in_chromium() {
+    let Some(browser) = Browser::find() else {
+        return;
+    };
+    let Some(server) = Server::start(Db::Sqlite, Options::default()).await else {
+        return;
+    };
+    let r = server
+        .post_json(
+            "/api/v1/status/components",
+            &json!({"name": "受注 API", "group": "基幹"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let password = server.create_user("kudo", "responder");
+    let stdout = browser
+        .run(
+            "status.js",
+            &server,
+            &[
+                ("HINOMI_USER", "kudo".to_owned()),
+                ("HINOMI_PASSWORD", password),
+                ("HINOMI_COMPONENT", "受注 API".to_owned()),
+            ],
+        )
+        .await;
+    for line in [
+        "ok: published and updated in the console",
+        "ok: public page in ja at phone size",
+        "ok: public page in en at desktop size",
+    ] {
+        assert!(stdout.contains(line), "{stdout}");
+    }
     assert!(server.terminate().await.success());
 }

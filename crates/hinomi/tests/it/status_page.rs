@@ -861,3 +861,560 @@ both_databases!(
         assert!(kinds.contains(&"status_subscriber.removed".to_owned()));
     }
 );
+
+/// `url` (at the external URL, which the test server does not listen on) at `server`.
+fn at_server(server: &Server, url: &str) -> String {
+    let path = url.splitn(4, '/').nth(3).unwrap_or_default();
+    format!("{}/{path}", server.url)
+}
+
+/// The first link in a mail's text that starts with `prefix` (after the origin).
+fn link_in(mail: &Value, prefix: &str) -> String {
+    let text = mail["text"].as_str().unwrap();
+    text.split_whitespace()
+        .find(|w| w.starts_with("http") && w.contains(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} link in {text}"))
+        .to_owned()
+}
+
+fn mails_to<'a>(mails: &'a [Value], to: &str) -> Vec<&'a Value> {
+    mails.iter().filter(|m| m["to"] == to).collect()
+}
+
+async fn status_email_rows(pool: &sqlx::AnyPool) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'status:email'")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+both_databases!(
+    email_subscribers_confirm_receive_updates_and_unsubscribe_in_one_click,
+    |db| async move {
+        let Some(smtp) = crate::channels::SmtpServer::start().await else {
+            return;
+        };
+        let mut options = Options {
+            env: smtp.env(),
+            ..Options::default()
+        };
+        for (k, v) in [
+            ("HINOMI_STATUS_PAGE__CONFIRMATIONS_PER_ADDRESS_PER_DAY", "2"),
+            ("HINOMI_STATUS_PAGE__CONFIRMATIONS_PER_HOUR", "4"),
+        ] {
+            options.env.push((k.into(), v.into()));
+        }
+        let Some(server) = Server::start(db, options).await else {
+            return;
+        };
+        let public = server.anonymous();
+        let pool = server.database().await;
+        let form = |email: &str, language: &str| {
+            public
+                .post(format!("{}/status/subscribe", server.url))
+                .form(&[("email", email), ("language", language)])
+                .send()
+        };
+        let json = |body: Value| {
+            public
+                .post(format!("{}/status/subscribe.json", server.url))
+                .json(&body)
+                .send()
+        };
+
+        // The public page offers the form; bad input names the field.
+        let (_, _, page) = fetch(&server, "/status", "en").await;
+        assert!(page.contains("action=\"/status/subscribe\""), "{page}");
+        let r = form("not-an-address", "en").await.unwrap();
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("email: "));
+        for (body, field) in [
+            (json!({"email": "x"}), "email"),
+            (
+                json!({"email": "a@example.org", "language": "fr"}),
+                "language",
+            ),
+        ] {
+            let r = json(body).await.unwrap();
+            assert_eq!(r.status(), 400);
+            let error: Value = r.json().await.unwrap();
+            assert_eq!(error["error"]["field"], field);
+        }
+
+        // Tanaka subscribes in English by the form, Sato in Japanese by JSON.
+        let r = form("tanaka@Example.org", "en").await.unwrap();
+        assert_eq!(r.status(), 200);
+        let neutral_en = r.text().await.unwrap();
+        assert!(neutral_en.contains("a message with a confirmation link is on its way"));
+        let r = json(json!({"email": "sato@example.org"})).await.unwrap();
+        assert_eq!(r.status(), 202);
+        let neutral_ja: Value = r.json().await.unwrap();
+        assert!(
+            neutral_ja["message"]
+                .as_str()
+                .unwrap()
+                .contains("確認用リンク")
+        );
+        let mails = smtp.wait_for(2).await;
+        let confirm = mails_to(&mails, "tanaka@example.org")[0];
+        assert_eq!(confirm["subject"], "[hinomi] Confirm your subscription");
+        assert!(
+            confirm["headers"].get("List-Unsubscribe").is_none(),
+            "nobody is subscribed yet: {confirm}"
+        );
+        assert_eq!(
+            mails_to(&mails, "sato@example.org")[0]["subject"],
+            "[hinomi] 購読の確認"
+        );
+
+        // Loading the link confirms nothing; its button does.
+        let link = at_server(&server, &link_in(confirm, "/status/confirm/"));
+        let r = public.get(&link).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("Confirm subscription"));
+        let listed = server.get_json("/api/v1/status/subscribers").await;
+        let tanaka = |listed: &Value| {
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["email"] == "tanaka@example.org")
+                .cloned()
+        };
+        assert!(tanaka(&listed).unwrap()["confirmed_at"].is_null());
+        let r = public.post(&link).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("Your subscription is confirmed")
+        );
+        let listed = server.get_json("/api/v1/status/subscribers").await;
+        assert!(tanaka(&listed).unwrap()["confirmed_at"].is_string());
+        let mut forged = link.clone();
+        let last = forged.pop().unwrap();
+        forged.push(if last == '0' { '1' } else { '0' });
+        assert_eq!(public.post(&forged).send().await.unwrap().status(), 404);
+
+        // The bounds: Sato has one more mail today (2 an address), then the hour's fourth
+        // goes to Suzuki and Kato gets none; a confirmed address is sent nothing. Every
+        // answer is the same.
+        for (email, lang) in [
+            ("sato@example.org", "ja"),
+            ("sato@example.org", "ja"),
+            ("tanaka@example.org", "en"),
+            ("suzuki@example.org", "en"),
+            ("kato@example.org", "en"),
+        ] {
+            let r = form(email, lang).await.unwrap();
+            assert_eq!(r.status(), 200);
+            if lang == "en" {
+                assert_eq!(r.text().await.unwrap(), neutral_en, "{email}");
+            }
+        }
+        assert_eq!(status_email_rows(&pool).await, 4, "four confirmation mails");
+
+        // Updates reach the confirmed subscriber only, in English, with one-click
+        // unsubscribe headers.
+        let (_, incident, _) = build(&server).await;
+        let mails = smtp.wait_for(4 + 5).await;
+        assert_eq!(mails_to(&mails, "sato@example.org").len(), 2);
+        assert!(mails_to(&mails, "kato@example.org").is_empty());
+        let updates: Vec<&Value> = mails_to(&mails, "tanaka@example.org")
+            .into_iter()
+            .filter(|m| m["headers"].get("List-Unsubscribe").is_some())
+            .collect();
+        assert_eq!(updates.len(), 5, "two incident updates, three maintenances");
+        let first = updates
+            .iter()
+            .find(|m| {
+                m["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Investigating failed orders.")
+            })
+            .expect("the incident's first update, in English");
+        assert_eq!(
+            first["subject"],
+            "[hinomi] 受注システムの障害 — Investigating"
+        );
+        assert!(
+            first["html"]
+                .as_str()
+                .unwrap()
+                .contains("Investigating failed orders.")
+        );
+        assert!(first["text"].as_str().unwrap().contains(&format!(
+            "/status/incidents/{}?lang=en",
+            incident["id"].as_str().unwrap()
+        )));
+        let header = first["headers"]["List-Unsubscribe"].as_str().unwrap();
+        assert_eq!(
+            first["headers"]["List-Unsubscribe-Post"],
+            "List-Unsubscribe=One-Click"
+        );
+        let unsubscribe = header.trim_start_matches('<').trim_end_matches('>');
+        assert!(unsubscribe.contains("/status/unsubscribe/"), "{header}");
+        assert!(
+            updates
+                .iter()
+                .all(|m| m["headers"]["List-Unsubscribe"] == header)
+        );
+
+        // A GET shows a button and unsubscribes nobody; the one-click POST, with no
+        // session or confirmation, does, and cancels what is still queued (a mail due in
+        // an hour stands for one).
+        let tanaka_id = tanaka(&server.get_json("/api/v1/status/subscribers").await).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let later = now_ms() + 3_600_000;
+        sqlx::query(
+            "INSERT INTO outbox (idempotency_key, group_key, receiver, integration, kind, \
+             payload, state, created_at, due_at, attempts) \
+             VALUES ('queued', '', $1, 0, 'status:email', '{}', 'pending', $2, $2, 0)",
+        )
+        .bind(format!("status_subscriber:{tanaka_id}"))
+        .bind(later)
+        .execute(&pool)
+        .await
+        .unwrap();
+        let unsubscribe = at_server(&server, unsubscribe);
+        let r = public.get(&unsubscribe).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("<form method=\"post\">"));
+        assert!(tanaka(&server.get_json("/api/v1/status/subscribers").await).is_some());
+        let r = public
+            .post(&unsubscribe)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("You are unsubscribed"));
+        assert!(tanaka(&server.get_json("/api/v1/status/subscribers").await).is_none());
+        assert_eq!(
+            public.post(&unsubscribe).send().await.unwrap().status(),
+            404
+        );
+        let queued: String =
+            sqlx::query_scalar("SELECT state FROM outbox WHERE idempotency_key = 'queued'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(queued, "cancelled");
+
+        // The next update mails nobody.
+        let before = status_email_rows(&pool).await;
+        let r = server
+            .post_json(
+                &format!(
+                    "/api/v1/status/incidents/{}/updates",
+                    incident["id"].as_str().unwrap()
+                ),
+                &json!({"status": "resolved", "body_en": "Resolved."}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        assert_eq!(status_email_rows(&pool).await, before);
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM events WHERE kind LIKE 'status_subscriber.%'")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        for kind in ["requested", "confirmed", "unsubscribed"] {
+            assert!(
+                kinds.contains(&format!("status_subscriber.{kind}")),
+                "{kinds:?}"
+            );
+        }
+        pool.close().await;
+    }
+);
+
+both_databases!(
+    the_console_lists_subscribers_masked_for_viewers_and_manages_them,
+    |db| async move {
+        let Some(server) = Server::start(db, Options::default()).await else {
+            return;
+        };
+        // An email subscriber waiting for confirmation, and a webhook with a secret path.
+        let r = server
+            .anonymous()
+            .post(format!("{}/status/subscribe.json", server.url))
+            .json(&json!({"email": "tanaka@example.org", "language": "en"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        let viewer = server.create_user("mori", "viewer");
+        let viewer = server.sign_in("mori", &viewer).await;
+        let responder = server.create_user("aoki", "responder");
+        let responder = server.sign_in("aoki", &responder).await;
+        let page = |client: &reqwest::Client, lang: &'static str| {
+            let url = format!("{}/status-page/subscribers", server.url);
+            let request = client.get(url).header("accept-language", lang);
+            async move {
+                let r = request.send().await.unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }
+        };
+        let csrf = server.csrf(&responder, "/status-page/subscribers").await;
+        let post = |path: &str, form: Vec<(&str, &str)>| {
+            let mut form = form;
+            form.push(("csrf", &csrf));
+            responder
+                .post(format!("{}{path}", server.url))
+                .header("accept-language", "en")
+                .form(&form)
+                .send()
+        };
+        // Bad input names the field; a webhook is added.
+        let r = post(
+            "/status-page/subscribers",
+            vec![("url", "ftp://x"), ("language", "en")],
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("url: "));
+        let hook = "https://hooks.example.org/t/s3cret-path";
+        let r = post(
+            "/status-page/subscribers",
+            vec![("url", hook), ("language", "ja")],
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 303);
+
+        let (status, full) = page(&responder, "en").await;
+        assert_eq!(status, 200);
+        assert!(
+            full.contains("tanaka@example.org") && full.contains(hook),
+            "{full}"
+        );
+        assert!(full.contains("Waiting for confirmation") && full.contains("Confirmed"));
+        let (status, masked) = page(&viewer, "ja").await;
+        assert_eq!(status, 200);
+        assert!(masked.contains("ta***@example.org"), "{masked}");
+        assert!(masked.contains("https://hooks.example.org/…"));
+        assert!(!masked.contains("tanaka@") && !masked.contains("s3cret"));
+        assert!(masked.contains("確認待ち") && !masked.contains("/delete"));
+
+        // A request whose link ran out shows so, and the next request deletes it.
+        let pool = server.database().await;
+        sqlx::query("UPDATE status_subscribers SET expires_at = $1 WHERE kind = 'email'")
+            .bind(now_ms() - 1)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let (_, expired) = page(&responder, "en").await;
+        assert!(expired.contains("Link expired"), "{expired}");
+        let r = server
+            .anonymous()
+            .post(format!("{}/status/subscribe.json", server.url))
+            .json(&json!({"email": "sato@example.org"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        let listed = server.get_json("/api/v1/status/subscribers").await;
+        let emails: Vec<&Value> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| &s["email"])
+            .collect();
+        assert!(!emails.contains(&&json!("tanaka@example.org")), "{listed}");
+        assert!(emails.contains(&&json!("sato@example.org")), "{listed}");
+        pool.close().await;
+
+        // Any subscriber can be removed from the page.
+        let listed = server.get_json("/api/v1/status/subscribers").await;
+        assert_eq!(listed.as_array().unwrap().len(), 2);
+        for s in listed.as_array().unwrap() {
+            let id = s["id"].as_str().unwrap();
+            let r = post(&format!("/status-page/subscribers/{id}/delete"), vec![])
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303);
+        }
+        let (_, empty) = page(&responder, "en").await;
+        assert!(empty.contains("Nobody subscribes to the status page yet."));
+    }
+);
+
+both_databases!(
+    status_incidents_name_their_internal_incident_and_components_their_service,
+    |db| async move {
+        let Some(server) = Server::start(db, Options::default()).await else {
+            return;
+        };
+        let r = server
+            .post_json("/api/v1/services", &json!({"name": "受注システム"}))
+            .await;
+        assert_eq!(r.status(), 201);
+        let service: Value = r.json().await.unwrap();
+        let service_id = service["id"].as_str().unwrap();
+        // A component names the service it shows (by id or name); an unknown one is
+        // refused, naming the field.
+        let r = server
+            .post_json(
+                "/api/v1/status/components",
+                &json!({"name": "受注 API", "service_id": "受注システム"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let component: Value = r.json().await.unwrap();
+        assert_eq!(component["service_id"], service_id);
+        let r = server
+            .post_json(
+                "/api/v1/status/components",
+                &json!({"name": "在庫 API", "service_id": "nope"}),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let error: Value = r.json().await.unwrap();
+        assert_eq!(error["error"]["field"], "service_id");
+        let r = server
+            .post_json(
+                "/api/v1/incidents",
+                &json!({"title": "受注の遅延", "summary": "受注処理が遅れています",
+                        "severity": "SEV2", "services": [service_id]}),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let internal: Value = r.json().await.unwrap();
+        let internal_id = internal["id"].as_str().unwrap();
+
+        // The internal incident page offers publishing it: prefilled, SEV2 as major, the
+        // service's component offered.
+        let password = server.create_user("aoki", "responder");
+        let aoki = server.sign_in("aoki", &password).await;
+        let page = aoki
+            .get(format!("{}/incidents/{internal_id}", server.url))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Publish to the status page"), "{page}");
+        assert!(page.contains(&format!("name=\"incident_id\" value=\"{internal_id}\"")));
+        assert!(page.contains("value=\"受注の遅延\""));
+        assert!(page.contains("<option value=\"major\" selected>"));
+        let component_id = component["id"].as_str().unwrap();
+        assert!(page.contains(&format!("name=\"state.{component_id}\"")));
+        assert!(page.contains("Not published on the status page."));
+
+        // Publishing through that form links both ways.
+        let csrf = server
+            .csrf(&aoki, &format!("/incidents/{internal_id}"))
+            .await;
+        let r = aoki
+            .post(format!("{}/status-page/incidents", server.url))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("incident_id", internal["reference"].as_str().unwrap()),
+                ("name", "受注の遅延"),
+                ("impact", "major"),
+                ("body_ja", "受注処理が遅れています。"),
+                (&format!("state.{component_id}"), "degraded_performance"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_owned();
+        let status_id = to.rsplit('/').next().unwrap().to_owned();
+        let status_page = aoki
+            .get(format!("{}{to}", server.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            status_page.contains(&format!("href=\"/incidents/{internal_id}\">INC-1</a>")),
+            "{status_page}"
+        );
+        let page = aoki
+            .get(format!("{}/incidents/{internal_id}", server.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(&format!("href=\"/status-page/incidents/{status_id}\"")));
+        let own = server
+            .get_json(&format!("/api/v1/status/incidents/{status_id}"))
+            .await;
+        assert_eq!(own["incident_id"], internal_id);
+
+        // The console's component form shows and changes the service.
+        let csrf = server.csrf(&aoki, "/status-page").await;
+        let manage = aoki
+            .get(format!("{}/status-page", server.url))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(manage.contains("Service: 受注システム"), "{manage}");
+        let r = aoki
+            .post(format!(
+                "{}/status-page/components/{component_id}",
+                server.url
+            ))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("state", "operational"),
+                ("service", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let components = server.get_json("/api/v1/status/components").await;
+        assert!(components[0].get("service_id").is_none(), "{components}");
+
+        // An unknown incident is refused, naming the field.
+        let r = server
+            .post_json(
+                "/api/v1/status/incidents",
+                &json!({"name": "x", "impact": "minor", "body_ja": "x", "incident_id": "INC-99"}),
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let error: Value = r.json().await.unwrap();
+        assert_eq!(error["error"]["field"], "incident_id");
+
+        // The public never sees the links.
+        for path in [
+            "/api/v2/summary.json".to_owned(),
+            "/api/v2/incidents.json".to_owned(),
+            "/api/v2/components.json".to_owned(),
+            "/status".to_owned(),
+            format!("/status/incidents/{status_id}"),
+            "/status/history.atom".to_owned(),
+        ] {
+            let (status, _, body) = fetch(&server, &path, "en").await;
+            assert_eq!(status, 200, "{path}");
+            assert!(
+                !body.contains(internal_id) && !body.contains(service_id),
+                "{path}: {body}"
+            );
+            assert!(
+                !body.contains("INC-1") && !body.contains("service_id"),
+                "{path}"
+            );
+        }
+    }
+);
