@@ -97,6 +97,12 @@ pub enum NoticeKind {
         schedule: String,
         at: i64,
     },
+    /// Incident `reference` owed its stakeholders an update at `due_at` and none was sent
+    /// (told to the incident manager).
+    UpdateOverdue {
+        reference: String,
+        due_at: i64,
+    },
     /// An update on incident `reference` (`INC-4`) for a stakeholder list: its severity's
     /// name, its status (`investigating`...) and what the responders wrote.
     IncidentUpdate {

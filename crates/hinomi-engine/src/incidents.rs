@@ -12,9 +12,13 @@
 //! ([`remind_due`]) claims due rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL) and decides by
 //! their kind, one transaction per batch; an overdue checklist item reminds its assignee,
 //! else its role's holders, else the lead role's holders, once, with a `checklist_overdue`
-//! timeline entry. A new kind of reminder adds a `ReminderKind` and a branch here.
+//! timeline entry; an update owed to stakeholders (`update_due`, armed at the declaration by
+//! the severity's cadence and re-armed by every update sent and every change of severity
+//! or status) reminds the lead role's holders once, with an `update_overdue` entry. A new
+//! kind of reminder adds a `ReminderKind` and a branch here.
 
 use hinomi_core::escalation::{Unreachable, plan_notifications};
+use hinomi_core::incident::comms::next_update_due;
 use hinomi_core::incident::{FieldError, Role, SeverityPolicy, Status};
 use hinomi_core::{Contact, ContactKind, Envelope, Locale, Notice, NoticeKind};
 use hinomi_store::{
@@ -339,6 +343,9 @@ pub async fn declare(
         Ok(i) => i,
         Err(fault) => return Ok(Err(fault)),
     };
+    let every = policy.level(incident.severity).update_every_minutes;
+    tx.arm_update_due(&incident.id, next_update_due(now, every), now)
+        .await?;
     let mut given = Vec::new();
     for (role, holder, name) in &wanted {
         match give(
@@ -442,6 +449,9 @@ pub(crate) async fn remind_due(shared: &Shared, now: i64) -> Result<ReminderRepo
             Some(ReminderKind::ChecklistOverdue) => {
                 overdue_item(shared, &firer, &mut tx, &people, r, now, &mut report.leased).await?
             }
+            Some(ReminderKind::UpdateDue) => {
+                update_overdue(shared, &firer, &mut tx, &people, r, now, &mut report.leased).await?
+            }
             None => {
                 tracing::warn!(reminder = r.id, kind = %r.kind_name, "a reminder of a kind this version does not know; cleared");
                 false
@@ -452,6 +462,83 @@ pub(crate) async fn remind_due(shared: &Shared, now: i64) -> Result<ReminderRepo
     }
     tx.commit().await?;
     Ok(report)
+}
+
+/// Tells each of `users` what a reminder says (`kind`, in their language) through their
+/// rules, keyed by the reminder (and `occasion`, for one that may fire again); answers the
+/// usernames of those some message was written to.
+#[allow(clippy::too_many_arguments)]
+async fn remind(
+    firer: &Firer,
+    tx: &mut WriteTx,
+    people: &PagingPeople,
+    users: &[String],
+    kind: impl Fn(Locale) -> NoticeKind + Copy,
+    incident: &IncidentRecord,
+    r: &DueReminder,
+    occasion: &str,
+    now: i64,
+    leased: &mut Vec<ClaimedDelivery>,
+) -> Result<Vec<String>, EngineError> {
+    let receiver = format!("incident_reminder:{}", r.id);
+    let mut reminded = Vec::new();
+    for user in users {
+        let key = if occasion.is_empty() {
+            format!("reminder:{}|{user}", r.id)
+        } else {
+            format!("reminder:{}|{occasion}|{user}", r.id)
+        };
+        let told = tell_user(
+            firer, tx, people, user, kind, incident, &receiver, &key, now, leased,
+        )
+        .await?;
+        if matches!(told, Told::Messages(n) if n > 0) {
+            let name = people.users.iter().find(|p| &p.id == user);
+            reminded.push(name.map_or(user.clone(), |p| p.username.clone()));
+        }
+    }
+    Ok(reminded)
+}
+
+/// Reminds the lead role's holders that the incident owes its stakeholders an update, and
+/// says so on the timeline. Once: the next update sent re-arms the timer. Answers whether
+/// it did (not for an incident resolved meanwhile).
+async fn update_overdue(
+    shared: &Shared,
+    firer: &Firer,
+    tx: &mut WriteTx,
+    people: &PagingPeople,
+    r: &DueReminder,
+    now: i64,
+    leased: &mut Vec<ClaimedDelivery>,
+) -> Result<bool, EngineError> {
+    let incident = shared.store.incident(&r.incident_id).await?;
+    let Some(incident) = incident.filter(|i| i.status != Status::Resolved) else {
+        return Ok(false);
+    };
+    let due_at = r.due_at;
+    let leads: Vec<String> = tx
+        .held_roles(&incident.id)
+        .await?
+        .into_iter()
+        .filter(|a| a.role == shared.settings.lead_role)
+        .filter_map(|a| match a.holder {
+            Holder::User(id) => Some(id),
+            Holder::Contact(_) => None,
+        })
+        .collect();
+    let kind = |_: Locale| NoticeKind::UpdateOverdue {
+        reference: incident.reference(),
+        due_at,
+    };
+    let key = format!("{due_at}");
+    let reminded = remind(
+        firer, tx, people, &leads, kind, &incident, r, &key, now, leased,
+    )
+    .await?;
+    tx.record_update_overdue(&incident.id, due_at, &reminded, now)
+        .await?;
+    Ok(true)
 }
 
 /// Reminds of an overdue checklist item: its assignee, else its role's holders, else the
@@ -507,19 +594,7 @@ async fn overdue_item(
         },
         due_at: item.due_at,
     };
-    let receiver = format!("incident_reminder:{}", r.id);
-    let mut reminded = Vec::new();
-    for user in &to {
-        let key = format!("reminder:{}|{user}", r.id);
-        let told = tell_user(
-            firer, tx, people, user, kind, &incident, &receiver, &key, now, leased,
-        )
-        .await?;
-        if matches!(told, Told::Messages(n) if n > 0) {
-            let name = people.users.iter().find(|p| &p.id == user);
-            reminded.push(name.map_or(user.clone(), |p| p.username.clone()));
-        }
-    }
+    let reminded = remind(firer, tx, people, &to, kind, &incident, r, "", now, leased).await?;
     tx.record_overdue(&item, &reminded, now).await?;
     Ok(true)
 }

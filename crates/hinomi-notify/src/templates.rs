@@ -161,6 +161,25 @@ impl Parts {
                     ),
                 },
             ),
+            NoticeKind::UpdateOverdue { reference, due_at } => (
+                format!(
+                    "{} {reference}: {}",
+                    t(l, "報告期限超過", "Update overdue"),
+                    n.title
+                ),
+                match l {
+                    Locale::Ja => format!(
+                        "{} さん、インシデント {reference} の関係者への報告が期限 ({}) を過ぎています。状況を報告してください。",
+                        n.recipient,
+                        format_time(*due_at, l)
+                    ),
+                    Locale::En => format!(
+                        "{}, incident {reference} owed its stakeholders an update at {}. Please send one.",
+                        n.recipient,
+                        format_time(*due_at, l)
+                    ),
+                },
+            ),
             NoticeKind::IncidentUpdate {
                 reference,
                 severity,
@@ -716,6 +735,21 @@ pub(crate) mod tests {
             line_works(&n).starts_with("[hinomi] Incident update: [INC-1 SEV1 identified]"),
             "{}",
             line_works(&n)
+        );
+        n.kind = NoticeKind::UpdateOverdue {
+            reference: "INC-1".into(),
+            due_at: AT,
+        };
+        assert!(
+            line_works(&n).contains("owed its stakeholders an update at 2026-12-01 12:34 UTC"),
+            "{}",
+            line_works(&n)
+        );
+        n.locale = Locale::Ja;
+        assert!(
+            sms(&n).starts_with("[hinomi] 報告期限超過 INC-1"),
+            "{}",
+            sms(&n)
         );
     }
 

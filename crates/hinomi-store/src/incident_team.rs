@@ -165,17 +165,23 @@ fn item_from_row(row: &AnyRow) -> Result<ChecklistItemRecord> {
 pub enum ReminderKind {
     /// A checklist item's deadline; the subject is the item's id.
     ChecklistOverdue,
+    /// When the next update to stakeholders is owed, by the severity's cadence; the
+    /// subject is the incident's id.
+    UpdateDue,
 }
 
 impl ReminderKind {
+    pub const ALL: [ReminderKind; 2] = [ReminderKind::ChecklistOverdue, ReminderKind::UpdateDue];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ReminderKind::ChecklistOverdue => "checklist_overdue",
+            ReminderKind::UpdateDue => "update_due",
         }
     }
 
     fn parse(text: &str) -> Option<ReminderKind> {
-        (text == "checklist_overdue").then_some(ReminderKind::ChecklistOverdue)
+        ReminderKind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 }
 
@@ -519,6 +525,50 @@ impl WriteTx {
             EntryKind::ChecklistOverdue,
             "hinomi",
             &item.text_ja,
+            &data,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+impl WriteTx {
+    /// Arms (or with `None`, clears) the reminder that an incident's next update to
+    /// stakeholders is owed at `due_at`.
+    pub async fn arm_update_due(
+        &mut self,
+        incident_id: &str,
+        due_at: Option<i64>,
+        now: i64,
+    ) -> Result<()> {
+        self.set_reminder(
+            incident_id,
+            ReminderKind::UpdateDue,
+            incident_id,
+            due_at,
+            now,
+        )
+        .await
+    }
+
+    /// Records on the timeline that an update was owed at `due_at` and who was reminded.
+    pub async fn record_update_overdue(
+        &mut self,
+        incident_id: &str,
+        due_at: i64,
+        reminded: &[String],
+        now: i64,
+    ) -> Result<()> {
+        let data = json!({
+            "due_at": hinomi_core::time::format_millis(due_at),
+            "reminded": reminded,
+        });
+        self.record_change(
+            incident_id,
+            now,
+            EntryKind::UpdateOverdue,
+            "hinomi",
+            "",
             &data,
         )
         .await?;

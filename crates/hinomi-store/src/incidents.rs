@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use hinomi_core::incident::feed::{AlertEntry, alert_entries};
 use hinomi_core::incident::{
     Currency, EntryKind, FieldError, Impact, Milestone, MilestoneChange, Milestones, Money,
-    Playbooks, ReputationalRisk, Severity, Status, Verdict, plan_status,
+    Playbooks, ReputationalRisk, Severity, SeverityPolicy, Status, Verdict, plan_status,
 };
 use serde_json::json;
 use sqlx::Row;
@@ -234,6 +234,18 @@ pub struct NewEntry {
     pub verdict: Option<Verdict>,
     /// When it happened (defaults to now).
     pub at: Option<i64>,
+}
+
+/// An update to send to an incident's stakeholders.
+#[derive(Clone, Debug)]
+pub struct NewUpdate {
+    pub text: String,
+    /// What the timeline entry keeps: the lists told and the number of messages.
+    pub data: serde_json::Value,
+    /// One message per list and contact.
+    pub notices: Vec<crate::NewNotice>,
+    /// When the next update will be owed (the severity's cadence from now), if ever.
+    pub next_due: Option<i64>,
 }
 
 /// A milestone's edit, as kept.
@@ -919,7 +931,7 @@ impl Store {
         &self,
         id: &str,
         changes: &[IncidentChange],
-        playbooks: &Playbooks,
+        policy: &SeverityPolicy,
         actor: &str,
         now: i64,
     ) -> Result<IncidentWrite<IncidentRecord>> {
@@ -928,6 +940,7 @@ impl Store {
             return Ok(Err(IncidentFault::NotFound(format!("incident {id}"))));
         };
         let severity_before = rec.severity;
+        let status_before = rec.status;
         let services_before = rec.services.clone();
         for change in changes {
             match change {
@@ -1062,7 +1075,27 @@ impl Store {
         rec.updated_at = now;
         tx.write_incident_state(&rec).await?;
         if rec.severity != severity_before || rec.services != services_before {
-            tx.apply_playbooks(&rec, playbooks, actor, now).await?;
+            tx.apply_playbooks(&rec, policy.playbooks(), actor, now)
+                .await?;
+        }
+        if rec.severity != severity_before || rec.status != status_before {
+            let due = if rec.status == Status::Resolved {
+                None
+            } else {
+                let last: Option<i64> = sqlx::query(
+                    "SELECT MAX(at) FROM incident_timeline WHERE incident_id = $1 AND kind = 'update'",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx.tx)
+                .await?
+                .try_get(0)?;
+                let since = last
+                    .or(rec.milestones.get(Milestone::Declared))
+                    .unwrap_or(now);
+                let every = policy.level(rec.severity).update_every_minutes;
+                hinomi_core::incident::comms::next_update_due(since, every)
+            };
+            tx.arm_update_due(id, due, now).await?;
         }
         tx.commit().await?;
         Ok(self
@@ -1299,14 +1332,13 @@ impl Store {
         self.timeline_entry(incident_id, id).await
     }
 
-    /// Records an update sent to an incident's stakeholders and queues its messages
-    /// (`notices`, one per contact), in one transaction; answers the entry.
+    /// Records an update sent to an incident's stakeholders, queues its messages
+    /// (`notices`, one per contact) and arms the reminder of the next one at `next_due`, in
+    /// one transaction; answers the entry.
     pub async fn post_incident_update(
         &self,
         incident_id: &str,
-        text: &str,
-        data: &serde_json::Value,
-        notices: &[crate::NewNotice],
+        update: &NewUpdate,
         actor: &str,
         now: i64,
     ) -> Result<IncidentWrite<TimelineRecord>> {
@@ -1315,11 +1347,19 @@ impl Store {
             return Ok(Err(missing));
         }
         let id = tx
-            .record_change(incident_id, now, EntryKind::Update, actor, text, data)
+            .record_change(
+                incident_id,
+                now,
+                EntryKind::Update,
+                actor,
+                &update.text,
+                &update.data,
+            )
             .await?;
-        for n in notices {
+        for n in &update.notices {
             tx.insert_notice(n).await?;
         }
+        tx.arm_update_due(incident_id, update.next_due, now).await?;
         tx.commit().await?;
         self.timeline_entry(incident_id, id).await
     }

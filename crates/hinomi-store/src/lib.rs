@@ -45,7 +45,8 @@ pub use incident_team::{
 };
 pub use incidents::{
     GroupLink, IncidentChange, IncidentFault, IncidentQuery, IncidentRecord, IncidentWrite,
-    MilestoneEditRecord, NewEntry, NewIncident, ServiceRecord, ServiceWrite, TimelineRecord,
+    MilestoneEditRecord, NewEntry, NewIncident, NewUpdate, ServiceRecord, ServiceWrite,
+    TimelineRecord,
 };
 pub use oidc::OidcFlow;
 pub use outbox::{ClaimedDelivery, DeliveryAttempt, DeliveryOutcome, FinishedDelivery};

@@ -14,7 +14,7 @@ use hinomi_core::incident::{
 use hinomi_core::{Envelope, Notice, NoticeKind};
 use hinomi_engine::CONTACT_PREFIX;
 use hinomi_store::{
-    IncidentChange, IncidentFault, IncidentRecord, NewEntry, NewIncident, NewNotice,
+    IncidentChange, IncidentFault, IncidentRecord, NewEntry, NewIncident, NewNotice, NewUpdate,
     RecoveryRecord, ServiceRecord, ServiceWrite, StoreError, TimelineRecord,
 };
 
@@ -380,7 +380,7 @@ pub async fn change(
         .change_incident(
             &found.id,
             changes,
-            state.incidents.playbooks(),
+            &state.incidents,
             &actor(principal),
             state.engine.now(),
         )
@@ -567,11 +567,17 @@ pub async fn post_update(
             found.severity
         )));
     }
-    let data = serde_json::json!({ "lists": lists, "messages": notices.len() });
+    let every = state.incidents.level(found.severity).update_every_minutes;
+    let update = NewUpdate {
+        data: serde_json::json!({ "lists": lists, "messages": notices.len() }),
+        text,
+        notices,
+        next_due: hinomi_core::incident::comms::next_update_due(now, every),
+    };
     Ok(state
         .engine
         .store()
-        .post_incident_update(&found.id, &text, &data, &notices, &actor(principal), now)
+        .post_incident_update(&found.id, &update, &actor(principal), now)
         .await??)
 }
 

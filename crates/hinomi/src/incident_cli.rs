@@ -20,7 +20,7 @@ use hinomi_engine::escalate::Firer;
 use hinomi_engine::{RoleInput, Told, incidents};
 use hinomi_store::{
     ActionItemPatch, ActionItemQuery, Holder, IncidentFault, IncidentQuery, IncidentRecord,
-    ItemChange, NewActionItem, NewEntry, RecoveryRecord, Store,
+    ItemChange, NewActionItem, NewEntry, NewUpdate, RecoveryRecord, Store,
 };
 use hinomi_web::incidents::{
     DeclareInput, ImpactInput, PatchInput, changes, new_incident, parse_kinds, update_notices,
@@ -409,7 +409,7 @@ pub async fn incident(
                 );
             }
             let i = store
-                .change_incident(&i.id, &list, policy.playbooks(), &actor(), now)
+                .change_incident(&i.id, &list, policy, &actor(), now)
                 .await?
                 .map_err(refused)?;
             println!("{} is {} ({})", i.reference(), i.status, i.severity);
@@ -425,15 +425,22 @@ pub async fn incident(
                     i.severity
                 );
             }
-            let data = serde_json::json!({ "lists": lists, "messages": notices.len() });
+            let every = policy.level(i.severity).update_every_minutes;
+            let messages = notices.len();
+            let update = NewUpdate {
+                data: serde_json::json!({ "lists": lists, "messages": messages }),
+                text,
+                notices,
+                next_due: hinomi_core::incident::comms::next_update_due(now, every),
+            };
             store
-                .post_incident_update(&i.id, &text, &data, &notices, &actor(), now)
+                .post_incident_update(&i.id, &update, &actor(), now)
                 .await?
                 .map_err(refused)?;
             println!(
                 "{}: {} message(s) to {}",
                 i.reference(),
-                notices.len(),
+                messages,
                 lists.join(", ")
             );
         }

@@ -37,6 +37,8 @@ pub enum EntryKind {
     PageAcknowledged,
     /// An update sent to the stakeholder lists.
     Update,
+    /// An update to stakeholders was owed and none was sent; the lead was reminded.
+    UpdateOverdue,
     /// A recovery check's state set (`data`: the check, its state before and after).
     RecoveryCheck,
     /// The business-impact record changed.
@@ -53,7 +55,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 23] = [
+    pub const ALL: [EntryKind; 24] = [
         EntryKind::Note,
         EntryKind::Hypothesis,
         EntryKind::Finding,
@@ -70,6 +72,7 @@ impl EntryKind {
         EntryKind::AlertResolved,
         EntryKind::PageAcknowledged,
         EntryKind::Update,
+        EntryKind::UpdateOverdue,
         EntryKind::RecoveryCheck,
         EntryKind::ImpactRecordChange,
         EntryKind::RoleAssigned,
@@ -105,6 +108,7 @@ impl EntryKind {
             EntryKind::AlertResolved => "alert_resolved",
             EntryKind::PageAcknowledged => "page_acknowledged",
             EntryKind::Update => "update",
+            EntryKind::UpdateOverdue => "update_overdue",
             EntryKind::RecoveryCheck => "recovery_check",
             EntryKind::ImpactRecordChange => "impact_record_change",
             EntryKind::RoleAssigned => "role_assigned",

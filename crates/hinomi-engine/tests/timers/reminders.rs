@@ -2,10 +2,11 @@
 //! the seed's first-response checklist; when a phase's deadline passes, each unchecked item
 //! reminds its role's holders (else the incident manager) once, through their notification
 //! rules, with a `checklist_overdue` timeline entry; a checked item does not remind, and
-//! one unchecked before it reminded is re-armed.
+//! one unchecked before it reminded is re-armed. An update owed to stakeholders by the
+//! severity's cadence reminds the incident manager once; each update sent re-arms it.
 
 use hinomi_core::ContactKind;
-use hinomi_core::incident::{EntryKind, Impact, Milestones, Severity, SeverityPolicy};
+use hinomi_core::incident::{EntryKind, Impact, Milestones, PolicyDef, Severity, SeverityPolicy};
 use hinomi_engine::RoleInput;
 use hinomi_store::{ItemChange, NewIncident};
 
@@ -21,16 +22,9 @@ impl Rig {
     }
 }
 
-#[tokio::test]
-async fn overdue_checklist_items_remind_their_people_once() {
-    let rig = Rig::start(PAGING).await;
-    let aya = rig
-        .person("aya", &[(ContactKind::Email, "aya@example.com", 0)])
-        .await;
-    rig.person("ben", &[(ContactKind::Email, "ben@example.com", 0)])
-        .await;
-    let policy = SeverityPolicy::default();
-    let new = NewIncident {
+/// The seed's SEV1, declared with no team named.
+fn seed_incident() -> NewIncident {
+    NewIncident {
         id: "inc-1".into(),
         title: "受注システム全面障害".into(),
         summary: String::new(),
@@ -40,7 +34,24 @@ async fn overdue_checklist_items_remind_their_people_once() {
         services: Vec::new(),
         alert_groups: Vec::new(),
         suggestion: None,
-    };
+    }
+}
+
+#[tokio::test]
+async fn overdue_checklist_items_remind_their_people_once() {
+    let rig = Rig::start(PAGING).await;
+    let aya = rig
+        .person("aya", &[(ContactKind::Email, "aya@example.com", 0)])
+        .await;
+    rig.person("ben", &[(ContactKind::Email, "ben@example.com", 0)])
+        .await;
+    // No update cadence here: only the checklist's reminders.
+    let mut def = PolicyDef::default();
+    for level in &mut def.severities {
+        level.update_every_minutes = None;
+    }
+    let policy = def.build().unwrap();
+    let new = seed_incident();
     let team = [RoleInput {
         role: "system_expert".into(),
         user: Some("ben".into()),
@@ -137,5 +148,88 @@ async fn overdue_checklist_items_remind_their_people_once() {
         .filter(|e| e.data.contains("\"reminded\":[\"ben\"]"))
         .count();
     assert_eq!(to_ben, 2);
+    assert_eq!(store.next_reminder_due().await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn an_update_owed_to_stakeholders_reminds_the_incident_manager_once() {
+    let rig = Rig::start(PAGING).await;
+    let aya = rig
+        .person("aya", &[(ContactKind::Email, "aya@example.com", 0)])
+        .await;
+    // A SEV1 owes an update every 30 minutes; no playbook, to hear the cadence alone.
+    let mut def = PolicyDef::default();
+    def.playbooks.clear();
+    let policy: SeverityPolicy = def.build().unwrap();
+    let (incident, _) = rig
+        .engine
+        .declare_incident(&policy, &seed_incident(), &[], Some(&aya), "aya")
+        .await
+        .unwrap()
+        .unwrap();
+    let store = rig.engine.store();
+    assert_eq!(
+        store.next_reminder_due().await.unwrap(),
+        Some(T0 + 30 * MIN)
+    );
+    assert_eq!(rig.remind_at(T0 + 29 * MIN).await, (0, 0));
+    assert_eq!(rig.remind_at(T0 + 30 * MIN).await, (1, 1));
+    assert_eq!(rig.remind_at(T0 + 45 * MIN).await, (0, 0), "once");
+    let overdue = store
+        .incident_timeline(&incident.id, &[EntryKind::UpdateOverdue])
+        .await
+        .unwrap();
+    assert_eq!(overdue.len(), 1);
+    assert!(
+        overdue[0].data.contains("\"reminded\":[\"aya\"]"),
+        "{}",
+        overdue[0].data
+    );
+    let sent: Vec<Value> = store
+        .notices("incident_reminder:1")
+        .await
+        .unwrap()
+        .iter()
+        .map(|n| serde_json::from_str(&n.payload).unwrap())
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["notice"]["kind"]["type"], "update_overdue");
+    assert_eq!(sent[0]["notice"]["kind"]["due_at"], T0 + 30 * MIN);
+
+    // An update at 50 minutes re-arms the cadence from then; resolving clears it.
+    rig.clock.set(T0 + 50 * MIN);
+    store
+        .post_incident_update(
+            &incident.id,
+            &hinomi_store::NewUpdate {
+                text: "調査中".into(),
+                data: serde_json::json!({}),
+                notices: Vec::new(),
+                next_due: Some(T0 + 80 * MIN),
+            },
+            "aya",
+            T0 + 50 * MIN,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store.next_reminder_due().await.unwrap(),
+        Some(T0 + 80 * MIN)
+    );
+    store
+        .change_incident(
+            &incident.id,
+            &[hinomi_store::IncidentChange::Status {
+                to: hinomi_core::incident::Status::Resolved,
+                reason: None,
+            }],
+            &policy,
+            "aya",
+            T0 + 60 * MIN,
+        )
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(store.next_reminder_due().await.unwrap(), None);
 }
