@@ -536,6 +536,44 @@ impl WriteTx {
         Ok(acknowledged)
     }
 
+    /// Notes on internal incident `incident_id` an update posted on the status page incident
+    /// that tells of it (`status_incident`, its name): the text in Japanese (else English),
+    /// the status posted and both bodies in `data`. A link to an incident since deleted is
+    /// skipped.
+    pub async fn note_status_page_update(
+        &mut self,
+        incident_id: &str,
+        status_incident: (&str, &str),
+        update: &hinomi_core::status_page::Update,
+        actor: &str,
+        now: i64,
+    ) -> Result<()> {
+        let known = sqlx::query("SELECT id FROM incidents WHERE id = $1")
+            .bind(incident_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if known.is_none() {
+            return Ok(());
+        }
+        let data = json!({
+            "status_incident": status_incident.0,
+            "name": status_incident.1,
+            "status": update.progress.as_str(),
+            "body_ja": update.body_ja,
+            "body_en": update.body_en,
+        });
+        self.record_change(
+            incident_id,
+            now,
+            EntryKind::StatusPageUpdate,
+            actor,
+            update.body(hinomi_core::Locale::Ja),
+            &data,
+        )
+        .await?;
+        Ok(())
+    }
+
     /// The services named (by id or name) in `names` as (id, name), by id and without
     /// repeats; an unknown one is a fault at `<field>[i]`.
     async fn resolve_services(

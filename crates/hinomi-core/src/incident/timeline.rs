@@ -39,6 +39,8 @@ pub enum EntryKind {
     Update,
     /// An update to stakeholders was owed and none was sent; the lead was reminded.
     UpdateOverdue,
+    /// An update posted on a status page incident that tells of this one.
+    StatusPageUpdate,
     /// A recovery check's state set (`data`: the check, its state before and after).
     RecoveryCheck,
     /// The business-impact record changed.
@@ -55,7 +57,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 24] = [
+    pub const ALL: [EntryKind; 25] = [
         EntryKind::Note,
         EntryKind::Hypothesis,
         EntryKind::Finding,
@@ -73,6 +75,7 @@ impl EntryKind {
         EntryKind::PageAcknowledged,
         EntryKind::Update,
         EntryKind::UpdateOverdue,
+        EntryKind::StatusPageUpdate,
         EntryKind::RecoveryCheck,
         EntryKind::ImpactRecordChange,
         EntryKind::RoleAssigned,
@@ -109,6 +112,7 @@ impl EntryKind {
             EntryKind::PageAcknowledged => "page_acknowledged",
             EntryKind::Update => "update",
             EntryKind::UpdateOverdue => "update_overdue",
+            EntryKind::StatusPageUpdate => "status_page_update",
             EntryKind::RecoveryCheck => "recovery_check",
             EntryKind::ImpactRecordChange => "impact_record_change",
             EntryKind::RoleAssigned => "role_assigned",

@@ -251,7 +251,15 @@ pub async fn open(
         uuid::Uuid::new_v4().simple().to_string(),
         now,
     )?;
-    write_incident(&mut tx, &incident, &update, &components, &changed).await?;
+    write_incident(
+        &mut tx,
+        principal,
+        &incident,
+        &update,
+        &components,
+        &changed,
+    )
+    .await?;
     subscribers::queue(&mut tx, state, &incident, &update, &components, now).await?;
     let kind = match incident.kind {
         Kind::Incident => "status_incident.opened",
@@ -284,7 +292,15 @@ pub async fn post_update(
         uuid::Uuid::new_v4().simple().to_string(),
         now,
     )?;
-    write_incident(&mut tx, &incident, &update, &components, &changed).await?;
+    write_incident(
+        &mut tx,
+        principal,
+        &incident,
+        &update,
+        &components,
+        &changed,
+    )
+    .await?;
     subscribers::queue(&mut tx, state, &incident, &update, &components, now).await?;
     let data = event_data(&incident, &update);
     let kind = "status_incident.updated";
@@ -292,8 +308,11 @@ pub async fn post_update(
     Ok((incident, update))
 }
 
+/// Writes a status incident and its new update, the components it changed, and, when it
+/// tells of an internal incident, a `status_page_update` entry on that one's timeline.
 async fn write_incident(
     tx: &mut WriteTx,
+    principal: &Principal,
     incident: &StatusIncident,
     update: &Update,
     components: &[Component],
@@ -302,6 +321,17 @@ async fn write_incident(
     tx.save_status_incident(incident, update).await?;
     for c in components.iter().filter(|c| changed.contains(&c.id)) {
         tx.put_status_component(c).await?;
+    }
+    if let Some(internal) = &incident.incident_id {
+        let (_, _, actor) = principal.actor_parts();
+        tx.note_status_page_update(
+            internal,
+            (&incident.id, &incident.name),
+            update,
+            &actor,
+            update.created_at,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -1355,6 +1355,15 @@ both_databases!(
             .get_json(&format!("/api/v1/status/incidents/{status_id}"))
             .await;
         assert_eq!(own["incident_id"], internal_id);
+        // Publishing it wrote the first status update on the internal incident's timeline.
+        let timeline = server
+            .get_json(&format!(
+                "/api/v1/incidents/{internal_id}/timeline?kind=status_page_update"
+            ))
+            .await;
+        let entries = timeline.as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{timeline}");
+        assert_eq!(entries[0]["data"]["status_incident"], status_id.as_str());
 
         // The console's component form shows and changes the service.
         let csrf = server.csrf(&aoki, "/status-page").await;
