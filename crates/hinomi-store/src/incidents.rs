@@ -619,7 +619,10 @@ impl WriteTx {
     }
 
     /// The incident, locked for the transaction, or the fault naming it as not found.
-    async fn lock_existing(&mut self, id: &str) -> Result<IncidentWrite<IncidentRecord>> {
+    pub(crate) async fn lock_existing(
+        &mut self,
+        id: &str,
+    ) -> Result<IncidentWrite<IncidentRecord>> {
         Ok(self
             .lock_incident(id)
             .await?

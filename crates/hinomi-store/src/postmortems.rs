@@ -179,10 +179,6 @@ fn impact_from_row(r: &AnyRow) -> Result<ImpactRecord> {
     })
 }
 
-fn not_found(incident_id: &str) -> IncidentFault {
-    IncidentFault::NotFound(format!("incident {incident_id}"))
-}
-
 impl WriteTx {
     async fn read_sections(&mut self, incident_id: &str) -> Result<Vec<SectionRecord>> {
         let rows = sqlx::query(
@@ -277,8 +273,8 @@ impl Store {
         now: i64,
     ) -> Result<IncidentWrite<RecoveryRecord>> {
         let mut tx = self.begin().await?;
-        if tx.lock_incident(incident_id).await?.is_none() {
-            return Ok(Err(not_found(incident_id)));
+        if let Err(missing) = tx.lock_existing(incident_id).await? {
+            return Ok(Err(missing));
         }
         let before: Option<String> = sqlx::query(
             "SELECT state FROM incident_recovery_checks WHERE incident_id = $1 AND check_name = $2",
@@ -332,8 +328,8 @@ impl Store {
         now: i64,
     ) -> Result<IncidentWrite<RecoveryRecord>> {
         let mut tx = self.begin().await?;
-        if tx.lock_incident(incident_id).await?.is_none() {
-            return Ok(Err(not_found(incident_id)));
+        if let Err(missing) = tx.lock_existing(incident_id).await? {
+            return Ok(Err(missing));
         }
         let row = sqlx::query(
             "SELECT data_loss, business_delay, customers_handled, customers_handled_count \
@@ -512,8 +508,8 @@ impl Store {
         now: i64,
     ) -> Result<IncidentWrite<(PostmortemRecord, Vec<Section>)>> {
         let mut tx = self.begin().await?;
-        if tx.lock_incident(incident_id).await?.is_none() {
-            return Ok(Err(not_found(incident_id)));
+        if let Err(missing) = tx.lock_existing(incident_id).await? {
+            return Ok(Err(missing));
         }
         let existing = tx.read_sections(incident_id).await?;
         let mut kept = Vec::new();
@@ -584,8 +580,8 @@ impl Store {
         now: i64,
     ) -> Result<IncidentWrite<PostmortemRecord>> {
         let mut tx = self.begin().await?;
-        if tx.lock_incident(incident_id).await?.is_none() {
-            return Ok(Err(not_found(incident_id)));
+        if let Err(missing) = tx.lock_existing(incident_id).await? {
+            return Ok(Err(missing));
         }
         let done = sqlx::query(
             "UPDATE postmortem_sections SET body = $3, edited_by = $4, edited_at = $5 \
@@ -689,8 +685,8 @@ impl Store {
         now: i64,
     ) -> Result<IncidentWrite<Vec<ActionItemRecord>>> {
         let mut tx = self.begin().await?;
-        if tx.lock_incident(incident_id).await?.is_none() {
-            return Ok(Err(not_found(incident_id)));
+        if let Err(missing) = tx.lock_existing(incident_id).await? {
+            return Ok(Err(missing));
         }
         let rows = sqlx::query("SELECT title FROM action_items WHERE incident_id = $1")
             .bind(incident_id)
@@ -771,8 +767,8 @@ impl Store {
             return Ok(Err(IncidentFault::NotFound(format!("action item {id}"))));
         };
         let mut tx = self.begin().await?;
-        if tx.lock_incident(&before.incident_id).await?.is_none() {
-            return Ok(Err(not_found(&before.incident_id)));
+        if let Err(missing) = tx.lock_existing(&before.incident_id).await? {
+            return Ok(Err(missing));
         }
         let mut after = before.clone();
         if let Some(c) = patch.category {
