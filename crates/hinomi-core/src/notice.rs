@@ -124,6 +124,24 @@ pub enum NoticeKind {
         item: String,
         due_at: i64,
     },
+    /// The escalation criterion `criterion` (its name) held for incident `reference`, of
+    /// `severity`, because of `reason` (in the recipient's language).
+    IncidentEscalated {
+        reference: String,
+        severity: String,
+        criterion: String,
+        reason: String,
+    },
+    /// Action item `item` of incident `reference`, due on `due` (`2024-12-20`), is not
+    /// done; `owner` (a username) holds it, if anyone. Told to the owner, and later
+    /// (`to_lead`) to the incident manager.
+    ActionItemOverdue {
+        reference: String,
+        item: String,
+        due: String,
+        owner: Option<String>,
+        to_lead: bool,
+    },
 }
 
 /// One alert as a notice shows it.

@@ -14,12 +14,20 @@
 //! else its role's holders, else the lead role's holders, once, with a `checklist_overdue`
 //! timeline entry; an update owed to stakeholders (`update_due`, armed at the declaration by
 //! the severity's cadence and re-armed by every update sent and every change of severity
-//! or status) reminds the lead role's holders once, with an `update_overdue` entry. A new
-//! kind of reminder adds a `ReminderKind` and a branch here.
+//! or status) reminds the lead role's holders once, with an `update_overdue` entry. An
+//! escalation criterion (`escalation`, armed by the declaration and every change while its
+//! conditions hold, see `hinomi_core::incident::criteria`) is checked again and pages the
+//! holders of its roles and the people it names (the lead's holders when that is nobody),
+//! once per incident, with an `escalated` entry. An overdue action item
+//! (`action_item_overdue`, armed from its due date read in `[incidents.action_items]`'s
+//! zone) reminds its owner and arms the incident manager's turn (`action_item_lead`,
+//! `tell_lead_after_days` later), each with an `action_item_overdue` entry. A new kind of
+//! reminder adds a `ReminderKind` and a branch here.
 
 use hinomi_core::escalation::{Unreachable, plan_notifications};
 use hinomi_core::incident::comms::next_update_due;
-use hinomi_core::incident::{FieldError, Role, SeverityPolicy, Status};
+use hinomi_core::incident::criteria::Facts;
+use hinomi_core::incident::{FieldError, Milestone, Role, SeverityPolicy, Status};
 use hinomi_core::{Contact, ContactKind, Envelope, Locale, Notice, NoticeKind};
 use hinomi_store::{
     ClaimedDelivery, DueReminder, ExternalContactRecord, Holder, IncidentFault, IncidentRecord,
@@ -346,6 +354,7 @@ pub async fn declare(
     let every = policy.level(incident.severity).update_every_minutes;
     tx.arm_update_due(&incident.id, next_update_due(now, every), now)
         .await?;
+    tx.arm_criteria(&incident, policy.criteria(), now).await?;
     let mut given = Vec::new();
     for (role, holder, name) in &wanted {
         match give(
@@ -452,6 +461,23 @@ pub(crate) async fn remind_due(shared: &Shared, now: i64) -> Result<ReminderRepo
             Some(ReminderKind::UpdateDue) => {
                 update_overdue(shared, &firer, &mut tx, &people, r, now, &mut report.leased).await?
             }
+            Some(ReminderKind::Escalation) => {
+                criterion_met(shared, &firer, &mut tx, &people, r, now, &mut report.leased).await?
+            }
+            Some(kind @ (ReminderKind::ActionItemOverdue | ReminderKind::ActionItemLead)) => {
+                let to_lead = kind == ReminderKind::ActionItemLead;
+                let chase = Chasing { r, to_lead };
+                overdue_action_item(
+                    shared,
+                    &firer,
+                    &mut tx,
+                    &people,
+                    chase,
+                    now,
+                    &mut report.leased,
+                )
+                .await?
+            }
             None => {
                 tracing::warn!(reminder = r.id, kind = %r.kind_name, "a reminder of a kind this version does not know; cleared");
                 false
@@ -517,16 +543,7 @@ async fn update_overdue(
         return Ok(false);
     };
     let due_at = r.due_at;
-    let leads: Vec<String> = tx
-        .held_roles(&incident.id)
-        .await?
-        .into_iter()
-        .filter(|a| a.role == shared.settings.lead_role)
-        .filter_map(|a| match a.holder {
-            Holder::User(id) => Some(id),
-            Holder::Contact(_) => None,
-        })
-        .collect();
+    let leads = user_holders(&tx.held_roles(&incident.id).await?, lead_key(shared));
     let kind = |_: Locale| NoticeKind::UpdateOverdue {
         reference: incident.reference(),
         due_at,
@@ -568,23 +585,14 @@ async fn overdue_item(
         return Ok(false);
     }
     let held = tx.held_roles(&incident.id).await?;
-    let holders = |role: &str| -> Vec<String> {
-        held.iter()
-            .filter(|a| a.role == role)
-            .filter_map(|a| match &a.holder {
-                Holder::User(id) => Some(id.clone()),
-                Holder::Contact(_) => None,
-            })
-            .collect()
-    };
     let mut to: Vec<String> = item.assignee.iter().cloned().collect();
     if to.is_empty()
         && let Some(role) = &item.role
     {
-        to = holders(role);
+        to = user_holders(&held, role);
     }
     if to.is_empty() {
-        to = holders(&shared.settings.lead_role);
+        to = user_holders(&held, lead_key(shared));
     }
     let kind = |l: Locale| NoticeKind::ChecklistOverdue {
         reference: incident.reference(),
@@ -596,5 +604,173 @@ async fn overdue_item(
     };
     let reminded = remind(firer, tx, people, &to, kind, &incident, r, "", now, leased).await?;
     tx.record_overdue(&item, &reminded, now).await?;
+    Ok(true)
+}
+
+/// The key of the lead role, which hears what nobody else holds.
+fn lead_key(shared: &Shared) -> &str {
+    &shared.settings.incidents.roles().lead().key
+}
+
+/// The users holding `role` among `held` (external contacts are not paged).
+fn user_holders(held: &[RoleAssignmentRecord], role: &str) -> Vec<String> {
+    held.iter()
+        .filter(|a| a.role == role)
+        .filter_map(|a| match &a.holder {
+            Holder::User(id) => Some(id.clone()),
+            Holder::Contact(_) => None,
+        })
+        .collect()
+}
+
+/// Acts on an escalation criterion whose timer came due: pages the holders of its roles
+/// and the people it names (the lead role's holders when that is nobody), and says so on
+/// the timeline. Its conditions are checked again on the incident as it is: a criterion
+/// since removed from the settings, an incident resolved or no longer meeting them, does
+/// nothing (and may be armed again by a later change). Answers whether it acted.
+async fn criterion_met(
+    shared: &Shared,
+    firer: &Firer,
+    tx: &mut WriteTx,
+    people: &PagingPeople,
+    r: &DueReminder,
+    now: i64,
+    leased: &mut Vec<ClaimedDelivery>,
+) -> Result<bool, EngineError> {
+    let policy = &shared.settings.incidents;
+    let Some(criterion) = r
+        .subject
+        .rsplit_once('|')
+        .and_then(|(_, key)| policy.criteria().iter().find(|c| c.key == key))
+    else {
+        return Ok(false);
+    };
+    let Some(incident) = shared.store.incident(&r.incident_id).await? else {
+        return Ok(false);
+    };
+    let facts = Facts {
+        severity: incident.severity,
+        status: incident.status,
+        impact: &incident.impact,
+        declared_at: incident
+            .milestones
+            .get(Milestone::Declared)
+            .unwrap_or(incident.updated_at),
+    };
+    let (Some(reason), Some(due)) = (criterion.reason(&facts), criterion.due(&facts)) else {
+        return Ok(false);
+    };
+    if due > now {
+        return Ok(false);
+    }
+    let held = tx.held_roles(&incident.id).await?;
+    let mut to: Vec<String> = Vec::new();
+    let mut unheld = Vec::new();
+    for role in &criterion.page_roles {
+        let holders = user_holders(&held, role);
+        if holders.is_empty() {
+            unheld.push(role.clone());
+        }
+        to.extend(holders);
+    }
+    let mut unknown = Vec::new();
+    for name in &criterion.page_users {
+        match people
+            .users
+            .iter()
+            .find(|p| &p.username == name && p.enabled)
+        {
+            Some(p) => to.push(p.id.clone()),
+            None => unknown.push(name.clone()),
+        }
+    }
+    if to.is_empty() {
+        to = user_holders(&held, lead_key(shared));
+    }
+    let mut seen = std::collections::HashSet::new();
+    to.retain(|u| seen.insert(u.clone()));
+    let kind = |l: Locale| NoticeKind::IncidentEscalated {
+        reference: incident.reference(),
+        severity: policy.level(incident.severity).name.clone(),
+        criterion: criterion.name.clone(),
+        reason: reason.describe(l),
+    };
+    let paged = remind(firer, tx, people, &to, kind, &incident, r, "", now, leased).await?;
+    tx.record_escalated(
+        &incident.id,
+        &criterion.key,
+        &criterion.name,
+        &reason.to_string(),
+        &paged,
+        &unheld,
+        &unknown,
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// An action item's timer: the owner's turn, or the incident manager's.
+struct Chasing<'a> {
+    r: &'a DueReminder,
+    to_lead: bool,
+}
+
+/// Reminds of an overdue action item: on the owner's turn its owner (the lead role's
+/// holders when it has none), arming the incident manager's turn; on that turn the lead
+/// role's holders. An item done, cancelled or given a later date meanwhile reminds nobody.
+/// Answers whether it reminded.
+async fn overdue_action_item(
+    shared: &Shared,
+    firer: &Firer,
+    tx: &mut WriteTx,
+    people: &PagingPeople,
+    chasing: Chasing<'_>,
+    now: i64,
+    leased: &mut Vec<ClaimedDelivery>,
+) -> Result<bool, EngineError> {
+    let chase = shared.settings.incidents.chase();
+    let Some(item) = shared.store.action_item(&chasing.r.subject).await? else {
+        return Ok(false);
+    };
+    let Some(due) = item.due.filter(|_| item.status.is_open()) else {
+        return Ok(false);
+    };
+    if chase.overdue_at(due) > now {
+        return Ok(false);
+    }
+    let Some(incident) = shared.store.incident(&item.incident_id).await? else {
+        return Ok(false);
+    };
+    let leads = user_holders(&tx.held_roles(&incident.id).await?, lead_key(shared));
+    let to = match (&item.owner_id, chasing.to_lead) {
+        (Some(owner), false) => vec![owner.clone()],
+        _ => leads,
+    };
+    let kind = |_: Locale| NoticeKind::ActionItemOverdue {
+        reference: incident.reference(),
+        item: item.title.clone(),
+        due: due.to_string(),
+        owner: item.owner.clone(),
+        to_lead: chasing.to_lead,
+    };
+    // A later due date that passes again is a new occasion for the same timer.
+    let occasion = due.to_string();
+    let reminded = remind(
+        firer, tx, people, &to, kind, &incident, chasing.r, &occasion, now, leased,
+    )
+    .await?;
+    tx.record_action_item_overdue(&item, chasing.to_lead, &reminded, now)
+        .await?;
+    if !chasing.to_lead {
+        tx.set_reminder(
+            &item.incident_id,
+            ReminderKind::ActionItemLead,
+            &item.id,
+            Some(chase.lead_at(now)),
+            now,
+        )
+        .await?;
+    }
     Ok(true)
 }

@@ -94,9 +94,10 @@ pub struct EngineSettings {
     /// Sends per minute on this instance, per contact kind; a kind missing or 0 is not
     /// throttled.
     pub contact_per_minute: std::collections::HashMap<hinomi_core::ContactKind, u32>,
-    /// The key of the incident role reminders nobody else holds go to (the lead role of
-    /// `[[incidents.roles]]`).
-    pub lead_role: String,
+    /// The `[incidents]` settings: the lead role (reminders nobody else holds go to it),
+    /// the escalation criteria and how action items are chased, as the reminder worker
+    /// reads them.
+    pub incidents: Arc<hinomi_core::incident::SeverityPolicy>,
     /// Run flushes and delivery in the background. Tests of timers turn this off and
     /// drive [`Engine::flush_now`] and [`Engine::deliver_now`] on a [`ManualClock`].
     pub background: bool,
@@ -114,7 +115,7 @@ impl Default for EngineSettings {
             max_attempts: 12,
             channels: ChannelSettings::default(),
             contact_per_minute: std::collections::HashMap::new(),
-            lead_role: "incident_manager".into(),
+            incidents: Arc::default(),
             background: true,
         }
     }

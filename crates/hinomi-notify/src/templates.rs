@@ -230,6 +230,66 @@ impl Parts {
                     ),
                 },
             ),
+            NoticeKind::IncidentEscalated {
+                reference,
+                severity,
+                criterion,
+                reason,
+            } => (
+                format!(
+                    "{} {severity} {reference}: {}",
+                    t(l, "エスカレーション", "Escalation"),
+                    n.title
+                ),
+                match l {
+                    Locale::Ja => format!(
+                        "{} さん、インシデント {reference} ({severity}) がエスカレーション基準「{criterion}」に該当しました ({reason})。状況を確認し、対応に加わってください。",
+                        n.recipient
+                    ),
+                    Locale::En => format!(
+                        "{}, incident {reference} ({severity}) met the escalation criterion \"{criterion}\" ({reason}). Please look at it and join the response.",
+                        n.recipient
+                    ),
+                },
+            ),
+            NoticeKind::ActionItemOverdue {
+                reference,
+                item,
+                due,
+                owner,
+                to_lead,
+            } => (
+                format!(
+                    "{} {reference}: {item}",
+                    t(l, "改善項目の期限超過", "Action item overdue")
+                ),
+                match (l, owner, to_lead) {
+                    (Locale::Ja, Some(o), true) => format!(
+                        "{} さん、インシデント {reference} の改善項目「{item}」(担当: {o}) が期限 {due} を過ぎても完了していません。担当者と進め方を確認してください。",
+                        n.recipient
+                    ),
+                    (Locale::Ja, None, true) => format!(
+                        "{} さん、インシデント {reference} の改善項目「{item}」が期限 {due} を過ぎても完了していません。担当者が決まっていません。",
+                        n.recipient
+                    ),
+                    (Locale::Ja, _, false) => format!(
+                        "{} さん、インシデント {reference} の改善項目「{item}」の期限 {due} が過ぎました。完了したら状態を更新してください。",
+                        n.recipient
+                    ),
+                    (Locale::En, Some(o), true) => format!(
+                        "{}, the action item \"{item}\" of incident {reference} (owner: {o}) was due on {due} and is not done. Please check with its owner.",
+                        n.recipient
+                    ),
+                    (Locale::En, None, true) => format!(
+                        "{}, the action item \"{item}\" of incident {reference} was due on {due} and is not done. Nobody owns it.",
+                        n.recipient
+                    ),
+                    (Locale::En, _, false) => format!(
+                        "{}, the action item \"{item}\" of incident {reference} was due on {due}. Please update its status when it is done.",
+                        n.recipient
+                    ),
+                },
+            ),
         };
         let name = |a: &hinomi_core::NoticeAlert| {
             a.summary.clone().unwrap_or_else(|| {
@@ -800,6 +860,64 @@ pub(crate) mod tests {
             due_at: AT,
         };
         assert!(line_works(&n).contains("「ログ分析」の期限 (2026-12-01 21:34 JST) が過ぎました"));
+    }
+
+    #[test]
+    fn escalations_and_overdue_action_items_read_in_both_languages() {
+        let mut n = page(Locale::Ja);
+        n.title = "受注システム全面障害".into();
+        n.kind = NoticeKind::IncidentEscalated {
+            reference: "INC-1".into(),
+            severity: "SEV1".into(),
+            criterion: "経営層連携を呼び出す".into(),
+            reason: "重大度 SEV1".into(),
+        };
+        let text = sms(&n);
+        assert!(
+            text.starts_with("[hinomi] エスカレーション SEV1 INC-1: 受注システム全面障害"),
+            "{text}"
+        );
+        assert!(
+            email(&n).text.contains(
+                "エスカレーション基準「経営層連携を呼び出す」に該当しました (重大度 SEV1)"
+            ),
+            "{}",
+            email(&n).text
+        );
+        n.kind = NoticeKind::ActionItemOverdue {
+            reference: "INC-1".into(),
+            item: "監視強化".into(),
+            due: "2024-12-20".into(),
+            owner: Some("ben".into()),
+            to_lead: true,
+        };
+        assert!(
+            email(&n)
+                .text
+                .contains("「監視強化」(担当: ben) が期限 2024-12-20 を過ぎても"),
+            "{}",
+            email(&n).text
+        );
+        n.locale = Locale::En;
+        assert!(
+            line_works(&n).starts_with("[hinomi] Action item overdue INC-1: 監視強化"),
+            "{}",
+            line_works(&n)
+        );
+        n.kind = NoticeKind::ActionItemOverdue {
+            reference: "INC-1".into(),
+            item: "Capacity".into(),
+            due: "2024-12-20".into(),
+            owner: Some("ben".into()),
+            to_lead: false,
+        };
+        assert!(
+            email(&n)
+                .text
+                .contains("was due on 2024-12-20. Please update its status"),
+            "{}",
+            email(&n).text
+        );
     }
 
     #[test]

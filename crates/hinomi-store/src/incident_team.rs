@@ -1,17 +1,20 @@
 //! An incident's team and checklist (migrations 0012 and 0013): the external contacts
 //! catalogue (vendors' people without accounts), who holds which role on an incident (kept
 //! after they hand it on), the checklist items copied from playbooks, and the incidents'
-//! reminder timers (`incident_reminders`, one row per thing to remind of, claimed by the
+//! reminder timers (`incident_reminders`, one row per thing to remind of: checklist
+//! deadlines, update cadence, escalation criteria, overdue action items; claimed by the
 //! engine like pages). Every change writes its timeline entry and event in the transaction
 //! that makes it; the engine adds the messages that go with it.
 
-use hinomi_core::incident::{EntryKind, FieldError, Playbooks};
+use hinomi_core::incident::criteria::{Criterion, Facts};
+use hinomi_core::incident::{EntryKind, FieldError, Milestone, Playbooks};
 use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::access::append_audit;
 use crate::incidents::{IncidentFault, IncidentRecord, IncidentWrite};
+use crate::postmortems::ActionItemRecord;
 use crate::{AuditEntry, Result, Store, WriteTx};
 
 /// A person outside the company who may hold a role (a vendor's engineer).
@@ -159,8 +162,8 @@ fn item_from_row(row: &AnyRow) -> Result<ChecklistItemRecord> {
     })
 }
 
-/// What a reminder timer is for; the worker decides by it. Further kinds (status-update
-/// cadence, unresolved-for-hours escalation) add a variant and a branch in the worker.
+/// What a reminder timer is for; the worker decides by it. A further kind adds a variant
+/// and a branch in the worker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReminderKind {
     /// A checklist item's deadline; the subject is the item's id.
@@ -168,15 +171,31 @@ pub enum ReminderKind {
     /// When the next update to stakeholders is owed, by the severity's cadence; the
     /// subject is the incident's id.
     UpdateDue,
+    /// When an escalation criterion acts on an incident; the subject is
+    /// `<incident id>|<criterion key>`. It acts once: a fired row is not armed again.
+    Escalation,
+    /// When an action item is overdue (its owner is reminded); the subject is its id.
+    ActionItemOverdue,
+    /// When the incident manager hears of an overdue action item; the subject is its id.
+    ActionItemLead,
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 2] = [ReminderKind::ChecklistOverdue, ReminderKind::UpdateDue];
+    pub const ALL: [ReminderKind; 5] = [
+        ReminderKind::ChecklistOverdue,
+        ReminderKind::UpdateDue,
+        ReminderKind::Escalation,
+        ReminderKind::ActionItemOverdue,
+        ReminderKind::ActionItemLead,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ReminderKind::ChecklistOverdue => "checklist_overdue",
             ReminderKind::UpdateDue => "update_due",
+            ReminderKind::Escalation => "escalation",
+            ReminderKind::ActionItemOverdue => "action_item_overdue",
+            ReminderKind::ActionItemLead => "action_item_lead",
         }
     }
 
@@ -576,6 +595,143 @@ impl WriteTx {
     }
 }
 
+impl WriteTx {
+    /// Arms the timers of the escalation `criteria` that have not acted on `incident`, by
+    /// its state as written now ([`Criterion::due`]): cleared for those whose conditions
+    /// no longer hold. A criterion that acted keeps its record and is not armed again.
+    pub async fn arm_criteria(
+        &mut self,
+        incident: &IncidentRecord,
+        criteria: &[Criterion],
+        now: i64,
+    ) -> Result<()> {
+        let facts = Facts {
+            severity: incident.severity,
+            status: incident.status,
+            impact: &incident.impact,
+            declared_at: incident
+                .milestones
+                .get(Milestone::Declared)
+                .unwrap_or(incident.updated_at),
+        };
+        for c in criteria {
+            let due = c.due(&facts);
+            sqlx::query(
+                "INSERT INTO incident_reminders (incident_id, kind, subject, due_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (kind, subject) DO UPDATE SET due_at = $6 \
+                 WHERE incident_reminders.fired_at IS NULL",
+            )
+            .bind(&incident.id)
+            .bind(ReminderKind::Escalation.as_str())
+            .bind(criterion_subject(&incident.id, &c.key))
+            .bind(due)
+            .bind(now)
+            .bind(due)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Records on the timeline that criterion `key` (named `name`) acted for `reason`:
+    /// whom it paged, the roles it names that nobody held and the people it names that
+    /// are not enabled users.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_escalated(
+        &mut self,
+        incident_id: &str,
+        key: &str,
+        name: &str,
+        reason: &str,
+        paged: &[String],
+        unheld: &[String],
+        unknown: &[String],
+        now: i64,
+    ) -> Result<()> {
+        let data = json!({
+            "criterion": key,
+            "name": name,
+            "reason": reason,
+            "paged": paged,
+            "unheld_roles": unheld,
+            "unknown_users": unknown,
+        });
+        self.record_change(
+            incident_id,
+            now,
+            EntryKind::Escalated,
+            "hinomi",
+            &format!("{name} ({reason})"),
+            &data,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Arms the chase of an action item: its owner is reminded at `overdue_at` and the
+    /// incident manager's timer waits for that; both cleared with `None` (done, cancelled,
+    /// or no due date).
+    pub async fn arm_action_item(
+        &mut self,
+        incident_id: &str,
+        item_id: &str,
+        overdue_at: Option<i64>,
+        now: i64,
+    ) -> Result<()> {
+        self.set_reminder(
+            incident_id,
+            ReminderKind::ActionItemOverdue,
+            item_id,
+            overdue_at,
+            now,
+        )
+        .await?;
+        self.set_reminder(
+            incident_id,
+            ReminderKind::ActionItemLead,
+            item_id,
+            None,
+            now,
+        )
+        .await
+    }
+
+    /// Records on the timeline that an action item is overdue and who was reminded
+    /// (`to_lead`: the incident manager's turn).
+    pub async fn record_action_item_overdue(
+        &mut self,
+        item: &ActionItemRecord,
+        to_lead: bool,
+        reminded: &[String],
+        now: i64,
+    ) -> Result<()> {
+        let data = json!({
+            "item": item.id,
+            "title": item.title,
+            "due": item.due.map(|d| d.to_string()),
+            "owner": item.owner,
+            "to_lead": to_lead,
+            "reminded": reminded,
+        });
+        self.record_change(
+            &item.incident_id,
+            now,
+            EntryKind::ActionItemOverdue,
+            "hinomi",
+            &item.title,
+            &data,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// The subject of a criterion's timer on an incident.
+pub fn criterion_subject(incident_id: &str, key: &str) -> String {
+    format!("{incident_id}|{key}")
+}
+
 /// A change to a checklist item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ItemChange {
@@ -806,6 +962,30 @@ impl Store {
     }
 
     /// The earliest reminder timer, if any.
+    /// The escalation criteria's timers on an incident: (criterion key, due, fired), by
+    /// key. A criterion never armed has no row.
+    pub async fn criteria_timers(
+        &self,
+        incident_id: &str,
+    ) -> Result<Vec<(String, Option<i64>, Option<i64>)>> {
+        let rows = sqlx::query(
+            "SELECT subject, due_at, fired_at FROM incident_reminders \
+             WHERE incident_id = $1 AND kind = $2 ORDER BY subject",
+        )
+        .bind(incident_id)
+        .bind(ReminderKind::Escalation.as_str())
+        .fetch_all(&self.read)
+        .await?;
+        let prefix = criterion_subject(incident_id, "");
+        rows.iter()
+            .map(|r| {
+                let subject: String = r.try_get("subject")?;
+                let key = subject.strip_prefix(&prefix).unwrap_or(&subject).to_owned();
+                Ok((key, r.try_get("due_at")?, r.try_get("fired_at")?))
+            })
+            .collect()
+    }
+
     pub async fn next_reminder_due(&self) -> Result<Option<i64>> {
         let row =
             sqlx::query("SELECT MIN(due_at) FROM incident_reminders WHERE due_at IS NOT NULL")

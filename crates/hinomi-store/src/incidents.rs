@@ -965,9 +965,9 @@ impl Store {
     // ---- incidents ---------------------------------------------------------------------
 
     /// Applies `changes` to an incident at `now`, in order, in one transaction: each with
-    /// its timeline entry and event (and, for milestones, the kept edit), and the items of
-    /// the `playbooks` that apply once the severity changed. Answers the incident as it
-    /// then is.
+    /// its timeline entry and event (and, for milestones, the kept edit), the items of the
+    /// `playbooks` that apply once the severity changed, the update cadence's timer and the
+    /// escalation criteria's timers re-armed. Answers the incident as it then is.
     pub async fn change_incident(
         &self,
         id: &str,
@@ -1115,6 +1115,7 @@ impl Store {
         }
         rec.updated_at = now;
         tx.write_incident_state(&rec).await?;
+        tx.arm_criteria(&rec, policy.criteria(), now).await?;
         if rec.severity != severity_before || rec.services != services_before {
             tx.apply_playbooks(&rec, policy.playbooks(), actor, now)
                 .await?;

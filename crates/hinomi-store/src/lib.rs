@@ -41,7 +41,7 @@ pub use durable::Durable;
 pub use history::EventRecord;
 pub use incident_team::{
     ChecklistItemRecord, DueReminder, ExternalContactRecord, Holder, ItemChange, ReminderKind,
-    RoleAssignmentRecord, assignment_receiver,
+    RoleAssignmentRecord, assignment_receiver, criterion_subject,
 };
 pub use incidents::{
     GroupLink, IncidentChange, IncidentFault, IncidentQuery, IncidentRecord, IncidentWrite,

@@ -3,7 +3,7 @@
 //! entry (recovery checks, the impact record) or its event (postmortems, action items).
 //! [`Store::postmortem_facts`] gathers what the core's `incident::postmortem::draft` needs.
 
-use hinomi_core::incident::action_item::{Category, Horizon, ItemStatus};
+use hinomi_core::incident::action_item::{Category, Chase, Horizon, ItemStatus};
 use hinomi_core::incident::postmortem::{
     ActionItemFact, CheckFact, Facts, Section, TeamMember, TimelineFact,
 };
@@ -673,14 +673,15 @@ impl Store {
         row.as_ref().map(item_from_row).transpose()
     }
 
-    /// Adds action items to an incident, open, each with its event. A title the incident
-    /// has already is skipped when `skip_existing` (answering only the ones added), and
-    /// refused as a conflict otherwise.
+    /// Adds action items to an incident, open, each with its event and, when it has a due
+    /// date, its chase armed by `chase`. A title the incident has already is skipped when
+    /// `skip_existing` (answering only the ones added), and refused as a conflict otherwise.
     pub async fn add_action_items(
         &self,
         incident_id: &str,
         items: &[NewActionItem],
         skip_existing: bool,
+        chase: &Chase,
         actor: &str,
         now: i64,
     ) -> Result<IncidentWrite<Vec<ActionItemRecord>>> {
@@ -742,6 +743,10 @@ impl Store {
                 &data.to_string(),
             )
             .await?;
+            if let Some(due) = item.due {
+                tx.arm_action_item(incident_id, &item.id, Some(chase.overdue_at(due)), now)
+                    .await?;
+            }
             titles.push(item.title.clone());
             added.push(item.id.clone());
         }
@@ -755,11 +760,14 @@ impl Store {
         Ok(Ok(out))
     }
 
-    /// Changes an action item, with an event holding it before and after.
+    /// Changes an action item, with an event holding it before and after. A new due date,
+    /// owner or status arms its chase again by `chase` (from its owner's turn), or clears
+    /// it for an item done or cancelled.
     pub async fn update_action_item(
         &self,
         id: &str,
         patch: &ActionItemPatch,
+        chase: &Chase,
         actor: &str,
         now: i64,
     ) -> Result<IncidentWrite<ActionItemRecord>> {
@@ -832,6 +840,16 @@ impl Store {
             &data.to_string(),
         )
         .await?;
+        if (after.due, after.status, &after.owner_id)
+            != (before.due, before.status, &before.owner_id)
+        {
+            let overdue_at = after
+                .due
+                .filter(|_| after.status.is_open())
+                .map(|d| chase.overdue_at(d));
+            tx.arm_action_item(&before.incident_id, id, overdue_at, now)
+                .await?;
+        }
         tx.commit().await?;
         Ok(self
             .action_item(id)

@@ -603,6 +603,40 @@ pub async fn next_update_due(state: &AppState, incident: &IncidentRecord) -> Res
     Ok(since.and_then(|t| hinomi_core::incident::comms::next_update_due(t, every)))
 }
 
+/// Where an escalation criterion stands on an incident.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CriterionState {
+    pub key: String,
+    pub name: String,
+    /// When it acted.
+    pub acted_at: Option<i64>,
+    /// When it will act, if the incident stays as it is (in the past: within a moment).
+    pub due_at: Option<i64>,
+}
+
+/// The configured escalation criteria, in order, with when each acted on `incident` or
+/// will act on it.
+pub async fn criteria_states(
+    state: &AppState,
+    incident: &IncidentRecord,
+) -> Result<Vec<CriterionState>> {
+    let timers = state.engine.store().criteria_timers(&incident.id).await?;
+    Ok(state
+        .incidents
+        .criteria()
+        .iter()
+        .map(|c| {
+            let timer = timers.iter().find(|(key, _, _)| *key == c.key);
+            CriterionState {
+                key: c.key.clone(),
+                name: c.name.clone(),
+                acted_at: timer.and_then(|t| t.2),
+                due_at: timer.and_then(|t| t.1),
+            }
+        })
+        .collect())
+}
+
 /// The kinds of a filter written `note,hypothesis` (empty: every kind).
 pub fn parse_kinds(text: &str) -> std::result::Result<Vec<EntryKind>, FieldError> {
     text.split(',')

@@ -211,6 +211,7 @@ pub async fn add_action_item(
             &found.id,
             &[item],
             false,
+            state.incidents.chase(),
             &actor(principal),
             state.engine.now(),
         )
@@ -281,6 +282,7 @@ pub async fn items_from_postmortem(
             &found.id,
             &items,
             true,
+            state.incidents.chase(),
             &actor(principal),
             state.engine.now(),
         )
@@ -342,7 +344,13 @@ pub async fn update_action_item(
             .transpose()?,
     };
     Ok(store
-        .update_action_item(item, &patch, &actor(principal), state.engine.now())
+        .update_action_item(
+            item,
+            &patch,
+            state.incidents.chase(),
+            &actor(principal),
+            state.engine.now(),
+        )
         .await??)
 }
 

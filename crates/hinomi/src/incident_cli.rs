@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use hinomi_core::incident::Severity;
 use hinomi_core::incident::action_item::{
-    Category, Horizon, ItemStatus, parse_due, parse_ticket_url, parse_title,
+    Category, Chase, Horizon, ItemStatus, parse_due, parse_ticket_url, parse_title,
 };
 use hinomi_core::incident::postmortem::{self, Section};
 use hinomi_core::incident::recovery::parse_note;
@@ -542,7 +542,7 @@ pub async fn incident(
             })?;
             print!("{}", postmortem_markdown(&i, &pm));
         }
-        IncidentCommand::Action(cmd) => action(store, cmd, now).await?,
+        IncidentCommand::Action(cmd) => action(store, policy.chase(), cmd, now).await?,
         IncidentCommand::Assign {
             incident,
             role,
@@ -665,7 +665,7 @@ pub async fn incident(
     Ok(())
 }
 
-async fn action(store: &Store, cmd: ActionCommand, now: i64) -> anyhow::Result<()> {
+async fn action(store: &Store, chase: &Chase, cmd: ActionCommand, now: i64) -> anyhow::Result<()> {
     match cmd {
         ActionCommand::List { incident, all } => {
             let q = match incident {
@@ -725,7 +725,7 @@ async fn action(store: &Store, cmd: ActionCommand, now: i64) -> anyhow::Result<(
                 source: "manual".to_owned(),
             };
             for a in store
-                .add_action_items(&i.id, &[item], false, &actor(), now)
+                .add_action_items(&i.id, &[item], false, chase, &actor(), now)
                 .await?
                 .map_err(refused)?
             {
@@ -747,7 +747,7 @@ async fn action(store: &Store, cmd: ActionCommand, now: i64) -> anyhow::Result<(
                 .with_context(|| format!("{} has no postmortem", i.reference()))?;
             let items = section_items(&pm, section, category, horizon)?;
             let added = store
-                .add_action_items(&i.id, &items, true, &actor(), now)
+                .add_action_items(&i.id, &items, true, chase, &actor(), now)
                 .await?
                 .map_err(refused)?;
             println!("{} action item(s) added to {}", added.len(), i.reference());
@@ -786,7 +786,7 @@ async fn action(store: &Store, cmd: ActionCommand, now: i64) -> anyhow::Result<(
                 ..ActionItemPatch::default()
             };
             let a = store
-                .update_action_item(&item, &patch, &actor(), now)
+                .update_action_item(&item, &patch, chase, &actor(), now)
                 .await?
                 .map_err(refused)?;
             println!("action item {} is {}", a.id, a.status);

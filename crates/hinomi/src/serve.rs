@@ -87,7 +87,7 @@ impl Server {
             max_attempts: settings.delivery.max_attempts.max(1),
             channels: settings.channels.clone(),
             contact_per_minute: settings.delivery.per_minute.by_kind(),
-            lead_role: incidents.roles().lead().key.clone(),
+            incidents: incidents.clone(),
             background: true,
         };
         let engine = Engine::start(store, config, engine_settings, Arc::new(SystemClock)).await?;

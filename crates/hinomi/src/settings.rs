@@ -359,6 +359,34 @@ items = [
     { text_ja = "影響範囲特定", text_en = "Scope the impact", role = "technical_lead" },
     { text_ja = "原因仮説立案", text_en = "Form cause hypotheses", role = "technical_lead" },
 ]
+
+# Escalation criteria: rules that act on an incident's state. A criterion holds when any
+# of its conditions does: a severity among `severities`, or an impact at least one of the
+# thresholds (written as in the rules above); one with none holds always. With
+# `unresolved_after_minutes` it waits that long after the declaration, and acts only if the
+# incident is still open then. When it holds it pages, through their notification rules,
+# the holders of `page_roles` and the users in `page_users` (the incident manager when that
+# is nobody), once per incident, and says so on the timeline. Giving any criterion
+# replaces these.
+[[incidents.escalations]]
+key = "executive_liaison"
+name = "SEV1 または影響顧客100社超: 経営層連携を呼び出す"
+severities = ["SEV1"]
+customers_affected_at_least = 101
+page_roles = ["executive_liaison"]
+
+[[incidents.escalations]]
+key = "unresolved_4h"
+name = "宣言から4時間未解決: エスカレーション"
+unresolved_after_minutes = 240
+page_roles = ["incident_manager", "executive_liaison"]
+
+# Action items: their due dates are read in this zone (an item is overdue from the midnight
+# that ends its due date). An overdue item reminds its owner (the incident manager when it
+# has none), and the incident manager hears of it this many days later if it is still open.
+[incidents.action_items]
+time_zone = "Asia/Tokyo"
+tell_lead_after_days = 3
 "#;
 
 /// Every setting hinomi reads.

@@ -2,12 +2,16 @@
 //! seed's system, operations, process and communication improvements), a horizon (short or
 //! long term), an owner, a due date, a status and a link to a ticket elsewhere. A due date
 //! is a calendar date: what counts as overdue depends on the zone it is read in, which is
-//! the chaser's business, not the record's. Items can be taken from a postmortem section's
-//! bullet lines ([`items_from_section`]).
+//! the chaser's business, not the record's: [`Chase`] (`[incidents.action_items]`) reads
+//! them in one zone, an item being overdue from the midnight that ends its due date, and
+//! says how long after its owner is reminded the incident manager hears of it. Items can be
+//! taken from a postmortem section's bullet lines ([`items_from_section`]).
 
 use std::fmt;
 
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
 
 use super::{FieldError, MAX_TITLE_CHARS, one_of, text};
 
@@ -150,6 +154,73 @@ pub fn parse_due(value: &str) -> Result<Date, FieldError> {
         .map_err(|_| FieldError::new("due", format!("{value:?} is not a date such as 2024-12-20")))
 }
 
+/// Longest wait before the incident manager hears of an overdue item: 90 days.
+pub const MAX_LEAD_AFTER_DAYS: u32 = 90;
+
+/// How overdue items are chased, as the settings write it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChaseDef {
+    /// The IANA zone due dates are read in.
+    pub time_zone: String,
+    /// Days after an overdue item reminded its owner that the incident manager is told.
+    pub tell_lead_after_days: u32,
+}
+
+impl Default for ChaseDef {
+    fn default() -> Self {
+        ChaseDef {
+            time_zone: "Asia/Tokyo".into(),
+            tell_lead_after_days: 3,
+        }
+    }
+}
+
+impl ChaseDef {
+    /// Checks it; faults name their path under `incidents.action_items`.
+    pub fn build(&self) -> Result<Chase, FieldError> {
+        let zone = TimeZone::get(self.time_zone.trim()).map_err(|_| {
+            FieldError::new(
+                "incidents.action_items.time_zone",
+                format!("{:?} is not an IANA time zone", self.time_zone),
+            )
+        })?;
+        if self.tell_lead_after_days == 0 || self.tell_lead_after_days > MAX_LEAD_AFTER_DAYS {
+            return Err(FieldError::new(
+                "incidents.action_items.tell_lead_after_days",
+                format!("must be 1 to {MAX_LEAD_AFTER_DAYS}"),
+            ));
+        }
+        Ok(Chase {
+            zone,
+            tell_lead_after_days: self.tell_lead_after_days,
+        })
+    }
+}
+
+/// How overdue items are chased, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chase {
+    pub zone: TimeZone,
+    pub tell_lead_after_days: u32,
+}
+
+impl Chase {
+    /// When an item due on `due` is overdue: the midnight that ends that day in the zone
+    /// (UTC epoch milliseconds).
+    pub fn overdue_at(&self, due: Date) -> i64 {
+        due.tomorrow()
+            .ok()
+            .and_then(|d| d.to_zoned(self.zone.clone()).ok())
+            .map_or(i64::MAX, |z| z.timestamp().as_millisecond())
+    }
+
+    /// When the incident manager is told of an item whose owner was reminded at `at`.
+    pub fn lead_at(&self, at: i64) -> i64 {
+        at + i64::from(self.tell_lead_after_days) * 86_400_000
+    }
+}
+
 /// Longest ticket link, in characters.
 const MAX_URL_CHARS: usize = 2_000;
 
@@ -234,6 +305,31 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn items_are_overdue_from_the_midnight_ending_their_due_date_in_the_zone() {
+        let chase = ChaseDef::default().build().unwrap();
+        // 2024-12-20 ends at 2024-12-21 00:00 in Tokyo, 2024-12-20 15:00 UTC.
+        let at = chase.overdue_at(parse_due("2024-12-20").unwrap());
+        assert_eq!(crate::time::format_millis(at), "2024-12-20T15:00:00.000Z");
+        assert_eq!(chase.lead_at(at) - at, 3 * 86_400_000);
+        let bad = ChaseDef {
+            time_zone: "Mars/Olympus".into(),
+            ..ChaseDef::default()
+        };
+        assert_eq!(
+            bad.build().unwrap_err().field,
+            "incidents.action_items.time_zone"
+        );
+        let bad = ChaseDef {
+            tell_lead_after_days: 0,
+            ..ChaseDef::default()
+        };
+        assert_eq!(
+            bad.build().unwrap_err().field,
+            "incidents.action_items.tell_lead_after_days"
+        );
     }
 
     #[test]

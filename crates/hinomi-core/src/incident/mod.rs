@@ -2,7 +2,8 @@
 //! hurt, and the rules that keep its record honest. Severities and the rules that suggest
 //! one from the impact ([`severity`]), statuses and their transitions, milestones and the
 //! durations derived from them ([`milestone`]), the response team's roles ([`roles`]),
-//! checklist templates ([`playbook`]), what a timeline entry may be ([`timeline`]), what
+//! checklist templates ([`playbook`]), escalation criteria that act on an incident's state
+//! ([`criteria`]), what a timeline entry may be ([`timeline`]), what
 //! linked alert groups tell it ([`feed`]), stakeholder updates ([`comms`]), the recovery
 //! checks and business-impact record ([`recovery`]), the postmortem drafted from all of it
 //! ([`postmortem`]) and its action items ([`action_item`]). Pure: every rule that needs the time takes `now` (UTC epoch
@@ -10,6 +11,7 @@
 
 pub mod action_item;
 pub mod comms;
+pub mod criteria;
 pub mod feed;
 pub mod milestone;
 pub mod playbook;
@@ -24,7 +26,8 @@ mod proptests;
 
 use std::fmt;
 
-pub use action_item::{Category, Horizon, ItemStatus};
+pub use action_item::{Category, Chase, ChaseDef, Horizon, ItemStatus};
+pub use criteria::{Criterion, CriterionDef};
 pub use milestone::{Durations, Milestone, MilestoneChange, Milestones, Span};
 pub use playbook::{PlannedItem, Playbook, PlaybookDef, Playbooks};
 pub use postmortem::Section;
@@ -32,7 +35,7 @@ pub use recovery::{Check, CheckState, ImpactRecord};
 pub use roles::{Role, RoleDef, RoleGroup, Roles};
 pub use severity::{
     Condition, Currency, Impact, LevelDef, Money, PolicyDef, ReputationalRisk, RuleDef, Severity,
-    SeverityLevel, SeverityPolicy, SeverityRule, Suggestion,
+    SeverityLevel, SeverityPolicy, SeverityRule, Suggestion, Thresholds,
 };
 pub use timeline::{EntryKind, Verdict};
 

@@ -81,7 +81,7 @@ proptest! {
         if let Some(found) = policy.suggest(&a) {
             let rule = &policy.rules()[found.rule];
             prop_assert_eq!(rule.severity, found.severity);
-            prop_assert_eq!(rule.fires(&a), Some(found.condition));
+            prop_assert_eq!(rule.when.fires(&a), Some(found.condition));
         }
     }
 }

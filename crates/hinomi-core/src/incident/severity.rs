@@ -261,15 +261,22 @@ pub struct SeverityLevel {
     pub update_every_minutes: Option<u32>,
 }
 
-/// A rule: the severity it suggests, when any of its conditions holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeverityRule {
-    pub severity: Severity,
+/// Thresholds on an impact's fields; any that is met is enough. A severity rule and an
+/// escalation criterion both hold them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Thresholds {
     pub people_at_least: Option<i64>,
     /// Compared only with an impact in the same currency (hinomi converts nothing).
     pub revenue_per_day_at_least: Vec<Money>,
     pub customers_at_least: Option<i64>,
     pub reputational_risk_at_least: Option<ReputationalRisk>,
+}
+
+/// A rule: the severity it suggests, when any of its thresholds is met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeverityRule {
+    pub severity: Severity,
+    pub when: Thresholds,
 }
 
 /// Which condition of a rule held, with the threshold and the impact's value.
@@ -333,8 +340,47 @@ pub struct Suggestion {
     pub condition: Condition,
 }
 
-impl SeverityRule {
-    /// The first of the rule's conditions that `impact` meets.
+impl Thresholds {
+    /// Checks thresholds as the settings write them; faults name their path under `path`
+    /// (`incidents.rules[0].customers_affected_at_least`).
+    pub fn build(
+        path: &str,
+        people_affected_at_least: Option<i64>,
+        revenue_per_day_at_least: &[String],
+        customers_affected_at_least: Option<i64>,
+        reputational_risk_at_least: &str,
+    ) -> Result<Thresholds, FieldError> {
+        let count = |field: &str, v: Option<i64>| match v {
+            Some(n) if n < 0 => Err(FieldError::new(
+                format!("{path}.{field}"),
+                "must not be negative",
+            )),
+            v => Ok(v),
+        };
+        Ok(Thresholds {
+            people_at_least: count("people_affected_at_least", people_affected_at_least)?,
+            revenue_per_day_at_least: revenue_per_day_at_least
+                .iter()
+                .enumerate()
+                .map(|(j, m)| Money::parse(&format!("{path}.revenue_per_day_at_least[{j}]"), m))
+                .collect::<Result<_, _>>()?,
+            customers_at_least: count("customers_affected_at_least", customers_affected_at_least)?,
+            reputational_risk_at_least: match reputational_risk_at_least.trim() {
+                "" => None,
+                r => Some(ReputationalRisk::parse(
+                    &format!("{path}.reputational_risk_at_least"),
+                    r,
+                )?),
+            },
+        })
+    }
+
+    /// Whether no threshold is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Thresholds::default()
+    }
+
+    /// The first threshold `impact` meets: people, revenue, customers, reputational risk.
     pub fn fires(&self, impact: &Impact) -> Option<Condition> {
         if let (Some(at_least), Some(value)) = (self.people_at_least, impact.people_affected)
             && value >= at_least
@@ -368,7 +414,8 @@ impl SeverityRule {
 }
 
 /// An installation's incident settings, parsed and checked: severities and the rules that
-/// suggest one, the response team's roles and the playbooks.
+/// suggest one, the response team's roles, the playbooks, the escalation criteria and how
+/// overdue action items are chased.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeverityPolicy {
     levels: [SeverityLevel; 4],
@@ -376,6 +423,8 @@ pub struct SeverityPolicy {
     stakeholders: Vec<super::comms::StakeholderList>,
     roles: Roles,
     playbooks: Playbooks,
+    criteria: Vec<super::criteria::Criterion>,
+    chase: super::action_item::Chase,
 }
 
 impl Default for SeverityPolicy {
@@ -415,6 +464,16 @@ impl SeverityPolicy {
         &self.playbooks
     }
 
+    /// The escalation criteria, in the configured order.
+    pub fn criteria(&self) -> &[super::criteria::Criterion] {
+        &self.criteria
+    }
+
+    /// How overdue action items are chased.
+    pub fn chase(&self) -> &super::action_item::Chase {
+        &self.chase
+    }
+
     /// The worst severity any rule suggests for `impact`, with the first rule (in the
     /// configured order) that suggests it; `None` when no rule fires.
     pub fn suggest(&self, impact: &Impact) -> Option<Suggestion> {
@@ -422,7 +481,7 @@ impl SeverityPolicy {
             .iter()
             .enumerate()
             .filter_map(|(i, r)| {
-                r.fires(impact).map(|condition| Suggestion {
+                r.when.fires(impact).map(|condition| Suggestion {
                     severity: r.severity,
                     rule: i,
                     condition,
@@ -465,8 +524,8 @@ pub struct RuleDef {
     pub reputational_risk_at_least: String,
 }
 
-/// Severities and rules, roles and playbooks as people write them (the `[incidents]`
-/// settings).
+/// Severities and rules, roles, playbooks, escalation criteria and the chasing of action
+/// items as people write them (the `[incidents]` settings).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PolicyDef {
@@ -479,6 +538,10 @@ pub struct PolicyDef {
     pub roles: Vec<RoleDef>,
     /// Checklist templates; giving any replaces the seed's first response.
     pub playbooks: Vec<PlaybookDef>,
+    /// Escalation criteria; giving any replaces the seed's two.
+    pub escalations: Vec<super::criteria::CriterionDef>,
+    /// How overdue action items are chased.
+    pub action_items: super::action_item::ChaseDef,
 }
 
 impl Default for PolicyDef {
@@ -518,6 +581,8 @@ impl Default for PolicyDef {
             stakeholders: Vec::new(),
             roles: default_roles(),
             playbooks: default_playbooks(),
+            escalations: super::criteria::default_criteria(),
+            action_items: super::action_item::ChaseDef::default(),
         }
     }
 }
@@ -561,37 +626,16 @@ impl PolicyDef {
             .enumerate()
             .map(|(i, d)| {
                 let path = format!("incidents.rules[{i}]");
-                let count = |field: &str, v: Option<i64>| match v {
-                    Some(n) if n < 0 => Err(FieldError::new(
-                        format!("{path}.{field}"),
-                        "must not be negative",
-                    )),
-                    v => Ok(v),
-                };
-                let rule = SeverityRule {
+                Ok(SeverityRule {
                     severity: Severity::parse(&d.severity).map_err(|e| e.within(&path))?,
-                    people_at_least: count("people_affected_at_least", d.people_affected_at_least)?,
-                    revenue_per_day_at_least: d
-                        .revenue_per_day_at_least
-                        .iter()
-                        .enumerate()
-                        .map(|(j, m)| {
-                            Money::parse(&format!("{path}.revenue_per_day_at_least[{j}]"), m)
-                        })
-                        .collect::<Result<_, _>>()?,
-                    customers_at_least: count(
-                        "customers_affected_at_least",
+                    when: Thresholds::build(
+                        &path,
+                        d.people_affected_at_least,
+                        &d.revenue_per_day_at_least,
                         d.customers_affected_at_least,
+                        &d.reputational_risk_at_least,
                     )?,
-                    reputational_risk_at_least: match d.reputational_risk_at_least.trim() {
-                        "" => None,
-                        r => Some(ReputationalRisk::parse(
-                            &format!("{path}.reputational_risk_at_least"),
-                            r,
-                        )?),
-                    },
-                };
-                Ok(rule)
+                })
             })
             .collect::<Result<Vec<_>, FieldError>>()?;
         let stakeholders = self
@@ -602,12 +646,16 @@ impl PolicyDef {
             .collect::<Result<Vec<_>, FieldError>>()?;
         let roles = Roles::build(&self.roles)?;
         let playbooks = Playbooks::build(&self.playbooks, &roles)?;
+        let criteria = super::criteria::build(&self.escalations, &roles)?;
+        let chase = self.action_items.build()?;
         Ok(SeverityPolicy {
             levels,
             rules,
             stakeholders,
             roles,
             playbooks,
+            criteria,
+            chase,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! their verdicts, findings, measures taken) and the ones hinomi writes for every change
 //! (declaration, status, severity, impact, summary, milestones, linked alert groups and
 //! services, roles given and taken, playbooks applied, checklist items checked and overdue,
+//! escalation criteria acting, action items overdue,
 //! recovery checks, the business-impact record) and for what happens around it (alerts of
 //! its groups firing and resolving, their pages acknowledged), and the updates sent to
 //! stakeholders.
@@ -54,10 +55,15 @@ pub enum EntryKind {
     ChecklistItem,
     /// A checklist item's deadline passed unchecked; its people were reminded.
     ChecklistOverdue,
+    /// An escalation criterion held; the people it names were paged.
+    Escalated,
+    /// An action item's due date passed and it is not done; its owner (later the incident
+    /// manager) was reminded.
+    ActionItemOverdue,
 }
 
 impl EntryKind {
-    pub const ALL: [EntryKind; 25] = [
+    pub const ALL: [EntryKind; 27] = [
         EntryKind::Note,
         EntryKind::Hypothesis,
         EntryKind::Finding,
@@ -83,6 +89,8 @@ impl EntryKind {
         EntryKind::PlaybookApplied,
         EntryKind::ChecklistItem,
         EntryKind::ChecklistOverdue,
+        EntryKind::Escalated,
+        EntryKind::ActionItemOverdue,
     ];
 
     /// The kinds people write.
@@ -120,6 +128,8 @@ impl EntryKind {
             EntryKind::PlaybookApplied => "playbook_applied",
             EntryKind::ChecklistItem => "checklist_item",
             EntryKind::ChecklistOverdue => "checklist_overdue",
+            EntryKind::Escalated => "escalated",
+            EntryKind::ActionItemOverdue => "action_item_overdue",
         }
     }
 

@@ -332,8 +332,18 @@ pub async fn get_one(
     let i = incidents::incident(&principal, &state, &incident).await?;
     let edits = state.engine.store().milestone_edits(&i.id).await?;
     let due = incidents::next_update_due(&state, &i).await?;
+    let criteria = incidents::criteria_states(&state, &i).await?;
     Ok(Json(IncidentDetail {
         next_update_due: due.map(time),
+        escalations: criteria
+            .into_iter()
+            .map(|c| EscalationOut {
+                criterion: c.key,
+                name: c.name,
+                acted_at: c.acted_at.map(time),
+                due_at: c.due_at.map(time),
+            })
+            .collect(),
         incident: out(&state, i),
         milestone_edits: edits
             .into_iter()
@@ -369,6 +379,20 @@ pub struct IncidentDetail {
     /// RFC 3339: when the next update to stakeholders is owed, by the severity's cadence
     /// (null: no cadence, or resolved). In the past: overdue.
     next_update_due: Option<String>,
+    /// The escalation criteria (`[[incidents.escalations]]`), in their configured order.
+    escalations: Vec<EscalationOut>,
+}
+
+/// An escalation criterion on an incident: when it acted (it acts once), or when it will
+/// if the incident stays as it is (both null: its conditions do not hold).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EscalationOut {
+    criterion: String,
+    name: String,
+    /// RFC 3339.
+    acted_at: Option<String>,
+    /// RFC 3339.
+    due_at: Option<String>,
 }
 
 /// Changes to an incident; absent fields change nothing.

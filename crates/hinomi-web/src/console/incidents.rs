@@ -347,6 +347,7 @@ struct DetailPage {
     stakeholders: Vec<String>,
     /// When the next update is owed, and whether that is past.
     next_update: Option<(i64, bool)>,
+    escalations: Vec<incidents::CriterionState>,
     error: Option<(String, String)>,
     /// The configured roles with their holders, core first.
     team: Vec<RoleRow>,
@@ -458,6 +459,10 @@ async fn detail_page(
     let now = state.engine.now();
     let next_update = match incidents::next_update_due(state, &incident).await {
         Ok(due) => due.map(|t| (t, t < now)),
+        Err(e) => return failed(ctx, e),
+    };
+    let escalations = match incidents::criteria_states(state, &incident).await {
+        Ok(c) => c,
         Err(e) => return failed(ctx, e),
     };
     let recovery = match state.engine.store().recovery(&incident.id).await {
@@ -604,6 +609,7 @@ async fn detail_page(
                 .map(|l| l.name.clone())
                 .collect(),
             next_update,
+            escalations,
             reference: incident.reference(),
             services,
             ctx,

@@ -1008,6 +1008,31 @@ both_databases!(
             detail["next_update_due"],
             api_time(declared_at + 30 * 60_000)
         );
+        // The seed's escalation criteria: a SEV1 pages the executive liaison at once (the
+        // reminder worker acts within its poll interval); the four-hour one waits.
+        assert_eq!(detail["escalations"][1]["criterion"], "unresolved_4h");
+        assert_eq!(
+            detail["escalations"][1]["due_at"],
+            api_time(declared_at + 240 * 60_000)
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let acted = loop {
+            let detail = server.get_json("/api/v1/incidents/INC-1").await;
+            if !detail["escalations"][0]["acted_at"].is_null() {
+                break detail["escalations"][0].clone();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the executive liaison criterion never acted: {detail}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        assert_eq!(acted["criterion"], "executive_liaison");
+        let entries = server
+            .get_json("/api/v1/incidents/INC-1/timeline?kind=escalated")
+            .await;
+        assert_eq!(entries.as_array().map(Vec::len), Some(1), "{entries}");
+        assert_eq!(entries[0]["data"]["reason"], "severity is SEV1");
 
         let path = "/api/v1/incidents/INC-1/updates";
         let bad = call(&server, "POST", path, Some(json!({"text": " "}))).await;
