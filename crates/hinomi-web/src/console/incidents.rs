@@ -8,7 +8,9 @@
 //! deadlines, overdue ones marked, items checked here); the recovery checks and impact
 //! record (whose forms `console::postmortems` answers); and `/external-contacts`, vendors'
 //! people who may hold a role. A declaration from an alert group comes here pre-filled
-//! (`/incidents/new?group=<key>`). Changes go through `crate::incidents`, as the API's do.
+//! (`/incidents/new?group=<key>`), and the form can name the team at once (one choice per
+//! role, `role.<key>` = `user:<username>` or `contact:<id>`). Changes go through
+//! `crate::incidents`, as the API's do.
 
 use askama::Template;
 use axum::Form;
@@ -21,10 +23,11 @@ use hinomi_core::incident::{
 };
 use hinomi_engine::RoleInput;
 use hinomi_store::{
-    ExternalContactRecord, Holder, IncidentQuery, IncidentRecord, RecoveryRecord, ServiceRecord,
-    TimelineRecord,
+    ExternalContactRecord, Holder, IncidentQuery, IncidentRecord, Pageable, RecoveryRecord,
+    ServiceRecord, TimelineRecord,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
 
 use super::{Ctx, PageError, render};
 use crate::AppState;
@@ -159,6 +162,35 @@ pub(super) struct DeclareForm {
     service: String,
     #[serde(default)]
     alert_group: String,
+    /// The team named at once: role key → `user:<username>` or `contact:<id>`, from the
+    /// fields `role.<key>`; blank picks are left out.
+    #[serde(flatten, deserialize_with = "team_picks")]
+    team: BTreeMap<String, String>,
+}
+
+/// The `role.<key>` fields of a form, by key, without the blank ones.
+fn team_picks<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let fields = BTreeMap::<String, String>::deserialize(d)?;
+    Ok(fields
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("role.")?.to_owned(), v)))
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect())
+}
+
+/// A role given to the holder a form picked: `user:<username>`, `contact:<id>`, or a bare
+/// username.
+fn role_input(role: String, holder: &str) -> RoleInput {
+    let (user, contact) = match holder.split_once(':') {
+        Some(("contact", c)) => (None, Some(c.to_owned())),
+        Some(("user", u)) => (Some(u.to_owned()), None),
+        _ => (Some(holder.to_owned()), None),
+    };
+    RoleInput {
+        role,
+        user,
+        contact,
+    }
 }
 
 /// A count typed in a form: empty is none; anything else must be a whole number.
@@ -188,6 +220,27 @@ impl DeclareForm {
             reputational_risk: opt(&self.reputational_risk),
         })
     }
+
+    /// The team picked, in the order of `roles` (the configured roles, core first), then any
+    /// other `role.<key>` posted, which the engine refuses by name.
+    fn team(&self, roles: &[RoleRow]) -> Vec<RoleInput> {
+        let known = roles
+            .iter()
+            .filter_map(|r| Some((&r.key, self.team.get(&r.key)?)));
+        let unknown = self
+            .team
+            .iter()
+            .filter(|(k, _)| !roles.iter().any(|r| &&r.key == k));
+        known
+            .chain(unknown)
+            .map(|(role, holder)| role_input(role.clone(), holder.trim()))
+            .collect()
+    }
+
+    /// What was picked for `role`, to pick it again.
+    fn picked(&self, role: &str) -> &str {
+        self.team.get(role).map_or("", String::as_str)
+    }
 }
 
 #[derive(Template)]
@@ -198,7 +251,23 @@ struct NewPage {
     services: Vec<ServiceRecord>,
     policy: SeverityPolicy,
     suggestion: Option<Suggestion>,
+    /// The configured roles, core first, with no holders.
+    team: Vec<RoleRow>,
+    /// The lead role's key: left empty, the declarer holds it.
+    lead: String,
+    users: Vec<(String, String)>,
+    contacts: Vec<(String, String)>,
     error: Option<(String, String)>,
+}
+
+impl NewPage {
+    /// The message of the error, when it concerns `field`.
+    fn field_error(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
 }
 
 #[derive(Template)]
@@ -215,8 +284,15 @@ async fn new_page(
     form: DeclareForm,
     error: Option<(String, String)>,
 ) -> Response {
-    let services = match state.engine.store().services().await {
-        Ok(s) => s,
+    let store = state.engine.store();
+    let loaded = async {
+        let services = store.services().await?;
+        let people = store.paging_people().await?.users;
+        let contacts = store.external_contacts().await?;
+        Ok::<_, hinomi_store::StoreError>((services, people, contacts))
+    };
+    let (services, people, contacts) = match loaded.await {
+        Ok(l) => l,
         Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
     };
     let suggestion = form
@@ -227,6 +303,10 @@ async fn new_page(
     render(
         status,
         &NewPage {
+            team: configured_roles(&state.incidents, ctx.locale),
+            lead: state.incidents.roles().lead().key.clone(),
+            users: user_choices(&people),
+            contacts: contact_choices(&contacts),
             ctx,
             form,
             services,
@@ -291,6 +371,7 @@ pub(super) async fn declare(
         Ok(me) => me.clone(),
         Err(e) => return e.into_page(ctx),
     };
+    let roles = form.team(&configured_roles(&state.incidents, ctx.locale));
     let input = form.impact().map(|impact| DeclareInput {
         title: form.title.clone(),
         summary: form.summary.clone(),
@@ -298,6 +379,7 @@ pub(super) async fn declare(
         impact,
         services: vec![form.service.clone()],
         alert_groups: vec![form.alert_group.clone()],
+        roles: roles.clone(),
         ..DeclareInput::default()
     });
     let done = match input {
@@ -307,7 +389,14 @@ pub(super) async fn declare(
     match done {
         Ok((i, _)) => Redirect::to(&format!("/incidents/{}", i.reference())).into_response(),
         Err(IncidentError::Invalid(e)) => {
-            let error = Some((e.field.clone(), e.to_string()));
+            // `roles[<i>].user` is the form's `role.<key>`.
+            let in_form = || {
+                let (i, _) = e.field.strip_prefix("roles[")?.split_once(']')?;
+                let given = roles.get(i.parse::<usize>().ok()?)?;
+                Some(format!("role.{}", given.role))
+            };
+            let field = in_form().unwrap_or(e.field);
+            let error = Some((field, e.message));
             new_page(ctx, &state, StatusCode::BAD_REQUEST, form, error).await
         }
         Err(e) => failed(ctx, e),
@@ -372,6 +461,40 @@ struct RoleRow {
     core: bool,
     /// (assignment id, holder's name).
     holders: Vec<(i64, String)>,
+}
+
+/// The configured roles, core first, in the reader's language, held by no one yet.
+fn configured_roles(policy: &SeverityPolicy, l: hinomi_core::Locale) -> Vec<RoleRow> {
+    let mut roles: Vec<RoleRow> = policy
+        .roles()
+        .all()
+        .iter()
+        .map(|r| RoleRow {
+            key: r.key.clone(),
+            name: r.name(l).to_owned(),
+            core: r.group == RoleGroup::Core,
+            holders: Vec::new(),
+        })
+        .collect();
+    roles.sort_by_key(|r| !r.core);
+    roles
+}
+
+/// Who a role may be given to: the enabled users as (username, display name).
+fn user_choices(people: &[Pageable]) -> Vec<(String, String)> {
+    people
+        .iter()
+        .filter(|p| p.enabled)
+        .map(|p| (p.username.clone(), p.display_name.clone()))
+        .collect()
+}
+
+/// External contacts to give a role to, as (id, `name (organisation)`).
+fn contact_choices(contacts: &[ExternalContactRecord]) -> Vec<(String, String)> {
+    contacts
+        .iter()
+        .map(|c| (c.id.clone(), format!("{} ({})", c.name, c.organisation)))
+        .collect()
 }
 
 /// A checklist phase on the incident page.
@@ -511,17 +634,7 @@ async fn detail_page(
         ),
     };
     let l = ctx.locale;
-    let mut team: Vec<RoleRow> = policy
-        .roles()
-        .all()
-        .iter()
-        .map(|r| RoleRow {
-            key: r.key.clone(),
-            name: r.name(l).to_owned(),
-            core: r.group == RoleGroup::Core,
-            holders: Vec::new(),
-        })
-        .collect();
+    let mut team = configured_roles(policy, l);
     for a in &held {
         let row = match team.iter_mut().position(|r| r.key == a.role) {
             Some(i) => &mut team[i],
@@ -538,7 +651,6 @@ async fn detail_page(
         };
         row.holders.push((a.id, name_of(&a.holder)));
     }
-    team.sort_by_key(|r| !r.core);
     let pick = |ja: &str, en: &str| match l {
         hinomi_core::Locale::Ja => ja.to_owned(),
         hinomi_core::Locale::En => en.to_owned(),
@@ -576,15 +688,8 @@ async fn detail_page(
             checked_by: i.checked_by.clone(),
         });
     }
-    let users = people
-        .iter()
-        .filter(|p| p.enabled)
-        .map(|p| (p.username.clone(), p.display_name.clone()))
-        .collect();
-    let contacts = contacts
-        .iter()
-        .map(|c| (c.id.clone(), format!("{} ({})", c.name, c.organisation)))
-        .collect();
+    let users = user_choices(&people);
+    let contacts = contact_choices(&contacts);
     let d = incident.milestones.durations(now);
     render(
         status,
@@ -974,16 +1079,7 @@ pub(super) async fn assign_role(
         Ok(me) => me.clone(),
         Err(e) => return e.into_page(ctx),
     };
-    let (user, contact) = match form.holder.split_once(':') {
-        Some(("contact", c)) => (None, Some(c.to_owned())),
-        Some((_, u)) => (Some(u.to_owned()), None),
-        None => (Some(form.holder.clone()), None),
-    };
-    let input = RoleInput {
-        role: form.role,
-        user,
-        contact,
-    };
+    let input = role_input(form.role, &form.holder);
     let done = incidents::assign_role(&me.principal, &state, &id, &input).await;
     let done = match done {
         Ok(_) => Ok(id.clone()),

@@ -3,7 +3,8 @@
 //! silences it; `oncall.js` builds a schedule through the forms, asks who is on call and
 //! why, and acknowledges pages from the console and from a message's one-time link;
 //! `status.js` publishes a status page incident and an update in the console and reads
-//! them on the public page in Japanese and in English. Without
+//! them on the public page in Japanese and in English; `incident.js` declares an incident
+//! naming its technical lead in the form and gives customer support from its page. Without
 //! node, chromium or the installed playwright-core (`.ci/setup-browser`) each test says
 //! SKIPPED and passes, except under `CI=true`, where that fails.
 
@@ -220,5 +221,54 @@ async fn status_update_posted_in_the_console_is_read_on_the_public_page_in_chrom
     ] {
         assert!(stdout.contains(line), "{stdout}");
     }
+    assert!(server.terminate().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incident_declared_and_a_role_assigned_in_chromium() {
+    let Some(browser) = Browser::find() else {
+        return;
+    };
+    let Some(server) = Server::start(Db::Sqlite, Options::default()).await else {
+        return;
+    };
+    let password = server.create_user("aya", "responder");
+    server.create_user("ben", "responder");
+    server.create_user("chie", "responder");
+    let stdout = browser
+        .run(
+            "incident.js",
+            &server,
+            &[
+                ("HINOMI_USER", "aya".to_owned()),
+                ("HINOMI_PASSWORD", password),
+                ("HINOMI_TECHNICAL_LEAD", "ben".to_owned()),
+                ("HINOMI_CUSTOMER_SUPPORT", "chie".to_owned()),
+            ],
+        )
+        .await;
+    for line in [
+        "ok: declared with the technical lead named",
+        "ok: customer support assigned from the incident page",
+        "ok: declaration form in ja at phone size",
+    ] {
+        assert!(stdout.contains(line), "{stdout}");
+    }
+    // What the browser did is what the API tells.
+    let roles = server.get_json("/api/v1/incidents/INC-1/roles").await;
+    let held: Vec<(&str, &str)> = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["role"].as_str().unwrap(), a["holder"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            ("incident_manager", "aya"),
+            ("technical_lead", "ben"),
+            ("customer_support", "chie")
+        ]
+    );
     assert!(server.terminate().await.success());
 }

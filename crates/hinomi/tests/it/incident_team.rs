@@ -538,3 +538,129 @@ both_databases!(
         assert!(html.contains("佐藤 (DBベンダー)"), "{html}");
     }
 );
+
+both_databases!(the_console_declaration_names_the_team, |db| async move {
+    let Some(server) = Server::start(db, Options::default()).await else {
+        return;
+    };
+    let aya = browser_as(&server, "aya", "responder").await;
+    person(
+        &server,
+        "ben",
+        "responder",
+        &[("email", "ben@example.com", 0)],
+    )
+    .await;
+    let (s, vendor) = call(
+        &server,
+        "POST",
+        "/api/v1/external-contacts",
+        Some(json!({"name": "Sato", "organisation": "DB Vendor KK",
+                        "email": "sato@vendor.example", "language": "en"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{vendor}");
+    let vendor_pick = format!("contact:{}", vendor["id"].as_str().unwrap());
+
+    // One choice per role, core first, offering the people and the external contacts;
+    // the lead role left empty is the declarer's.
+    let (status, html) = page(&server, &aya, "/incidents/new", "ja").await;
+    assert_eq!(status, 200);
+    let tl = html
+        .find(r#"name="role.technical_lead""#)
+        .expect("technical lead");
+    let pr = html.find(r#"name="role.pr""#).expect("pr");
+    assert!(tl < pr, "core roles come first");
+    assert!(html.contains("テクニカルリード") && html.contains("自分（宣言者）"));
+    assert!(html.contains(r#"value="user:ben""#), "{html}");
+    assert!(
+        html.contains(&format!(r#"value="{vendor_pick}""#)),
+        "{html}"
+    );
+
+    // A user who is not there is named by the role's field, next to it, with everything
+    // typed kept; a role that is not configured is named too; nothing is declared.
+    let mut form = vec![
+        ("title", "受注システム全面障害"),
+        ("customers_affected", "1,000"),
+        ("role.technical_lead", "user:ben"),
+        ("role.operator", "user:nobody"),
+    ];
+    let r = post_form(&server, &aya, "/incidents", &form).await;
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<code>role.operator</code>"), "{html}");
+    let error = html.find(r#"id="role-operator-error""#).expect("the error");
+    assert!(html[error..].starts_with(r#"id="role-operator-error" role="alert">no enabled user"#));
+    let select = html.find(r#"id="role-operator""#).expect("the select");
+    assert!(select < error && html[select..error].contains(r#"aria-invalid="true""#));
+    assert!(html.contains(r#"value="受注システム全面障害""#));
+    assert!(html.contains(r#"value="1,000""#));
+    assert!(html.contains(r#"value="user:ben" selected"#), "{html}");
+    form[3] = ("role.hero", "user:ben");
+    let r = post_form(&server, &aya, "/incidents", &form).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("<code>role.hero</code>"));
+    assert_eq!(server.get_json("/api/v1/incidents").await, json!([]));
+
+    // Declared with two roles given: each held, on the timeline and paged; the declarer
+    // leads.
+    form[3] = ("role.external_vendor", &vendor_pick);
+    form.push(("role.pr", ""));
+    let r = post_form(&server, &aya, "/incidents", &form).await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    assert_eq!(r.headers()["location"], "/incidents/INC-1");
+    let inc = server.get_json("/api/v1/incidents/INC-1").await;
+    assert_eq!(inc["severity"], "SEV1");
+    let roles = server.get_json("/api/v1/incidents/INC-1/roles").await;
+    let held: Vec<(&str, &str)> = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["role"].as_str().unwrap(), a["holder"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            ("incident_manager", "aya"),
+            ("technical_lead", "ben"),
+            ("external_vendor", "Sato (DB Vendor KK)")
+        ]
+    );
+    let timeline = server
+        .get_json("/api/v1/incidents/INC-1/timeline?kind=role_assigned")
+        .await;
+    let texts: Vec<&str> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "incident_manager: aya",
+            "technical_lead: ben",
+            "external_vendor: Sato (DB Vendor KK)"
+        ]
+    );
+    let id = |role: &str| {
+        roles
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["role"] == role)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let sent = role_messages(&server, id("technical_lead")).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["contact"]["address"], "ben@example.com");
+    assert_eq!(sent[0]["notice"]["kind"]["role"], "テクニカルリード");
+    let sent = role_messages(&server, id("external_vendor")).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["contact"]["address"], "sato@vendor.example");
+    assert_eq!(sent[0]["notice"]["kind"]["role"], "External vendor");
+    assert!(server.terminate().await.success());
+});
