@@ -3,13 +3,15 @@
 //! one from the impact ([`severity`]), statuses and their transitions, milestones and the
 //! durations derived from them ([`milestone`]), the response team's roles ([`roles`]),
 //! checklist templates ([`playbook`]), what a timeline entry may be ([`timeline`]), what
-//! linked alert groups tell it ([`feed`]), stakeholder updates ([`comms`]), the recovery
+//! linked alert groups tell it ([`feed`]), stakeholder updates ([`comms`]), what
+//! customers are told, drafted from templates per status ([`customer`]), the recovery
 //! checks and business-impact record ([`recovery`]), the postmortem drafted from all of it
 //! ([`postmortem`]) and its action items ([`action_item`]). Pure: every rule that needs the time takes `now` (UTC epoch
 //! milliseconds); storage and wire formats live elsewhere.
 
 pub mod action_item;
 pub mod comms;
+pub mod customer;
 pub mod feed;
 pub mod milestone;
 pub mod playbook;

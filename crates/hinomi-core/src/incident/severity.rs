@@ -376,6 +376,7 @@ pub struct SeverityPolicy {
     stakeholders: Vec<super::comms::StakeholderList>,
     roles: Roles,
     playbooks: Playbooks,
+    customer_templates: super::customer::CustomerTemplates,
 }
 
 impl Default for SeverityPolicy {
@@ -413,6 +414,11 @@ impl SeverityPolicy {
 
     pub fn playbooks(&self) -> &Playbooks {
         &self.playbooks
+    }
+
+    /// What customers are told, per status.
+    pub fn customer_templates(&self) -> &super::customer::CustomerTemplates {
+        &self.customer_templates
     }
 
     /// The worst severity any rule suggests for `impact`, with the first rule (in the
@@ -479,6 +485,9 @@ pub struct PolicyDef {
     pub roles: Vec<RoleDef>,
     /// Checklist templates; giving any replaces the seed's first response.
     pub playbooks: Vec<PlaybookDef>,
+    /// Customer notification templates, each replacing the built-in one of its status.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub customer_templates: Vec<super::customer::CustomerTemplateDef>,
 }
 
 impl Default for PolicyDef {
@@ -518,6 +527,7 @@ impl Default for PolicyDef {
             stakeholders: Vec::new(),
             roles: default_roles(),
             playbooks: default_playbooks(),
+            customer_templates: Vec::new(),
         }
     }
 }
@@ -602,12 +612,15 @@ impl PolicyDef {
             .collect::<Result<Vec<_>, FieldError>>()?;
         let roles = Roles::build(&self.roles)?;
         let playbooks = Playbooks::build(&self.playbooks, &roles)?;
+        let customer_templates =
+            super::customer::CustomerTemplates::build(&self.customer_templates)?;
         Ok(SeverityPolicy {
             levels,
             rules,
             stakeholders,
             roles,
             playbooks,
+            customer_templates,
         })
     }
 }

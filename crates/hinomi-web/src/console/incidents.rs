@@ -7,7 +7,9 @@
 //! support, their holders, giving and taking them) and the checklist (phases with their
 //! deadlines, overdue ones marked, items checked here); the recovery checks and impact
 //! record (whose forms `console::postmortems` answers); and `/external-contacts`, vendors'
-//! people who may hold a role. A declaration from an alert group comes here pre-filled
+//! people who may hold a role. The stakeholder update and the status page form start from
+//! the customer notification drafted for the incident's status
+//! (`incidents::customer_drafts`). A declaration from an alert group comes here pre-filled
 //! (`/incidents/new?group=<key>`). Changes go through `crate::incidents`, as the API's do.
 
 use askama::Template;
@@ -361,6 +363,9 @@ struct DetailPage {
     offered: Vec<hinomi_core::status_page::Component>,
     /// The impact the form starts with, from the severity.
     publish_impact: &'static str,
+    /// The customer notification for the incident's status: the status page form's
+    /// texts, and the stakeholder update's in the reader's language.
+    draft: incidents::Draft,
     now: i64,
 }
 
@@ -581,6 +586,15 @@ async fn detail_page(
         .map(|c| (c.id.clone(), format!("{} ({})", c.name, c.organisation)))
         .collect();
     let d = incident.milestones.durations(now);
+    let draft = incidents::customer_drafts(
+        &incident,
+        policy,
+        &[incident.status],
+        &state.status_page.zone(),
+        now,
+    )
+    .pop()
+    .expect("a draft for the one status asked");
     render(
         status,
         &DetailPage {
@@ -624,6 +638,7 @@ async fn detail_page(
             published,
             offered,
             publish_impact,
+            draft,
         },
     )
 }
