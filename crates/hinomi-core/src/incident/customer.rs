@@ -210,7 +210,7 @@ fn when(at: Option<i64>, locale: Locale, zone: &TimeZone) -> String {
 pub fn next_update_at(now: i64, every_minutes: Option<u32>, status: Status) -> Option<i64> {
     const FIVE: i64 = 5 * 60_000;
     let due = super::comms::next_update_due(now, every_minutes.filter(|_| status.is_open()))?;
-    Some(due.div_euclid(FIVE) * FIVE + if due.rem_euclid(FIVE) == 0 { 0 } else { FIVE })
+    Some((due + FIVE - 1).div_euclid(FIVE) * FIVE)
 }
 
 /// The templates of the four statuses, in both languages.
@@ -435,13 +435,13 @@ mod tests {
     #[test]
     fn the_built_in_drafts_name_the_facts_in_both_languages() {
         let all = CustomerTemplates::default();
-        let f = facts(&["受注システム"]);
+        let f = facts(&["在庫管理"]);
         for s in Status::ALL {
             let ja = all.draft(s, &f, Locale::Ja, &tokyo());
             let en = all.draft(s, &f, Locale::En, &tokyo());
             for text in [&ja, &en] {
                 assert!(text.contains("受注システム障害"), "{s}: {text}");
-                assert!(text.contains("受注システム"), "{s}: {text}");
+                assert!(text.contains("在庫管理"), "{s}: {text}");
                 assert!(!text.contains('{'), "{s}: {text}");
             }
             assert!(ja.contains("申し訳") || ja.contains("お詫び"), "{ja}");
@@ -449,7 +449,7 @@ mod tests {
         }
         let ja = all.draft(Status::Investigating, &f, Locale::Ja, &tokyo());
         assert!(
-            ja.starts_with("現在、受注システムにおいて障害が発生しております。"),
+            ja.starts_with("現在、在庫管理において障害が発生しております。"),
             "{ja}"
         );
         assert!(ja.contains("■次回更新予定：2024年12月1日 16:00 (JST)"), "{ja}");

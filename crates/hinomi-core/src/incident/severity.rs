@@ -486,7 +486,6 @@ pub struct PolicyDef {
     /// Checklist templates; giving any replaces the seed's first response.
     pub playbooks: Vec<PlaybookDef>,
     /// Customer notification templates, each replacing the built-in one of its status.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub customer_templates: Vec<super::customer::CustomerTemplateDef>,
 }
 
