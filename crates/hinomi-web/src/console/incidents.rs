@@ -408,6 +408,11 @@ impl DetailPage {
         at.map(hinomi_core::time::format_millis).unwrap_or_default()
     }
 
+    /// The stakeholder update's draft, in the reader's language.
+    fn update_draft(&self) -> &str {
+        self.draft.text(self.ctx.locale)
+    }
+
     fn has_service(&self, id: &str) -> bool {
         self.incident.services.iter().any(|(s, _)| s == id)
     }
