@@ -6,12 +6,12 @@
 
 use hinomi_core::Action;
 use hinomi_core::incident::Severity;
+use hinomi_core::incident::customer;
 use hinomi_core::incident::{
     Check, CheckState, EntryKind, FieldError, Impact, ImpactRecord, Milestone, Milestones,
     SeverityPolicy, Status, Suggestion, Title, Verdict, parse_reason, parse_text,
     recovery::parse_note, timeline::entry_verdict,
 };
-use hinomi_core::incident::customer;
 use hinomi_core::{Envelope, Locale, Notice, NoticeKind};
 use hinomi_engine::CONTACT_PREFIX;
 use hinomi_store::{

@@ -878,13 +878,16 @@ mod tests {
         std::fs::write(&file, good).unwrap();
         let s = Settings::load(Some(&file), Vec::new(), &FlagOverrides::default()).unwrap();
         let policy = s.incidents.build().unwrap();
-        let ja = policy
-            .customer_templates()
-            .get(hinomi_core::incident::Status::Resolved, hinomi_core::Locale::Ja);
+        let ja = policy.customer_templates().get(
+            hinomi_core::incident::Status::Resolved,
+            hinomi_core::Locale::Ja,
+        );
         assert_ne!(
             ja,
-            hinomi_core::incident::customer::CustomerTemplates::default()
-                .get(hinomi_core::incident::Status::Resolved, hinomi_core::Locale::Ja),
+            hinomi_core::incident::customer::CustomerTemplates::default().get(
+                hinomi_core::incident::Status::Resolved,
+                hinomi_core::Locale::Ja
+            ),
             "the file's template replaces the built-in one"
         );
 

@@ -452,9 +452,13 @@ mod tests {
             ja.starts_with("現在、在庫管理において障害が発生しております。"),
             "{ja}"
         );
-        assert!(ja.contains("■次回更新予定：2024年12月1日 16:00 (JST)"), "{ja}");
+        assert!(
+            ja.contains("■次回更新予定：2024年12月1日 16:00 (JST)"),
+            "{ja}"
+        );
         let mut done = f.clone();
-        done.milestones.set(Milestone::Resolved, Some(T0 + 90 * MIN));
+        done.milestones
+            .set(Milestone::Resolved, Some(T0 + 90 * MIN));
         let en = all.draft(Status::Resolved, &done, Locale::En, &tokyo());
         assert!(en.contains("Resolved: Dec 1, 2024 16:30 JST"), "{en}");
     }
@@ -490,7 +494,10 @@ mod tests {
 
         for (defs, field) in [
             (
-                vec![def("resolved", "ok", "ok"), def("monitoring", "{foo}", "ok")],
+                vec![
+                    def("resolved", "ok", "ok"),
+                    def("monitoring", "{foo}", "ok"),
+                ],
                 "incidents.customer_templates[1].ja",
             ),
             (

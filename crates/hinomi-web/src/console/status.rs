@@ -463,7 +463,11 @@ async fn show_incident(
     } else if let Some(d) = drafted {
         (d.status.as_str().to_owned(), d.ja.clone(), d.en.clone())
     } else {
-        (view.progress(&incident).to_owned(), String::new(), String::new())
+        (
+            view.progress(&incident).to_owned(),
+            String::new(),
+            String::new(),
+        )
     };
     render(
         status,

@@ -1243,9 +1243,19 @@ both_databases!(
         );
         let (status, html) = page(&server, &aya, &status_path, "ja").await;
         assert_eq!(status, 200);
-        assert!(html.contains(&format!("id=\"u-body-ja\" name=\"body_ja\" lang=\"ja\" rows=\"8\">{ja_head}")), "{html}");
-        assert!(html.contains(&format!("id=\"u-body-en\" name=\"body_en\" lang=\"en\" rows=\"8\">{en_head}")));
-        assert!(html.contains("経過観察中です：受注の遅延（受注システム）"), "{html}");
+        assert!(
+            html.contains(&format!(
+                "id=\"u-body-ja\" name=\"body_ja\" lang=\"ja\" rows=\"8\">{ja_head}"
+            )),
+            "{html}"
+        );
+        assert!(html.contains(&format!(
+            "id=\"u-body-en\" name=\"body_en\" lang=\"en\" rows=\"8\">{en_head}"
+        )));
+        assert!(
+            html.contains("経過観察中です：受注の遅延（受注システム）"),
+            "{html}"
+        );
         let patched = call(
             &server,
             "PATCH",
@@ -1255,7 +1265,10 @@ both_databases!(
         .await;
         assert_eq!(patched.0, 200, "{}", patched.1);
         let (_, html) = page(&server, &aya, &status_path, "en").await;
-        assert!(html.contains("<option value=\"identified\" selected>"), "{html}");
+        assert!(
+            html.contains("<option value=\"identified\" selected>"),
+            "{html}"
+        );
         let identified = up_to(drafts["identified"]["en"].as_str().unwrap(), "Next update");
         assert!(html.contains(&format!("rows=\"8\">{identified}")), "{html}");
 
@@ -1263,7 +1276,9 @@ both_databases!(
         let url = server.database_url.clone();
         let (ok, out, err) = cli(
             &url,
-            &["incident", "draft", "INC-1", "--status", "resolved", "--lang", "en"],
+            &[
+                "incident", "draft", "INC-1", "--status", "resolved", "--lang", "en",
+            ],
         )
         .await;
         assert!(ok, "{err}");
@@ -1274,10 +1289,15 @@ both_databases!(
         let (ok, out, _) = cli(&url, &["incident", "draft", "INC-1"]).await;
         assert!(ok);
         assert!(
-            out.starts_with("[ja]\n受注システムにおいて発生している障害について、原因を特定いたしました。"),
+            out.starts_with(
+                "[ja]\n受注システムにおいて発生している障害について、原因を特定いたしました。"
+            ),
             "{out}"
         );
-        assert!(out.contains("\n[en]\nWe have identified the cause"), "{out}");
+        assert!(
+            out.contains("\n[en]\nWe have identified the cause"),
+            "{out}"
+        );
         let (ok, _, err) = cli(&url, &["incident", "draft", "INC-1", "--lang", "fr"]).await;
         assert!(!ok);
         assert!(err.contains("language"), "{err}");
