@@ -651,7 +651,7 @@ pub fn customer_drafts(
 }
 
 /// The statuses `?status=` asks drafts for: the one named, or all four when empty.
-pub fn draft_statuses(status: Option<&str>) -> std::result::Result<Vec<Status>, FieldError> {
+fn draft_statuses(status: Option<&str>) -> std::result::Result<Vec<Status>, FieldError> {
     match status.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => Ok(vec![Status::parse(s)?]),
         None => Ok(Status::ALL.to_vec()),
@@ -664,18 +664,17 @@ pub async fn drafts(
     state: &AppState,
     id: &str,
     status: Option<&str>,
-) -> Result<(IncidentRecord, Vec<Draft>)> {
+) -> Result<Vec<Draft>> {
     let statuses = draft_statuses(status)?;
     let found = incident(principal, state, id).await?;
     let zone = state.status_page.zone();
-    let drafts = customer_drafts(
+    Ok(customer_drafts(
         &found,
         &state.incidents,
         &statuses,
         &zone,
         state.engine.now(),
-    );
-    Ok((found, drafts))
+    ))
 }
 
 /// The kinds of a filter written `note,hypothesis` (empty: every kind).

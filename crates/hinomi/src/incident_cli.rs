@@ -1,10 +1,11 @@
 //! `hinomi incident ...`: declare, list, show and change incidents, give and take their
 //! roles, check their checklists, write their timelines, send updates to stakeholders,
 //! print the customer notifications drafted for them, record recovery checks and the
-//! impact record, draft and print the postmortem, and keep action items, straight from the database, for the operator at the server's console.
-//! Messages a change sends are queued in the outbox for the server to deliver. Input
-//! is parsed by the same functions as the API's (`hinomi_web::incidents`), so refusals
-//! name the same fields; changes are recorded as made by `cli:<login>`.
+//! impact record, draft and print the postmortem, and keep action items, straight from the
+//! database, for the operator at the server's console. Messages a change sends are queued
+//! in the outbox for the server to deliver. Input is parsed by the same functions as the
+//! API's (`hinomi_web::incidents`), so refusals name the same fields; changes are recorded
+//! as made by `cli:<login>`.
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};

@@ -697,8 +697,7 @@ pub async fn drafts(
     Path(incident): Path<String>,
     QueryArgs(filter): QueryArgs<DraftFilter>,
 ) -> Result<Json<BTreeMap<&'static str, DraftOut>>, ApiError> {
-    let (_, drafts) =
-        incidents::drafts(&principal, &state, &incident, filter.status.as_deref()).await?;
+    let drafts = incidents::drafts(&principal, &state, &incident, filter.status.as_deref()).await?;
     Ok(Json(
         drafts
             .into_iter()
