@@ -6,12 +6,13 @@
 
 use hinomi_core::Action;
 use hinomi_core::incident::Severity;
+use hinomi_core::incident::customer;
 use hinomi_core::incident::{
     Check, CheckState, EntryKind, FieldError, Impact, ImpactRecord, Milestone, Milestones,
     SeverityPolicy, Status, Suggestion, Title, Verdict, parse_reason, parse_text,
     recovery::parse_note, timeline::entry_verdict,
 };
-use hinomi_core::{Envelope, Notice, NoticeKind};
+use hinomi_core::{Envelope, Locale, Notice, NoticeKind};
 use hinomi_engine::CONTACT_PREFIX;
 use hinomi_store::{
     IncidentChange, IncidentFault, IncidentRecord, NewEntry, NewIncident, NewNotice, NewUpdate,
@@ -635,6 +636,79 @@ pub async fn criteria_states(
             }
         })
         .collect())
+}
+
+/// A customer notification drafted for an incident in one status, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub status: Status,
+    pub ja: String,
+    pub en: String,
+}
+
+impl Draft {
+    pub fn text(&self, locale: Locale) -> &str {
+        match locale {
+            Locale::Ja => &self.ja,
+            Locale::En => &self.en,
+        }
+    }
+}
+
+/// The customer notifications for `incident` as if published at `now` in each of
+/// `statuses`, from the policy's templates, times in `zone` (the status page's).
+pub fn customer_drafts(
+    incident: &IncidentRecord,
+    policy: &SeverityPolicy,
+    statuses: &[Status],
+    zone: &jiff::tz::TimeZone,
+    now: i64,
+) -> Vec<Draft> {
+    let every = policy.level(incident.severity).update_every_minutes;
+    let templates = policy.customer_templates();
+    statuses
+        .iter()
+        .map(|&status| {
+            let facts = customer::Facts {
+                title: incident.title.clone(),
+                services: incident.services.iter().map(|(_, n)| n.clone()).collect(),
+                milestones: incident.milestones.clone(),
+                next_update: customer::next_update_at(now, every, status),
+            };
+            Draft {
+                status,
+                ja: templates.draft(status, &facts, Locale::Ja, zone),
+                en: templates.draft(status, &facts, Locale::En, zone),
+            }
+        })
+        .collect()
+}
+
+/// The statuses `?status=` asks drafts for: the one named, or all four when empty.
+fn draft_statuses(status: Option<&str>) -> std::result::Result<Vec<Status>, FieldError> {
+    match status.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Ok(vec![Status::parse(s)?]),
+        None => Ok(Status::ALL.to_vec()),
+    }
+}
+
+/// An incident's customer notification drafts, for the caller who may read it.
+pub async fn drafts(
+    principal: &Principal,
+    state: &AppState,
+    id: &str,
+    status: Option<&str>,
+) -> Result<Vec<Draft>> {
+    let statuses = draft_statuses(status)?;
+    let found = incident(principal, state, id).await?;
+    let zone = state.status_page.zone();
+    Ok(customer_drafts(
+        &found,
+        &state.incidents,
+        &statuses,
+        &zone,
+        state.engine.now(),
+    ))
 }
 
 /// The kinds of a filter written `note,hypothesis` (empty: every kind).

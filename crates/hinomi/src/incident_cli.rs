@@ -1,10 +1,11 @@
 //! `hinomi incident ...`: declare, list, show and change incidents, give and take their
 //! roles, check their checklists, write their timelines, send updates to stakeholders,
-//! record recovery checks and the impact record, draft and print the postmortem, and keep
-//! action items, straight from the database, for the operator at the server's console.
-//! Messages a change sends are queued in the outbox for the server to deliver. Input
-//! is parsed by the same functions as the API's (`hinomi_web::incidents`), so refusals
-//! name the same fields; changes are recorded as made by `cli:<login>`.
+//! print the customer notifications drafted for them, record recovery checks and the
+//! impact record, draft and print the postmortem, and keep action items, straight from the
+//! database, for the operator at the server's console. Messages a change sends are queued
+//! in the outbox for the server to deliver. Input is parsed by the same functions as the
+//! API's (`hinomi_web::incidents`), so refusals name the same fields; changes are recorded
+//! as made by `cli:<login>`.
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
@@ -23,7 +24,8 @@ use hinomi_store::{
     ItemChange, NewActionItem, NewEntry, NewUpdate, RecoveryRecord, Store,
 };
 use hinomi_web::incidents::{
-    DeclareInput, ImpactInput, PatchInput, changes, new_incident, parse_kinds, update_notices,
+    DeclareInput, ImpactInput, PatchInput, changes, customer_drafts, new_incident, parse_kinds,
+    update_notices,
 };
 use hinomi_web::postmortems::{parse_language, postmortem_markdown, section_items};
 
@@ -60,6 +62,17 @@ pub enum IncidentCommand {
     },
     /// Send an update to the stakeholder lists that hear the incident's severity.
     Report { incident: String, text: String },
+    /// Print the customer notification drafted from the templates for an incident, times
+    /// in the status page's time zone.
+    Draft {
+        incident: String,
+        /// investigating, identified, monitoring or resolved (default: the incident's).
+        #[arg(long)]
+        status: Option<String>,
+        /// ja or en (default: both, each under its tag).
+        #[arg(long)]
+        lang: Option<String>,
+    },
     /// Give a role on an incident to a user (paged through their notification rules) or,
     /// with --contact, to an external contact (emailed).
     Assign {
@@ -310,6 +323,7 @@ pub async fn incident(
     store: &Store,
     policy: &SeverityPolicy,
     external_url: &str,
+    zone: &jiff::tz::TimeZone,
     cmd: IncidentCommand,
 ) -> anyhow::Result<()> {
     let now = hinomi_engine::SystemClock.now_ms();
@@ -443,6 +457,25 @@ pub async fn incident(
                 messages,
                 lists.join(", ")
             );
+        }
+        IncidentCommand::Draft {
+            incident,
+            status,
+            lang,
+        } => {
+            let i = find(store, &incident).await?;
+            let status = match status {
+                Some(s) => Status::parse(&s).context("--status")?,
+                None => i.status,
+            };
+            let lang = lang.as_deref().map(parse_language).transpose()?;
+            let draft = customer_drafts(&i, policy, &[status], zone, now)
+                .pop()
+                .context("no draft")?;
+            match lang {
+                Some(l) => println!("{}", draft.text(l)),
+                None => println!("[ja]\n{}\n\n[en]\n{}", draft.ja, draft.en),
+            }
         }
         IncidentCommand::Note {
             incident,

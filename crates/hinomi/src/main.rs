@@ -286,7 +286,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Incident(cmd) => {
             let policy = settings.incidents.build()?;
             let store = open_store(&settings).await?;
-            let result = incident_cli::incident(&store, &policy, &settings.external_url, cmd).await;
+            let zone = settings.status_page.page().zone();
+            let result =
+                incident_cli::incident(&store, &policy, &settings.external_url, &zone, cmd).await;
             store.close().await;
             result
         }

@@ -256,6 +256,17 @@ customers_affected_at_least = 1
 # contacts = ["email:managers@example.com", "slack:https://hooks.slack.com/services/..."]
 # language = "ja"
 
+# Customer notification templates: the drafts of the status page's texts and of stakeholder
+# updates (GET /api/v1/incidents/<ref>/drafts, `hinomi incident draft`), one per status
+# (investigating, identified, monitoring, resolved) in Japanese and English. Placeholders:
+# {title}, {services} (or "一部のサービス"/"some services"), {started}, {resolved},
+# {next_update} (times in status_page.time_zone); {{ and }} write braces. Each one given
+# replaces the built-in template of its status.
+# [[incidents.customer_templates]]
+# status = "investigating"
+# ja = "現在、{services}において障害が発生しております。ご迷惑をおかけし申し訳ございません。"
+# en = "We are experiencing an issue affecting {services}. We apologise for the inconvenience."
+
 # The response team's roles: a key (what the API and CLI use), names in Japanese and
 # English, the group (core: works the problem; support: PR, customers, executives,
 # vendors) and what the role does. Exactly one role leads: it has one holder, the declarer
@@ -884,6 +895,41 @@ mod tests {
         std::fs::write(&file, "lisen = \"x\"\n").unwrap();
         let err = Settings::load(Some(&file), Vec::new(), &FlagOverrides::default()).unwrap_err();
         assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+    }
+
+    #[test]
+    fn a_bad_customer_template_fails_naming_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hinomi.toml");
+        let good = "[[incidents.customer_templates]]\nstatus = \"resolved\"\n\
+                    ja = \"{services}は復旧いたしました。\"\nen = \"{services} recovered.\"\n";
+        std::fs::write(&file, good).unwrap();
+        let s = Settings::load(Some(&file), Vec::new(), &FlagOverrides::default()).unwrap();
+        let policy = s.incidents.build().unwrap();
+        let ja = policy.customer_templates().get(
+            hinomi_core::incident::Status::Resolved,
+            hinomi_core::Locale::Ja,
+        );
+        assert_ne!(
+            ja,
+            hinomi_core::incident::customer::CustomerTemplates::default().get(
+                hinomi_core::incident::Status::Resolved,
+                hinomi_core::Locale::Ja
+            ),
+            "the file's template replaces the built-in one"
+        );
+
+        let bad = format!(
+            "{good}[[incidents.customer_templates]]\nstatus = \"investigating\"\n\
+             ja = \"{{foo}}で障害が発生しております。\"\nen = \"An issue.\"\n"
+        );
+        std::fs::write(&file, bad).unwrap();
+        let s = Settings::load(Some(&file), Vec::new(), &FlagOverrides::default()).unwrap();
+        let err = s.incidents.build().unwrap_err().to_string();
+        assert!(
+            err.starts_with("incidents.customer_templates[1].ja: unknown placeholder {foo}"),
+            "{err}"
+        );
     }
 
     #[test]

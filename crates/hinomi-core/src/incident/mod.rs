@@ -4,14 +4,16 @@
 //! durations derived from them ([`milestone`]), the response team's roles ([`roles`]),
 //! checklist templates ([`playbook`]), escalation criteria that act on an incident's state
 //! ([`criteria`]), what a timeline entry may be ([`timeline`]), what
-//! linked alert groups tell it ([`feed`]), stakeholder updates ([`comms`]), the recovery
-//! checks and business-impact record ([`recovery`]), the postmortem drafted from all of it
-//! ([`postmortem`]) and its action items ([`action_item`]). Pure: every rule that needs the time takes `now` (UTC epoch
-//! milliseconds); storage and wire formats live elsewhere.
+//! linked alert groups tell it ([`feed`]), stakeholder updates ([`comms`]), what customers
+//! are told, drafted from templates per status ([`customer`]), the recovery checks and
+//! business-impact record ([`recovery`]), the postmortem drafted from all of it
+//! ([`postmortem`]) and its action items ([`action_item`]). Pure: every rule that needs the
+//! time takes `now` (UTC epoch milliseconds); storage and wire formats live elsewhere.
 
 pub mod action_item;
 pub mod comms;
 pub mod criteria;
+pub mod customer;
 pub mod feed;
 pub mod milestone;
 pub mod playbook;

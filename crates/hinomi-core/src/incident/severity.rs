@@ -425,6 +425,7 @@ pub struct SeverityPolicy {
     playbooks: Playbooks,
     criteria: Vec<super::criteria::Criterion>,
     chase: super::action_item::Chase,
+    customer_templates: super::customer::CustomerTemplates,
 }
 
 impl Default for SeverityPolicy {
@@ -472,6 +473,11 @@ impl SeverityPolicy {
     /// How overdue action items are chased.
     pub fn chase(&self) -> &super::action_item::Chase {
         &self.chase
+    }
+
+    /// What customers are told, per status.
+    pub fn customer_templates(&self) -> &super::customer::CustomerTemplates {
+        &self.customer_templates
     }
 
     /// The worst severity any rule suggests for `impact`, with the first rule (in the
@@ -542,6 +548,8 @@ pub struct PolicyDef {
     pub escalations: Vec<super::criteria::CriterionDef>,
     /// How overdue action items are chased.
     pub action_items: super::action_item::ChaseDef,
+    /// Customer notification templates, each replacing the built-in one of its status.
+    pub customer_templates: Vec<super::customer::CustomerTemplateDef>,
 }
 
 impl Default for PolicyDef {
@@ -583,6 +591,7 @@ impl Default for PolicyDef {
             playbooks: default_playbooks(),
             escalations: super::criteria::default_criteria(),
             action_items: super::action_item::ChaseDef::default(),
+            customer_templates: Vec::new(),
         }
     }
 }
@@ -648,6 +657,8 @@ impl PolicyDef {
         let playbooks = Playbooks::build(&self.playbooks, &roles)?;
         let criteria = super::criteria::build(&self.escalations, &roles)?;
         let chase = self.action_items.build()?;
+        let customer_templates =
+            super::customer::CustomerTemplates::build(&self.customer_templates)?;
         Ok(SeverityPolicy {
             levels,
             rules,
@@ -656,6 +667,7 @@ impl PolicyDef {
             playbooks,
             criteria,
             chase,
+            customer_templates,
         })
     }
 }

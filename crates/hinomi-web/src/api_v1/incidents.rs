@@ -692,6 +692,44 @@ pub async fn post_update(
     Ok((StatusCode::CREATED, Json(entry_out(e))))
 }
 
+/// Which status's draft.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DraftFilter {
+    /// `investigating`, `identified`, `monitoring` or `resolved`; absent: all four.
+    status: Option<String>,
+}
+
+/// A customer notification in both languages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftOut {
+    ja: String,
+    en: String,
+}
+
+/// Customer notifications drafted from the templates (`[[incidents.customer_templates]]`
+/// or the built-in ones) for the incident as if published now, keyed by status: its
+/// title, affected services, start, resolution and next update (by the severity's
+/// cadence) filled in, times in the status page's time zone.
+#[utoipa::path(get, path = "/api/v1/incidents/{incident}/drafts", tag = "incidents",
+    params(("incident" = String, Path, description = "Id or reference"), DraftFilter),
+    responses((status = 200, body = BTreeMap<String, DraftOut>),
+              (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
+pub async fn drafts(
+    principal: Principal,
+    State(state): State<AppState>,
+    Path(incident): Path<String>,
+    QueryArgs(filter): QueryArgs<DraftFilter>,
+) -> Result<Json<BTreeMap<&'static str, DraftOut>>, ApiError> {
+    let drafts = incidents::drafts(&principal, &state, &incident, filter.status.as_deref()).await?;
+    Ok(Json(
+        drafts
+            .into_iter()
+            .map(|d| (d.status.as_str(), DraftOut { ja: d.ja, en: d.en }))
+            .collect(),
+    ))
+}
+
 /// A correction of an entry.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -160,6 +160,7 @@ pub fn routes() -> RouteTable {
             "/api/v1/incidents/{incident}/updates",
             incidents::post_update,
         )
+        .get("/api/v1/incidents/{incident}/drafts", incidents::drafts)
         .post(
             "/api/v1/incidents/{incident}/timeline",
             incidents::add_entry,
@@ -474,6 +475,7 @@ pub struct ErrorDetail {
         incidents::add_entry,
         incidents::correct_entry,
         incidents::post_update,
+        incidents::drafts,
         postmortems::recovery,
         postmortems::put_check,
         postmortems::put_impact_record,
@@ -528,7 +530,7 @@ pub struct ErrorDetail {
         (name = "escalation", description = "Escalation policies and what they are bound to"),
         (name = "heartbeats", description = "Heartbeat monitors: a missed beat opens an alert"),
         (name = "users", description = "Users and everyone's API tokens"),
-        (name = "incidents", description = "Incidents: declaration (also from an alert group), status, severity, impact, milestones, timeline and its export, recovery checks and the impact record, the postmortem and its action items"),
+        (name = "incidents", description = "Incidents: declaration (also from an alert group), status, severity, impact, milestones, timeline and its export, stakeholder updates and customer notification drafts, recovery checks and the impact record, the postmortem and its action items"),
         (name = "services", description = "The service catalogue incidents name"),
         (name = "status", description = "The public status page: components, incidents and their updates, scheduled maintenances"),
     )

@@ -7,7 +7,9 @@
 //! support, their holders, giving and taking them) and the checklist (phases with their
 //! deadlines, overdue ones marked, items checked here); the recovery checks and impact
 //! record (whose forms `console::postmortems` answers); and `/external-contacts`, vendors'
-//! people who may hold a role. A declaration from an alert group comes here pre-filled
+//! people who may hold a role. The stakeholder update and the status page form start from
+//! the customer notification drafted for the incident's status
+//! (`incidents::customer_drafts`). A declaration from an alert group comes here pre-filled
 //! (`/incidents/new?group=<key>`), and the form can name the team at once (one choice per
 //! role, `role.<key>` = `user:<username>` or `contact:<id>`). Changes go through
 //! `crate::incidents`, as the API's do.
@@ -451,6 +453,9 @@ struct DetailPage {
     offered: Vec<hinomi_core::status_page::Component>,
     /// The impact the form starts with, from the severity.
     publish_impact: &'static str,
+    /// The customer notification for the incident's status: the status page form's
+    /// texts, and the stakeholder update's in the reader's language.
+    draft: incidents::Draft,
     now: i64,
 }
 
@@ -525,6 +530,11 @@ struct ItemView {
 impl DetailPage {
     fn iso_or_empty(&self, at: Option<i64>) -> String {
         at.map(hinomi_core::time::format_millis).unwrap_or_default()
+    }
+
+    /// The stakeholder update's draft, in the reader's language.
+    fn update_draft(&self) -> &str {
+        self.draft.text(self.ctx.locale)
     }
 
     fn has_service(&self, id: &str) -> bool {
@@ -691,6 +701,15 @@ async fn detail_page(
     let users = user_choices(&people);
     let contacts = contact_choices(&contacts);
     let d = incident.milestones.durations(now);
+    let draft = incidents::customer_drafts(
+        &incident,
+        policy,
+        &[incident.status],
+        &state.status_page.zone(),
+        now,
+    )
+    .pop()
+    .expect("a draft for the one status asked");
     render(
         status,
         &DetailPage {
@@ -735,6 +754,7 @@ async fn detail_page(
             published,
             offered,
             publish_impact,
+            draft,
         },
     )
 }

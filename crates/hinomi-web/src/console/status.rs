@@ -97,7 +97,14 @@ struct IncidentPage<'a> {
     internal_ref: Option<String>,
     components: &'a [Component],
     progresses: Vec<&'static str>,
-    refill: Refill,
+    /// The status the update form starts at, and its texts: what was posted after a
+    /// refusal, else the draft for the internal incident's status, else the incident's
+    /// own status and nothing.
+    update_status: String,
+    body_ja: String,
+    body_en: String,
+    /// The customer notification drafts of the internal incident, one per status.
+    drafts: Vec<crate::incidents::Draft>,
     error: Option<String>,
 }
 
@@ -429,23 +436,52 @@ async fn show_incident(
         .filter(|p| p.kind() == incident.kind)
         .map(|p| p.as_str())
         .collect();
-    let internal_ref = match &incident.incident_id {
+    let internal = match &incident.incident_id {
         Some(id) => match store.incident(id).await {
-            Ok(found) => found.map(|i| i.reference()),
+            Ok(found) => found,
             Err(e) => return PageError::Internal(e.to_string()).into_page(ctx),
         },
         None => None,
     };
+    let drafts = match &internal {
+        Some(i) if incident.kind == Kind::Incident => crate::incidents::customer_drafts(
+            i,
+            &state.incidents,
+            &hinomi_core::incident::Status::ALL,
+            &state.status_page.zone(),
+            state.engine.now(),
+        ),
+        _ => Vec::new(),
+    };
+    let view = View::new(state, ctx.locale);
+    let drafted = internal
+        .as_ref()
+        .and_then(|i| drafts.iter().find(|d| d.status == i.status));
+    let (update_status, body_ja, body_en) = if refill.form == "update" {
+        let f = |name| refill.value("update", name).to_owned();
+        (f("status"), f("body_ja"), f("body_en"))
+    } else if let Some(d) = drafted {
+        (d.status.as_str().to_owned(), d.ja.clone(), d.en.clone())
+    } else {
+        (
+            view.progress(&incident).to_owned(),
+            String::new(),
+            String::new(),
+        )
+    };
     render(
         status,
         &IncidentPage {
-            view: View::new(state, ctx.locale),
+            view,
             ctx,
             incident: &incident,
-            internal_ref,
+            internal_ref: internal.map(|i| i.reference()),
             components: &components,
             progresses,
-            refill,
+            update_status,
+            body_ja,
+            body_en,
+            drafts,
             error,
         },
     )

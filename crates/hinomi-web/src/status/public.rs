@@ -49,8 +49,7 @@ impl View {
             locale,
             now: state.engine.now(),
             page_name: state.status_page.name.clone(),
-            clock_tz: jiff::tz::TimeZone::get(&state.status_page.time_zone)
-                .unwrap_or(jiff::tz::TimeZone::UTC),
+            clock_tz: state.status_page.zone(),
         }
     }
 

@@ -61,6 +61,14 @@ impl Default for PageSettings {
     }
 }
 
+impl PageSettings {
+    /// The zone its times are written in (UTC if the name is not a zone: `serve` refuses
+    /// to start with one).
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
 /// The language of a public request: `?lang=`, then `Accept-Language`, then Japanese.
 #[derive(Debug, Default, Deserialize)]
 pub struct LangQuery {
@@ -86,7 +94,7 @@ pub struct Clock {
 impl Clock {
     pub fn new(settings: &PageSettings) -> Clock {
         Clock {
-            tz: jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC),
+            tz: settings.zone(),
         }
     }
 

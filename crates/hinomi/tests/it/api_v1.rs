@@ -456,6 +456,7 @@ both_databases!(openapi_and_swagger_ui, |db| async move {
         "/api/v1/me",
         "/api/v1/me/tokens/{id}",
         "/api/v1/users/{id}/password-reset",
+        "/api/v1/incidents/{incident}/drafts",
     ] {
         assert!(
             doc["paths"].get(path).is_some(),

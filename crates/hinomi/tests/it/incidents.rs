@@ -1144,3 +1144,191 @@ both_databases!(
         assert!(server.terminate().await.success());
     }
 );
+
+both_databases!(
+    customer_notifications_are_drafted_from_the_templates,
+    |db| async move {
+        let mut options = Options::default();
+        options.env.push((
+            "HINOMI_INCIDENTS__STAKEHOLDERS".into(),
+            r#"[{name="Support desk",contacts=["email:desk@example.com"],language="en"}]"#.into(),
+        ));
+        options.env.push((
+            "HINOMI_INCIDENTS__CUSTOMER_TEMPLATES".into(),
+            r#"[{status="monitoring",ja="経過観察中です：{title}（{services}）",en="Monitoring: {title} ({services})"}]"#.into(),
+        ));
+        let Some(server) = Server::start(db, options).await else {
+            return;
+        };
+        let r = server
+            .post_json("/api/v1/services", &json!({"name": "受注システム"}))
+            .await;
+        assert_eq!(r.status(), 201);
+        let declared = call(
+            &server,
+            "POST",
+            "/api/v1/incidents",
+            Some(json!({"title": "受注の遅延", "severity": "SEV1",
+                        "services": ["受注システム"], "started_at": "2024-12-01T15:00:00+09:00"})),
+        )
+        .await;
+        assert_eq!(declared.0, 201, "{}", declared.1);
+        let id = declared.1["id"].as_str().unwrap().to_owned();
+
+        // Every status's draft names the incident and its services, in both languages,
+        // times in the status page's zone (Asia/Tokyo by default).
+        let drafts = server.get_json("/api/v1/incidents/INC-1/drafts").await;
+        let statuses: Vec<&str> = drafts
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            statuses,
+            ["identified", "investigating", "monitoring", "resolved"]
+        );
+        for (status, d) in drafts.as_object().unwrap() {
+            for lang in ["ja", "en"] {
+                let text = d[lang].as_str().unwrap();
+                assert!(
+                    text.contains("受注の遅延") && text.contains("受注システム"),
+                    "{status} {lang}: {text}"
+                );
+            }
+        }
+        let ja = drafts["investigating"]["ja"].as_str().unwrap();
+        assert!(
+            ja.starts_with("現在、受注システムにおいて障害が発生しております。"),
+            "{ja}"
+        );
+        assert!(ja.contains("■発生日時：2024年12月1日 15:00 (JST)"), "{ja}");
+        // A SEV1 owes an update every 30 minutes: the draft says when.
+        assert!(ja.contains("■次回更新予定：20"), "{ja}");
+        let en = drafts["investigating"]["en"].as_str().unwrap();
+        assert!(en.contains("Started: Dec 1, 2024 15:00 JST"), "{en}");
+        let resolved = drafts["resolved"]["ja"].as_str().unwrap();
+        assert!(resolved.contains("■復旧日時：未定"), "{resolved}");
+        // The settings' template replaces the built-in one of its status.
+        assert_eq!(
+            drafts["monitoring"]["en"],
+            "Monitoring: 受注の遅延 (受注システム)"
+        );
+        assert_eq!(
+            drafts["monitoring"]["ja"],
+            "経過観察中です：受注の遅延（受注システム）"
+        );
+
+        let one = server
+            .get_json("/api/v1/incidents/INC-1/drafts?status=resolved")
+            .await;
+        assert_eq!(one, json!({"resolved": drafts["resolved"]}));
+        let bad = call(
+            &server,
+            "GET",
+            "/api/v1/incidents/INC-1/drafts?status=over",
+            None,
+        )
+        .await;
+        assert_error(&bad, 400, "invalid_field", Some("status"));
+        let missing = call(&server, "GET", "/api/v1/incidents/INC-9/drafts", None).await;
+        assert_eq!(missing.0, 404, "{}", missing.1);
+
+        // The incident page starts the stakeholder update in the reader's language and the
+        // status page form in both. (The next update moves with the clock: compared up to it.)
+        let up_to = |text: &str, marker: &str| text.split(marker).next().unwrap().to_owned();
+        let aya = browser_as(&server, "aya", "responder").await;
+        let (status, html) = page(&server, &aya, "/incidents/INC-1", "ja").await;
+        assert_eq!(status, 200);
+        let ja_head = up_to(ja, "■次回更新予定");
+        let en_head = up_to(en, "Next update");
+        assert!(
+            html.contains(&format!("required>{ja_head}")),
+            "update text in {html}"
+        );
+        assert!(html.contains(&format!("lang=\"ja\" rows=\"8\">{ja_head}")));
+        assert!(html.contains(&format!("lang=\"en\" rows=\"8\">{en_head}")));
+        let (_, html) = page(&server, &aya, "/incidents/INC-1", "en").await;
+        assert!(html.contains(&format!("required>{en_head}")), "{html}");
+
+        // A status incident that tells of it offers the draft for the internal incident's
+        // status, and every status's drafts to copy.
+        let r = server
+            .post_json(
+                "/api/v1/status/incidents",
+                &json!({"name": "受注の遅延", "impact": "major", "body_ja": "調査中です。",
+                        "incident_id": "INC-1"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let published: Value = r.json().await.unwrap();
+        let status_path = format!(
+            "/status-page/incidents/{}",
+            published["id"].as_str().unwrap()
+        );
+        let (status, html) = page(&server, &aya, &status_path, "ja").await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains(&format!(
+                "id=\"u-body-ja\" name=\"body_ja\" lang=\"ja\" rows=\"8\">{ja_head}"
+            )),
+            "{html}"
+        );
+        assert!(html.contains(&format!(
+            "id=\"u-body-en\" name=\"body_en\" lang=\"en\" rows=\"8\">{en_head}"
+        )));
+        assert!(
+            html.contains("経過観察中です：受注の遅延（受注システム）"),
+            "{html}"
+        );
+        let patched = call(
+            &server,
+            "PATCH",
+            &format!("/api/v1/incidents/{id}"),
+            Some(json!({"status": "identified"})),
+        )
+        .await;
+        assert_eq!(patched.0, 200, "{}", patched.1);
+        let (_, html) = page(&server, &aya, &status_path, "en").await;
+        assert!(
+            html.contains("<option value=\"identified\" selected>"),
+            "{html}"
+        );
+        let identified = up_to(drafts["identified"]["en"].as_str().unwrap(), "Next update");
+        assert!(html.contains(&format!("rows=\"8\">{identified}")), "{html}");
+
+        // The command line prints a draft (built-in templates: it reads no settings here).
+        let url = server.database_url.clone();
+        let (ok, out, err) = cli(
+            &url,
+            &[
+                "incident", "draft", "INC-1", "--status", "resolved", "--lang", "en",
+            ],
+        )
+        .await;
+        assert!(ok, "{err}");
+        assert!(
+            out.starts_with("The issue affecting 受注システム has been resolved."),
+            "{out}"
+        );
+        let (ok, out, _) = cli(&url, &["incident", "draft", "INC-1"]).await;
+        assert!(ok);
+        assert!(
+            out.starts_with(
+                "[ja]\n受注システムにおいて発生している障害について、原因を特定いたしました。"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("\n[en]\nWe have identified the cause"),
+            "{out}"
+        );
+        let (ok, _, err) = cli(&url, &["incident", "draft", "INC-1", "--lang", "fr"]).await;
+        assert!(!ok);
+        assert!(err.contains("language"), "{err}");
+        let (ok, _, err) = cli(&url, &["incident", "draft", "INC-1", "--status", "over"]).await;
+        assert!(!ok);
+        assert!(err.contains("--status"), "{err}");
+        assert!(server.terminate().await.success());
+    }
+);
