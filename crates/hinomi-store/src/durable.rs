@@ -119,7 +119,13 @@ impl Writer {
                 let mut guard = ready(single).await?;
                 // Marked first: a caller that gives up while BEGIN runs leaves it open.
                 guard.open = true;
-                sqlx::query("BEGIN").execute(connection(&mut guard)).await?;
+                // IMMEDIATE: the write lock is taken (waiting up to busy_timeout) before
+                // anything is read. A deferred transaction that reads and then writes
+                // fails at once (SQLITE_BUSY_SNAPSHOT, no waiting) when another process
+                // (a `hinomi` command on the same file) committed in between.
+                sqlx::query("BEGIN IMMEDIATE")
+                    .execute(connection(&mut guard))
+                    .await?;
                 TxnConn::Single(guard)
             }
         };
