@@ -1,5 +1,6 @@
 //! Black-box tests of the `hinomi` binary: each starts the real server on 127.0.0.1:0 with a
-//! fresh database (SQLite in a temp dir, or a fresh PostgreSQL database) and talks HTTP.
+//! fresh database (SQLite in a temp dir, or a fresh PostgreSQL database) and talks HTTP
+//! (the seed replay alone drives the router in process, on a simulated clock).
 //! One test binary for the crate keeps link times low.
 
 mod harness;
@@ -27,6 +28,7 @@ mod real_clients;
 mod role_walk;
 mod schedules;
 mod security;
+mod seed_replay;
 mod smoke;
 mod snapshot;
 mod status_page;
