@@ -26,8 +26,7 @@
 
 use hinomi_core::escalation::{Unreachable, plan_notifications};
 use hinomi_core::incident::comms::next_update_due;
-use hinomi_core::incident::criteria::Facts;
-use hinomi_core::incident::{FieldError, Milestone, Role, SeverityPolicy, Status};
+use hinomi_core::incident::{FieldError, Role, SeverityPolicy, Status};
 use hinomi_core::{Contact, ContactKind, Envelope, Locale, Notice, NoticeKind};
 use hinomi_store::{
     ClaimedDelivery, DueReminder, ExternalContactRecord, Holder, IncidentFault, IncidentRecord,
@@ -648,15 +647,7 @@ async fn criterion_met(
     let Some(incident) = shared.store.incident(&r.incident_id).await? else {
         return Ok(false);
     };
-    let facts = Facts {
-        severity: incident.severity,
-        status: incident.status,
-        impact: &incident.impact,
-        declared_at: incident
-            .milestones
-            .get(Milestone::Declared)
-            .unwrap_or(incident.updated_at),
-    };
+    let facts = incident.criteria_facts();
     let (Some(reason), Some(due)) = (criterion.reason(&facts), criterion.due(&facts)) else {
         return Ok(false);
     };

@@ -6,8 +6,8 @@
 //! engine like pages). Every change writes its timeline entry and event in the transaction
 //! that makes it; the engine adds the messages that go with it.
 
-use hinomi_core::incident::criteria::{Criterion, Facts};
-use hinomi_core::incident::{EntryKind, FieldError, Milestone, Playbooks};
+use hinomi_core::incident::criteria::Criterion;
+use hinomi_core::incident::{EntryKind, FieldError, Playbooks};
 use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -605,15 +605,7 @@ impl WriteTx {
         criteria: &[Criterion],
         now: i64,
     ) -> Result<()> {
-        let facts = Facts {
-            severity: incident.severity,
-            status: incident.status,
-            impact: &incident.impact,
-            declared_at: incident
-                .milestones
-                .get(Milestone::Declared)
-                .unwrap_or(incident.updated_at),
-        };
+        let facts = incident.criteria_facts();
         for c in criteria {
             let due = c.due(&facts);
             sqlx::query(

@@ -81,6 +81,19 @@ impl IncidentRecord {
     pub fn reference(&self) -> String {
         format!("INC-{}", self.number)
     }
+
+    /// What escalation criteria read of it.
+    pub fn criteria_facts(&self) -> hinomi_core::incident::criteria::Facts<'_> {
+        hinomi_core::incident::criteria::Facts {
+            severity: self.severity,
+            status: self.status,
+            impact: &self.impact,
+            declared_at: self
+                .milestones
+                .get(Milestone::Declared)
+                .unwrap_or(self.updated_at),
+        }
+    }
 }
 
 const INCIDENT_COLUMNS: &str = "id, number, title, summary, severity, status, people_affected, \

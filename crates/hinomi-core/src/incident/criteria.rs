@@ -159,24 +159,7 @@ pub fn build(defs: &[CriterionDef], roles: &Roles) -> Result<Vec<Criterion>, Fie
     let mut out: Vec<Criterion> = Vec::with_capacity(defs.len());
     for (i, d) in defs.iter().enumerate() {
         let path = format!("incidents.escalations[{i}]");
-        let key = d.key.trim();
-        let key_ok = !key.is_empty()
-            && key.len() <= 60
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if !key_ok {
-            return Err(FieldError::new(
-                format!("{path}.key"),
-                "must be 1 to 60 of a-z, 0-9 and _",
-            ));
-        }
-        if out.iter().any(|c| c.key == key) {
-            return Err(FieldError::new(
-                format!("{path}.key"),
-                format!("{key:?} is given twice"),
-            ));
-        }
+        let key = super::settings_key(&path, &d.key, 60, out.iter().map(|x| x.key.as_str()))?;
         let name = d.name.trim();
         if name.is_empty() || name.chars().count() > 200 || name.contains(['\n', '\r']) {
             return Err(FieldError::new(

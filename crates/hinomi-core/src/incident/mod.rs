@@ -95,6 +95,36 @@ fn one_of<T: Copy>(
     })
 }
 
+/// Checks the key a settings entry is known by (a role's, a playbook's, a criterion's):
+/// trimmed, 1 to `max` of a-z, 0-9 and `_`, and not among the keys `taken` before it;
+/// faults name `<path>.key`.
+fn settings_key<'k, 't>(
+    path: &str,
+    key: &'k str,
+    max: usize,
+    mut taken: impl Iterator<Item = &'t str>,
+) -> Result<&'k str, FieldError> {
+    let key = key.trim();
+    let ok = !key.is_empty()
+        && key.len() <= max
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !ok {
+        return Err(FieldError::new(
+            format!("{path}.key"),
+            format!("must be 1 to {max} of a-z, 0-9 and _"),
+        ));
+    }
+    if taken.any(|t| t == key) {
+        return Err(FieldError::new(
+            format!("{path}.key"),
+            format!("{key:?} is given twice"),
+        ));
+    }
+    Ok(key)
+}
+
 /// Checks free text: trimmed, not empty unless `may_be_empty`, at most `max` characters.
 fn text(field: &str, value: &str, max: usize, may_be_empty: bool) -> Result<String, FieldError> {
     let value = value.trim();

@@ -139,24 +139,8 @@ impl Playbooks {
         let mut playbooks: Vec<Playbook> = Vec::with_capacity(defs.len());
         for (i, d) in defs.iter().enumerate() {
             let path = format!("incidents.playbooks[{i}]");
-            let key = d.key.trim();
-            let key_ok = !key.is_empty()
-                && key.len() <= 60
-                && key
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-            if !key_ok {
-                return Err(FieldError::new(
-                    format!("{path}.key"),
-                    "must be 1 to 60 of a-z, 0-9 and _",
-                ));
-            }
-            if playbooks.iter().any(|p| p.key == key) {
-                return Err(FieldError::new(
-                    format!("{path}.key"),
-                    format!("{key:?} is given twice"),
-                ));
-            }
+            let key =
+                super::settings_key(&path, &d.key, 60, playbooks.iter().map(|x| x.key.as_str()))?;
             let line = |field: String, v: &str, max: usize| {
                 let v = v.trim();
                 if v.is_empty() || v.chars().count() > max || v.contains(['\n', '\r']) {

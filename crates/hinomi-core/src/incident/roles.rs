@@ -130,24 +130,7 @@ impl Roles {
         let mut roles: Vec<Role> = Vec::with_capacity(defs.len());
         for (i, d) in defs.iter().enumerate() {
             let path = format!("incidents.roles[{i}]");
-            let key = d.key.trim();
-            let key_ok = !key.is_empty()
-                && key.len() <= 40
-                && key
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-            if !key_ok {
-                return Err(FieldError::new(
-                    format!("{path}.key"),
-                    "must be 1 to 40 of a-z, 0-9 and _",
-                ));
-            }
-            if roles.iter().any(|r| r.key == key) {
-                return Err(FieldError::new(
-                    format!("{path}.key"),
-                    format!("{key:?} is given twice"),
-                ));
-            }
+            let key = super::settings_key(&path, &d.key, 40, roles.iter().map(|x| x.key.as_str()))?;
             let name = |field: &str, v: &str| {
                 let v = v.trim();
                 if v.is_empty() || v.chars().count() > 60 || v.contains(['\n', '\r']) {

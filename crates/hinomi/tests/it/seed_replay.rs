@@ -21,7 +21,7 @@ use hinomi_engine::{Engine, EngineSettings, ManualClock};
 use hinomi_store::{AuditEntry, SqliteSync, Store, StoreOptions, TokenRecord, UserRecord};
 
 use crate::both_databases;
-use crate::harness::{Db, fresh_database};
+use crate::harness::{Db, fresh_database, url_encode};
 use hinomi_web::ConfigSource;
 use hinomi_web::{App, AppState, Limits};
 use http_body_util::BodyExt;
@@ -285,7 +285,7 @@ both_databases!(
             "POST",
             &format!(
                 "/api/v1/alert-groups/{}/incident",
-                url_escape(&key)
+                url_encode(&key)
             ),
             Some(json!({"title": "重要システム障害対応", "summary": "基幹業務システム全般の著しい性能低下と一部機能の停止",
                 "impact": {"people_affected": 500, "revenue_per_day": 10_000_000, "currency": "JPY",
@@ -554,15 +554,3 @@ both_databases!(
         );
     }
 );
-
-/// A group key in a path.
-fn url_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
