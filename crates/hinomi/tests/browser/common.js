@@ -48,6 +48,23 @@ async function signIn(page, user, password, labels) {
   await page.getByRole("button", { name: labels.submit }).click();
 }
 
+/// Opens `pathname` in a new English desktop context as `user`, through the sign-in page it
+/// redirects to; answers the context, the page and the list its problems are watched into.
+async function signedIn(browser, pathname, user, password) {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    locale: "en-US",
+    extraHTTPHeaders: { "accept-language": "en-US,en;q=0.9" },
+  });
+  const page = await context.newPage();
+  const problems = watch(page, []);
+  await page.goto(base + pathname);
+  await page.waitForURL(/\/login\?next=/);
+  await signIn(page, user, password, { username: "Username", password: "Password", submit: "Sign in" });
+  await page.waitForURL((url) => url.pathname === pathname);
+  return { context, page, problems };
+}
+
 /// The API's answer to `GET path` as JSON, with the harness's token.
 async function api(pathname) {
   const r = await fetch(base + pathname, { headers: { authorization: "Bearer " + token } });
@@ -85,4 +102,4 @@ function main(scenario) {
   });
 }
 
-module.exports = { base, token, viewports, check, watch, shot, overflow, signIn, api, main };
+module.exports = { base, token, viewports, check, watch, shot, overflow, signIn, signedIn, api, main };

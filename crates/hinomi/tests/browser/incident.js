@@ -11,7 +11,7 @@
 // two more responders; their display names are their usernames).
 "use strict";
 
-const { base, viewports, check, watch, shot: save, overflow, signIn, main } = require("./common");
+const { base, viewports, check, watch, shot: save, overflow, signIn, signedIn, main } = require("./common");
 
 const user = process.env.HINOMI_USER;
 const password = process.env.HINOMI_PASSWORD;
@@ -26,19 +26,8 @@ function holders(page, role) {
 }
 
 async function declareAndAssign(browser) {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 },
-    locale: "en-US",
-    extraHTTPHeaders: { "accept-language": "en-US,en;q=0.9" },
-  });
-  const page = await context.newPage();
-  const problems = watch(page, []);
+  const { context, page, problems } = await signedIn(browser, "/incidents/new", user, password);
   const shot = (name) => save(page, "incident", name);
-
-  await page.goto(base + "/incidents/new");
-  await page.waitForURL(/\/login\?next=/);
-  await signIn(page, user, password, { username: "Username", password: "Password", submit: "Sign in" });
-  await page.waitForURL(/\/incidents\/new$/);
 
   // The impact typed suggests SEV1 (htmx asks as it is typed); the technical lead is named.
   await page.getByLabel("Title", { exact: true }).fill("Orders cannot be placed");

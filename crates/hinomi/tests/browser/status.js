@@ -7,7 +7,7 @@
 // responder), HINOMI_COMPONENT (the name of a component the page has).
 "use strict";
 
-const { base, viewports, check, watch, shot: save, overflow, signIn, main } = require("./common");
+const { base, viewports, check, watch, shot: save, overflow, signedIn, main } = require("./common");
 
 const user = process.env.HINOMI_USER;
 const password = process.env.HINOMI_PASSWORD;
@@ -17,19 +17,8 @@ const first = { ja: "受注できない事象を調査しています。", en: "
 const update = { ja: "データベースの接続数の上限が原因と判明しました。", en: "The cause is the database's connection limit." };
 
 async function publish(browser) {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 800 },
-    locale: "en-US",
-    extraHTTPHeaders: { "accept-language": "en-US,en;q=0.9" },
-  });
-  const page = await context.newPage();
-  const problems = watch(page, []);
+  const { context, page, problems } = await signedIn(browser, "/status-page", user, password);
   const shot = (name) => save(page, "status", name);
-
-  await page.goto(base + "/status-page");
-  await page.waitForURL(/\/login\?next=/);
-  await signIn(page, user, password, { username: "Username", password: "Password", submit: "Sign in" });
-  await page.waitForURL(/\/status-page$/);
   await page.locator("#i-name").fill("受注システムの障害");
   await page.locator("#i-impact").selectOption("major");
   await page.locator("#i-body-ja").fill(first.ja);
