@@ -12,6 +12,7 @@ use hinomi_core::incident::{
     SeverityPolicy, Status, Suggestion, Title, Verdict, parse_reason, parse_text,
     recovery::parse_note, timeline::entry_verdict,
 };
+use hinomi_core::status_page::subscription::mask_email;
 use hinomi_core::{Envelope, Locale, Notice, NoticeKind};
 use hinomi_engine::CONTACT_PREFIX;
 use hinomi_store::{
@@ -843,7 +844,22 @@ pub async fn external_contacts(
     state: &AppState,
 ) -> Result<Vec<ExternalContactRecord>> {
     require(principal, Action::Read)?;
-    Ok(state.engine.store().external_contacts().await?)
+    let mut list = state.engine.store().external_contacts().await?;
+    // Those who cannot respond to incidents cannot give a contact a role either: they see
+    // who the contacts are, not how to reach them.
+    if principal.require(Action::RespondToIncidents).is_err() {
+        for c in &mut list {
+            c.email = c.email.as_deref().map(mask_email);
+            c.phone = c.phone.as_deref().map(|p| {
+                let tail: String = p
+                    .chars()
+                    .skip(p.chars().count().saturating_sub(2))
+                    .collect();
+                format!("***{tail}")
+            });
+        }
+    }
+    Ok(list)
 }
 
 /// An external contact as given.

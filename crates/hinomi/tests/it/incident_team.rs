@@ -210,6 +210,13 @@ both_databases!(incident_roles_page_their_holders, |db| async move {
     .await;
     assert_error(&bad, 400, "invalid_field", Some("email"));
     let vendor_id = vendor["id"].as_str().unwrap();
+    // Viewers see who the contacts are, not how to reach them.
+    let (s, seen) = call_as(&server, &yui, "GET", "/api/v1/external-contacts", None).await;
+    assert_eq!(s, 200, "{seen}");
+    assert_eq!(seen[0]["name"], "Sato");
+    assert_eq!(seen[0]["email"], "sa***@vendor.example");
+    let (_, full) = call(&server, "GET", "/api/v1/external-contacts", None).await;
+    assert_eq!(full[0]["email"], "sato@vendor.example");
     let (s, given) = call(
         &server,
         "POST",
