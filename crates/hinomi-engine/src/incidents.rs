@@ -116,11 +116,7 @@ impl Team {
                         format!("no external contact {c:?}"),
                     )
                 })?;
-                Ok((
-                    role,
-                    Holder::Contact(contact.id.clone()),
-                    format!("{} ({})", contact.name, contact.organisation),
-                ))
+                Ok((role, Holder::Contact(contact.id.clone()), contact.label()))
             }
             (Some(_), Some(_)) => Err(FieldError::new(
                 format!("{prefix}contact"),

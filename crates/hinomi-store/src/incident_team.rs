@@ -35,6 +35,11 @@ const CONTACT_COLUMNS: &str =
     "id, name, organisation, email, phone, locale, created_by, created_at";
 
 impl ExternalContactRecord {
+    /// How the contact is named wherever a person's name would be: `name (organisation)`.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.name, self.organisation)
+    }
+
     fn from_row(row: &AnyRow) -> Result<ExternalContactRecord> {
         Ok(ExternalContactRecord {
             id: row.try_get("id")?,

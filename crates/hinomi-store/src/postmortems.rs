@@ -399,10 +399,10 @@ impl Store {
                     .user_by_id(id)
                     .await?
                     .map_or_else(|| id.clone(), |u| u.display_name),
-                Holder::Contact(id) => self.external_contact(id).await?.map_or_else(
-                    || id.clone(),
-                    |c| format!("{} ({})", c.name, c.organisation),
-                ),
+                Holder::Contact(id) => self
+                    .external_contact(id)
+                    .await?
+                    .map_or_else(|| id.clone(), |c| c.label()),
             };
             let role = roles
                 .get(&a.role)

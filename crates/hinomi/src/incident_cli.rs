@@ -633,7 +633,7 @@ pub async fn incident(
                     Holder::Contact(id) => contacts
                         .iter()
                         .find(|c| &c.id == id)
-                        .map_or(id.clone(), |c| format!("{} ({})", c.name, c.organisation)),
+                        .map_or(id.clone(), |c| c.label()),
                 };
                 let group = policy.roles().get(&a.role).map_or("", |r| r.group.as_str());
                 println!("{:<8} {:<20} {who}", group, a.role);

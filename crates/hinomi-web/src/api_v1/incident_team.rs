@@ -135,10 +135,11 @@ impl Names {
                 .iter()
                 .find(|(u, _)| u == id)
                 .map_or_else(|| id.clone(), |(_, n)| n.clone()),
-            Holder::Contact(id) => self.contacts.iter().find(|c| &c.id == id).map_or_else(
-                || id.clone(),
-                |c| format!("{} ({})", c.name, c.organisation),
-            ),
+            Holder::Contact(id) => self
+                .contacts
+                .iter()
+                .find(|c| &c.id == id)
+                .map_or_else(|| id.clone(), ExternalContactRecord::label),
         }
     }
 

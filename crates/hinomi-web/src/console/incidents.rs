@@ -496,10 +496,7 @@ fn user_choices(people: &[Pageable]) -> Vec<(String, String)> {
 
 /// External contacts to give a role to, as (id, `name (organisation)`).
 fn contact_choices(contacts: &[ExternalContactRecord]) -> Vec<(String, String)> {
-    contacts
-        .iter()
-        .map(|c| (c.id.clone(), format!("{} ({})", c.name, c.organisation)))
-        .collect()
+    contacts.iter().map(|c| (c.id.clone(), c.label())).collect()
 }
 
 /// A checklist phase on the incident page.
@@ -638,10 +635,10 @@ async fn detail_page(
             .iter()
             .find(|p| &p.id == id)
             .map_or_else(|| id.clone(), |p| p.display_name.clone()),
-        Holder::Contact(id) => contacts.iter().find(|c| &c.id == id).map_or_else(
-            || id.clone(),
-            |c| format!("{} ({})", c.name, c.organisation),
-        ),
+        Holder::Contact(id) => contacts
+            .iter()
+            .find(|c| &c.id == id)
+            .map_or_else(|| id.clone(), ExternalContactRecord::label),
     };
     let l = ctx.locale;
     let mut team = configured_roles(policy, l);
